@@ -1,0 +1,34 @@
+//! The commands of the `guide` binary: thin functions over the library.
+
+pub mod build;
+
+use crate::diagnostic::Diagnostic;
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    #[default]
+    Human,
+    /// One JSON object a line.
+    Json,
+}
+
+/// Prints diagnostics on standard error, then the total.
+pub fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
+    match format {
+        Format::Human => {
+            for d in diagnostics {
+                eprintln!("{}", d.render());
+            }
+            if !diagnostics.is_empty() {
+                eprintln!("{}", crate::diagnostic::summary(diagnostics));
+            }
+        }
+        Format::Json => {
+            for d in diagnostics {
+                println!("{}", d.to_json());
+            }
+        }
+    }
+}

@@ -1,0 +1,434 @@
+//! `guide.yaml`: the site's configuration, read into typed structs.
+//!
+//! Steps:
+//! 1. parse the file with serde (unknown keys are errors, with the closest known key);
+//! 2. check what serde cannot: taxonomy names and term slugs, schema consistency;
+//! 3. return the config and every diagnostic found.
+//!
+//! Everything specific to one guide (taxonomies, vocabularies, fields) lives here, not in code.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::diagnostic::{closest, Diagnostic};
+use crate::yaml;
+
+/// The name of the configuration file at the site root.
+pub const CONFIG_FILE: &str = "guide.yaml";
+
+/// The whole of `guide.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// The site's title.
+    pub title: String,
+    /// One sentence describing the site.
+    #[serde(default)]
+    pub description: String,
+    /// The absolute URL the site is published at, e.g. `https://example.org/guide/`.
+    pub base_url: String,
+    /// The language of the content (`lang` of every page).
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// The theme: a folder under `themes/`.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// The Atom feed, if any.
+    #[serde(default)]
+    pub feed: Option<FeedConfig>,
+    /// The taxonomies, in display order.
+    #[serde(default)]
+    pub taxonomies: Vec<TaxonomyConfig>,
+    /// Settings per section, keyed by the section's folder (relative to `content/`).
+    #[serde(default)]
+    pub sections: IndexMap<String, SectionConfig>,
+    /// Free values for templates.
+    #[serde(default)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+fn default_language() -> String {
+    "fr".into()
+}
+
+fn default_theme() -> String {
+    "default".into()
+}
+
+/// The Atom feed.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// The section whose pages are the feed's entries.
+    pub section: String,
+    /// How many entries, newest first.
+    #[serde(default = "default_feed_limit")]
+    pub limit: usize,
+}
+
+fn default_feed_limit() -> usize {
+    20
+}
+
+/// A taxonomy: a way of classifying pages (themes, maturity level…).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyConfig {
+    /// Front-matter key and URL segment.
+    pub name: String,
+    /// Title shown to readers.
+    pub title: String,
+    /// One sentence shown on the taxonomy's page.
+    #[serde(default)]
+    pub description: String,
+    /// At most one term per page.
+    #[serde(default)]
+    pub single: bool,
+    /// The declared order is a scale.
+    #[serde(default)]
+    pub ordered: bool,
+    /// Sections whose pages must have at least one term.
+    #[serde(default)]
+    pub required_in: Vec<String>,
+    /// At most this many terms per page.
+    #[serde(default)]
+    pub max_terms: Option<usize>,
+    /// The declared vocabulary; when present, other terms are errors.
+    #[serde(default)]
+    pub terms: Option<Vec<TermConfig>>,
+}
+
+/// A declared term.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermConfig {
+    /// URL segment; stable once published.
+    pub slug: String,
+    /// Title shown to readers.
+    pub title: String,
+    /// One sentence shown on the term's page.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// How a section's pages are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortMode {
+    /// By weight, then date (newest first), then title.
+    #[default]
+    Weight,
+    /// By date, newest first, then title.
+    Date,
+    /// By title.
+    Title,
+}
+
+/// Settings of one section.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionConfig {
+    /// Template of the section page.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// Template of its pages.
+    #[serde(default)]
+    pub page_template: Option<String>,
+    /// Order of its pages.
+    #[serde(default)]
+    pub sort_by: SortMode,
+    /// The fields its pages may or must have, beside the common keys and taxonomies.
+    #[serde(default)]
+    pub schema: IndexMap<String, FieldConfig>,
+}
+
+/// The type of a schema field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    /// Text.
+    String,
+    /// Whole number.
+    Integer,
+    /// Number.
+    Float,
+    /// `true` or `false`.
+    Boolean,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// `http(s)://…` or `/path`.
+    Url,
+    /// One of `allowed`.
+    Enum,
+    /// A list of `items`.
+    List,
+    /// A map of `fields`.
+    Map,
+}
+
+impl FieldType {
+    /// The type's name in French, for messages.
+    pub fn french(self) -> &'static str {
+        match self {
+            FieldType::String => "un texte",
+            FieldType::Integer => "un nombre entier",
+            FieldType::Float => "un nombre",
+            FieldType::Boolean => "true ou false",
+            FieldType::Date => "une date AAAA-MM-JJ",
+            FieldType::Url => "une adresse (https://… ou /chemin)",
+            FieldType::Enum => "une des valeurs permises",
+            FieldType::List => "une liste",
+            FieldType::Map => "un ensemble de champs",
+        }
+    }
+}
+
+/// One field of a section's schema.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldConfig {
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    /// Whether a page must have it.
+    #[serde(default)]
+    pub required: bool,
+    /// What it is for, in French (shown by `guide new` and the handbook).
+    #[serde(default)]
+    pub description: String,
+    /// The values it may take.
+    #[serde(default)]
+    pub allowed: Option<Vec<Value>>,
+    /// Lower bound (value for numbers, length for texts and lists).
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Upper bound (value for numbers, length for texts and lists).
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// For a list: the type of its items.
+    #[serde(default)]
+    pub items: Option<Box<FieldConfig>>,
+    /// For a map: its fields.
+    #[serde(default)]
+    pub fields: Option<IndexMap<String, FieldConfig>>,
+}
+
+impl SiteConfig {
+    /// The taxonomy called `name`.
+    pub fn taxonomy(&self, name: &str) -> Option<&TaxonomyConfig> {
+        self.taxonomies.iter().find(|t| t.name == name)
+    }
+
+    /// The settings of section `name`, or the defaults.
+    pub fn section(&self, name: &str) -> Option<&SectionConfig> {
+        self.sections.get(name)
+    }
+
+    /// The URL path the site lives under, always starting and ending with `/`.
+    pub fn base_path(&self) -> String {
+        let without_scheme = self
+            .base_url
+            .split_once("://")
+            .map_or(self.base_url.as_str(), |(_, rest)| rest);
+        let path = without_scheme.find('/').map_or("", |i| &without_scheme[i..]);
+        let trimmed = path.trim_matches('/');
+        if trimmed.is_empty() {
+            "/".into()
+        } else {
+            format!("/{trimmed}/")
+        }
+    }
+
+    /// The scheme and host of `base_url`, without a trailing slash.
+    pub fn origin(&self) -> String {
+        let (scheme, rest) = self.base_url.split_once("://").unwrap_or(("https", &self.base_url));
+        let host = rest.split('/').next().unwrap_or(rest);
+        format!("{scheme}://{host}")
+    }
+}
+
+/// Reads and checks `guide.yaml` in `root`. Returns the config when it could be parsed, and
+/// every diagnostic found.
+pub fn load(root: &Path) -> (Option<SiteConfig>, Vec<Diagnostic>) {
+    let path = root.join(CONFIG_FILE);
+    let text = match crate::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            let d = Diagnostic::error(e.to_string())
+                .in_file(CONFIG_FILE)
+                .with_hint("lancez la commande dans le dossier du site, ou indiquez-le avec --root DOSSIER");
+            return (None, vec![d]);
+        }
+    };
+    parse(&text)
+}
+
+/// Parses and checks the text of `guide.yaml`.
+pub fn parse(text: &str) -> (Option<SiteConfig>, Vec<Diagnostic>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let config: SiteConfig = match yaml::from_str_raw(text) {
+        Ok(config) => config,
+        Err((error, raw)) => {
+            let mut d = Diagnostic::error(error.message.clone()).in_file(CONFIG_FILE);
+            if let (Some(line), Some(column)) = (error.line, error.column) {
+                d = d.at(line, column, 1);
+            }
+            if raw.starts_with("unknown field") {
+                let unknown = raw.split('`').nth(1).unwrap_or_default().to_string();
+                let expected = yaml::expected_names(&raw);
+                if let Some(best) = closest(&unknown, expected.iter().map(String::as_str)) {
+                    d = d.with_hint(format!("vouliez-vous dire « {best} » ?"));
+                } else if !expected.is_empty() {
+                    d = d.with_hint(format!("clés possibles : {}", expected.join(", ")));
+                }
+                d.span = unknown.chars().count().max(1);
+            }
+            return (None, vec![d.with_source(text)]);
+        }
+    };
+    let diagnostics = check(&config, text);
+    (Some(config), diagnostics)
+}
+
+fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut error_at = |needle: &str, message: String, hint: String| {
+        let line = text
+            .lines()
+            .position(|l| l.contains(needle))
+            .map_or(1, |i| i + 1);
+        out.push(
+            Diagnostic::error(message)
+                .in_file(CONFIG_FILE)
+                .at_line(line)
+                .with_hint(hint)
+                .with_source(text),
+        );
+    };
+    if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
+        error_at(
+            "base_url",
+            format!("base_url « {} » n'est pas une adresse absolue", config.base_url),
+            "écrivez l'adresse complète du site, par exemple https://guide.example.org/".into(),
+        );
+    }
+    const RESERVED: [&str; 4] = ["recherche", "guide-complet", "css", "js"];
+    let mut names = std::collections::HashSet::new();
+    for taxonomy in &config.taxonomies {
+        if !crate::slug::is_slug(&taxonomy.name) {
+            error_at(
+                &format!("name: {}", taxonomy.name),
+                format!("le nom de taxonomie « {} » n'est pas un identifiant d'URL", taxonomy.name),
+                format!("écrivez « {} »", crate::slug::slugify(&taxonomy.name)),
+            );
+        }
+        if RESERVED.contains(&taxonomy.name.as_str()) || crate::content::COMMON_KEYS.contains(&taxonomy.name.as_str()) {
+            error_at(
+                &format!("name: {}", taxonomy.name),
+                format!("le nom de taxonomie « {} » est réservé", taxonomy.name),
+                "choisissez un autre nom".into(),
+            );
+        }
+        if !names.insert(taxonomy.name.clone()) {
+            error_at(
+                &format!("name: {}", taxonomy.name),
+                format!("la taxonomie « {} » est déclarée deux fois", taxonomy.name),
+                "supprimez l'une des deux déclarations".into(),
+            );
+        }
+        let mut slugs = std::collections::HashSet::new();
+        for term in taxonomy.terms.iter().flatten() {
+            if !crate::slug::is_slug(&term.slug) {
+                error_at(
+                    &format!("slug: {}", term.slug),
+                    format!("le slug de terme « {} » n'est pas un identifiant d'URL", term.slug),
+                    format!("écrivez « {} »", crate::slug::slugify(&term.slug)),
+                );
+            }
+            if !slugs.insert(term.slug.clone()) || !slugs.insert(format!("title:{}", crate::slug::slugify(&term.title))) && crate::slug::slugify(&term.title) != term.slug {
+                error_at(
+                    &format!("slug: {}", term.slug),
+                    format!("le terme « {} » de « {} » est déclaré deux fois", term.slug, taxonomy.name),
+                    "chaque terme doit avoir un slug et un titre uniques".into(),
+                );
+            }
+        }
+    }
+    for (name, section) in &config.sections {
+        for (field_name, field) in &section.schema {
+            if crate::content::COMMON_KEYS.contains(&field_name.as_str()) || names.contains(field_name) {
+                error_at(
+                    &format!("{field_name}:"),
+                    format!("le champ « {field_name} » de la section « {name} » porte le nom d'une clé commune ou d'une taxonomie"),
+                    "renommez ce champ".into(),
+                );
+            }
+            check_field(field_name, field, &mut |needle, message, hint| error_at(needle, message, hint));
+        }
+    }
+    out
+}
+
+fn check_field(name: &str, field: &FieldConfig, report: &mut dyn FnMut(&str, String, String)) {
+    match field.kind {
+        FieldType::Enum if field.allowed.as_ref().is_none_or(|a| a.is_empty()) => report(
+            &format!("{name}:"),
+            format!("le champ « {name} » est de type enum mais n'a pas de valeurs permises"),
+            "ajoutez allowed: [valeur1, valeur2]".into(),
+        ),
+        FieldType::List if field.items.is_none() => report(
+            &format!("{name}:"),
+            format!("le champ « {name} » est une liste sans type d'éléments"),
+            "ajoutez items: { type: string }".into(),
+        ),
+        FieldType::Map if field.fields.is_none() => report(
+            &format!("{name}:"),
+            format!("le champ « {name} » est un ensemble sans champs déclarés"),
+            "ajoutez fields: { … }".into(),
+        ),
+        _ => {}
+    }
+    if let Some(items) = &field.items {
+        check_field(name, items, report);
+    }
+    for (child_name, child) in field.fields.iter().flatten() {
+        check_field(child_name, child, report);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_key_names_the_closest_known_one() {
+        let (config, diagnostics) = parse("title: T\nbase_url: https://x.org/\ntaxonomy: []\n");
+        assert!(config.is_none());
+        assert_eq!(diagnostics.len(), 1);
+        let d = &diagnostics[0];
+        assert_eq!(d.line, Some(3));
+        assert!(d.message.contains("taxonomy"), "{}", d.message);
+        assert_eq!(d.hint.as_deref(), Some("vouliez-vous dire « taxonomies » ?"));
+    }
+
+    #[test]
+    fn base_path_keeps_a_sub_folder() {
+        let (config, _) = parse("title: T\nbase_url: https://x.org/guide\n");
+        let config = config.unwrap();
+        assert_eq!(config.base_path(), "/guide/");
+        assert_eq!(config.origin(), "https://x.org");
+        let (config, _) = parse("title: T\nbase_url: https://x.org\n");
+        assert_eq!(config.unwrap().base_path(), "/");
+    }
+
+    #[test]
+    fn an_enum_without_values_is_an_error() {
+        let text = "title: T\nbase_url: https://x.org/\nsections:\n  projets:\n    schema:\n      forme: { type: enum }\n";
+        let (_, diagnostics) = parse(text);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].line, Some(6));
+    }
+}

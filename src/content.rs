@@ -1,0 +1,698 @@
+//! Loading `content/`: pages and sections with their front matter, checked.
+//!
+//! Steps:
+//! 1. walk `content/` (symbolic links are never followed; hidden and editor backup files are
+//!    skipped); folders with an `_index.md` are sections;
+//! 2. read and split each file, parse its front matter, check the common keys, the taxonomy
+//!    keys and the section's schema — in parallel, collecting every diagnostic;
+//! 3. compute each page's URL path and return the [`Site`].
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use walkdir::WalkDir;
+
+use crate::config::SiteConfig;
+use crate::diagnostic::{closest, Diagnostic};
+use crate::frontmatter;
+use crate::schema::{self, Reporter};
+use crate::slug::{is_slug, slugify};
+use crate::yaml::{self, PathStep};
+
+/// Front-matter keys every page may use.
+pub const COMMON_KEYS: [&str; 10] = [
+    "title", "date", "updated", "summary", "draft", "weight", "slug", "aliases", "template", "extra",
+];
+
+/// The folder of content files under the site root.
+pub const CONTENT_DIR: &str = "content";
+
+/// A term as written in a page's front matter, with where it was written.
+#[derive(Debug, Clone)]
+pub struct RawTerm {
+    /// The text written (a slug or a title).
+    pub value: String,
+    /// 1-based line in the file.
+    pub line: usize,
+    /// 1-based column in the line.
+    pub column: usize,
+}
+
+/// The front matter of a page or section, checked.
+#[derive(Debug, Clone, Default)]
+pub struct PageMeta {
+    /// `title`.
+    pub title: String,
+    /// `date`, `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// `updated`, `YYYY-MM-DD`.
+    pub updated: Option<String>,
+    /// `summary`, Markdown.
+    pub summary: Option<String>,
+    /// `draft`.
+    pub draft: bool,
+    /// `weight`.
+    pub weight: i64,
+    /// `slug`.
+    pub slug: Option<String>,
+    /// `aliases`: old URL paths that redirect here.
+    pub aliases: Vec<String>,
+    /// `template`.
+    pub template: Option<String>,
+    /// `extra`.
+    pub extra: Map<String, Value>,
+    /// Terms per taxonomy name, as written.
+    pub terms: HashMap<String, Vec<RawTerm>>,
+    /// The section schema's fields, as written.
+    pub fields: Map<String, Value>,
+}
+
+/// A Markdown file: a page, or a section's `_index.md`.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Path relative to `content/`, e.g. `projets/fiche.md`.
+    pub source: PathBuf,
+    /// Path relative to the site root, for messages, e.g. `content/projets/fiche.md`.
+    pub display_path: PathBuf,
+    /// The section it belongs to (its own section for an `_index.md`).
+    pub section: usize,
+    /// Its front matter.
+    pub meta: PageMeta,
+    /// The Markdown body.
+    pub body: String,
+    /// 1-based line of the file where the body starts.
+    pub body_line: usize,
+    /// The URL path relative to the site root: `projets/fiche/`, or `` for the home.
+    pub path: String,
+    /// For `name/index.md` pages: the folder holding the page and its files, relative to
+    /// `content/`.
+    pub bundle_dir: Option<PathBuf>,
+}
+
+/// A folder with an `_index.md`.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// The folder relative to `content/` with `/` separators: `projets`, or `` for the home.
+    pub name: String,
+    /// The `_index.md`, read as a page.
+    pub index: Page,
+    /// The enclosing section, except for the home.
+    pub parent: Option<usize>,
+}
+
+/// A file of `content/` that is not Markdown (an image, a PDF…).
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Path relative to `content/`.
+    pub source: PathBuf,
+    /// Where it is written, relative to the output root.
+    pub output: String,
+}
+
+/// Everything read from `content/`.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// Pages (not sections), drafts excluded unless asked for.
+    pub pages: Vec<Page>,
+    /// Sections; index 0 is the home.
+    pub sections: Vec<Section>,
+    /// Other files, copied to the output.
+    pub assets: Vec<Asset>,
+}
+
+/// Whether drafts are part of the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftMode {
+    /// Drafts are checked but not published.
+    Exclude,
+    /// Drafts are published.
+    Include,
+}
+
+fn is_skipped_name(name: &str) -> bool {
+    name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
+}
+
+fn to_slash(path: &Path) -> String {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The URL path of a content folder: each component slugified, `/` after each.
+fn folder_url(dir: &Path) -> String {
+    let mut out = String::new();
+    for component in dir.components() {
+        if let Component::Normal(s) = component {
+            let slug = slugify(&s.to_string_lossy());
+            if !slug.is_empty() {
+                out.push_str(&slug);
+                out.push('/');
+            }
+        }
+    }
+    out
+}
+
+/// Loads and checks every file of `root/content`.
+pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<Diagnostic>) {
+    let content = root.join(CONTENT_DIR);
+    let mut diagnostics = Vec::new();
+    let mut markdown: Vec<PathBuf> = Vec::new();
+    let mut other: Vec<PathBuf> = Vec::new();
+    if !content.is_dir() {
+        diagnostics.push(
+            Diagnostic::error("le dossier « content » est introuvable")
+                .in_file(CONTENT_DIR)
+                .with_hint("créez content/_index.md (la page d'accueil) ou indiquez le dossier du site avec --root"),
+        );
+        return (Site::default(), diagnostics);
+    }
+    let walker = WalkDir::new(&content)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_skipped_name(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
+                let message = match e.io_error() {
+                    Some(io) => crate::fs::describe_io_error(io),
+                    None => "boucle de liens symboliques".into(),
+                };
+                let mut d = Diagnostic::error(format!("impossible de parcourir ce dossier : {message}"));
+                if let Some(path) = path {
+                    d = d.in_file(path);
+                }
+                diagnostics.push(d.with_hint("vérifiez les droits de lecture du dossier"));
+                continue;
+            }
+        };
+        let relative = entry.path().strip_prefix(&content).unwrap_or(entry.path()).to_path_buf();
+        if entry.path_is_symlink() {
+            diagnostics.push(
+                Diagnostic::warning("lien symbolique ignoré : le générateur ne suit pas les liens")
+                    .in_file(Path::new(CONTENT_DIR).join(&relative))
+                    .with_hint("copiez le fichier dans content/ au lieu d'y faire un lien"),
+            );
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        if relative.extension().is_some_and(|e| e == "md") {
+            markdown.push(relative);
+        } else {
+            other.push(relative);
+        }
+    }
+
+    // Sections: folders with an `_index.md`. The home always exists.
+    let mut section_dirs: Vec<PathBuf> = markdown
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "_index.md"))
+        .map(|p| p.parent().unwrap_or(Path::new("")).to_path_buf())
+        .collect();
+    if !section_dirs.iter().any(|d| d.as_os_str().is_empty()) {
+        section_dirs.insert(0, PathBuf::new());
+    }
+    section_dirs.sort_by_key(|d| (d.components().count(), d.clone()));
+    let section_of_dir = |dir: &Path| -> usize {
+        let mut dir = dir.to_path_buf();
+        loop {
+            if let Some(i) = section_dirs.iter().position(|d| *d == dir) {
+                return i;
+            }
+            if !dir.pop() {
+                return 0;
+            }
+        }
+    };
+    let bundle_dirs: Vec<PathBuf> = markdown
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "index.md"))
+        .map(|p| p.parent().unwrap_or(Path::new("")).to_path_buf())
+        .collect();
+
+    // Parse every Markdown file in parallel.
+    let loaded: Vec<(PathBuf, Option<Page>, Vec<Diagnostic>)> = markdown
+        .par_iter()
+        .map(|relative| {
+            let is_index = relative.file_name().is_some_and(|n| n == "_index.md");
+            let dir = relative.parent().unwrap_or(Path::new(""));
+            let section = if is_index {
+                section_of_dir(dir)
+            } else if relative.file_name().is_some_and(|n| n == "index.md") {
+                section_of_dir(dir.parent().unwrap_or(Path::new("")))
+            } else {
+                section_of_dir(dir)
+            };
+            let section_name = to_slash(&section_dirs[section]);
+            let (page, diags) = load_file(&content, relative, section, &section_name, is_index, config);
+            (relative.clone(), page, diags)
+        })
+        .collect();
+
+    let mut site = Site::default();
+    let mut section_pages: Vec<Option<Page>> = vec![None; section_dirs.len()];
+    for (relative, page, diags) in loaded {
+        diagnostics.extend(diags);
+        let Some(page) = page else { continue };
+        if relative.file_name().is_some_and(|n| n == "_index.md") {
+            let section = page.section;
+            section_pages[section] = Some(page);
+        } else if page.meta.draft && drafts == DraftMode::Exclude {
+            continue;
+        } else {
+            site.pages.push(page);
+        }
+    }
+    for (i, dir) in section_dirs.iter().enumerate() {
+        let name = to_slash(dir);
+        let index = section_pages[i].take().unwrap_or_else(|| Page {
+            source: dir.join("_index.md"),
+            display_path: Path::new(CONTENT_DIR).join(dir).join("_index.md"),
+            section: i,
+            meta: PageMeta {
+                title: if i == 0 { config.title.clone() } else { name.clone() },
+                ..PageMeta::default()
+            },
+            body: String::new(),
+            body_line: 1,
+            path: folder_url(dir),
+            bundle_dir: None,
+        });
+        let parent = if i == 0 {
+            None
+        } else {
+            Some(section_of_dir(dir.parent().unwrap_or(Path::new(""))))
+        };
+        site.sections.push(Section { name, index, parent });
+    }
+    for relative in other {
+        let dir = relative.parent().unwrap_or(Path::new(""));
+        // Files inside a page bundle go beside that page's output.
+        let bundle = bundle_dirs
+            .iter()
+            .filter(|b| dir.starts_with(b))
+            .max_by_key(|b| b.components().count());
+        let output = match bundle {
+            Some(b) => {
+                let page_path = site
+                    .pages
+                    .iter()
+                    .find(|p| p.bundle_dir.as_deref() == Some(b.as_path()))
+                    .map(|p| p.path.clone())
+                    .unwrap_or_else(|| folder_url(b));
+                let rest = relative.strip_prefix(b).unwrap_or(&relative);
+                format!("{page_path}{}", to_slash(rest))
+            }
+            None => format!(
+                "{}{}",
+                folder_url(dir),
+                relative.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            ),
+        };
+        site.assets.push(Asset { source: relative, output });
+    }
+    (site, diagnostics)
+}
+
+/// Places diagnostics about one file at lines of its front matter.
+struct FileReporter<'a> {
+    display_path: &'a Path,
+    text: &'a str,
+    yaml: &'a str,
+    yaml_line: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl FileReporter<'_> {
+    fn place(&self, path: &[PathStep], message: String, hint: Option<String>, on_value: bool) -> Diagnostic {
+        let mut d = Diagnostic::error(message).in_file(self.display_path);
+        match yaml::locate(self.yaml, path) {
+            Some(loc) => {
+                let line = loc.line + self.yaml_line - 1;
+                d = if on_value {
+                    d.at(line, loc.value_column, loc.value_len)
+                } else {
+                    d.at(line, loc.column, loc.len)
+                };
+            }
+            None => d = d.at(self.yaml_line.saturating_sub(1).max(1), 1, 3),
+        }
+        if let Some(hint) = hint {
+            d = d.with_hint(hint);
+        }
+        d.with_source(self.text)
+    }
+
+    fn error_at_value(&mut self, key: &str, message: String, hint: impl Into<String>) {
+        let d = self.place(&[PathStep::Key(key.into())], message, Some(hint.into()), true);
+        self.diagnostics.push(d);
+    }
+}
+
+impl Reporter for FileReporter<'_> {
+    fn at_key(&mut self, path: &[PathStep], message: String, hint: Option<String>) {
+        let d = self.place(path, message, hint, false);
+        self.diagnostics.push(d);
+    }
+
+    fn at_value(&mut self, path: &[PathStep], message: String, hint: Option<String>) {
+        let d = self.place(path, message, hint, true);
+        self.diagnostics.push(d);
+    }
+}
+
+fn load_file(
+    content: &Path,
+    relative: &Path,
+    section: usize,
+    section_name: &str,
+    is_index: bool,
+    config: &SiteConfig,
+) -> (Option<Page>, Vec<Diagnostic>) {
+    let display_path = Path::new(CONTENT_DIR).join(relative);
+    let bytes = match crate::fs::read(&content.join(relative)) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let d = Diagnostic::error(format!(
+                "impossible de lire ce fichier : {}",
+                crate::fs::describe_io_error(&e.source)
+            ))
+            .in_file(&display_path)
+            .with_hint("vérifiez que le fichier existe et que vous avez le droit de le lire");
+            return (None, vec![d]);
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            let d = Diagnostic::error("ce fichier n'est pas encodé en UTF-8")
+                .in_file(&display_path)
+                .at_line(line)
+                .with_hint("enregistrez-le en UTF-8 depuis votre éditeur (Enregistrer sous… > Encodage : UTF-8)");
+            return (None, vec![d]);
+        }
+    };
+    let split = match frontmatter::split(&text) {
+        Ok(split) => split,
+        Err(e) => {
+            let d = Diagnostic::error(e.message)
+                .in_file(&display_path)
+                .at(e.line, 1, 3)
+                .with_hint(e.hint)
+                .with_source(&text);
+            return (None, vec![d]);
+        }
+    };
+    let mut reporter = FileReporter {
+        display_path: &display_path,
+        text: &text,
+        yaml: split.yaml,
+        yaml_line: split.yaml_line,
+        diagnostics: Vec::new(),
+    };
+    let value = match yaml::parse_value(split.yaml) {
+        Ok(value) => value,
+        Err(e) => {
+            let mut d = Diagnostic::error(e.message).in_file(&display_path);
+            d = match (e.line, e.column) {
+                (Some(line), Some(column)) => d.at(line + split.yaml_line - 1, column, 1),
+                _ => d.at(1, 1, 3),
+            };
+            let d = d
+                .with_hint("vérifiez l'indentation, les deux-points après chaque clé et les guillemets autour des textes qui contiennent « : » ou « # »")
+                .with_source(&text);
+            return (None, vec![d]);
+        }
+    };
+    let map = match value {
+        Value::Object(map) => map,
+        Value::Null => Map::new(),
+        _ => {
+            let d = Diagnostic::error("l'en-tête doit être une suite de champs « clé: valeur »")
+                .in_file(&display_path)
+                .at(split.yaml_line, 1, 1)
+                .with_hint("écrivez par exemple « title: Mon titre » sur la première ligne de l'en-tête")
+                .with_source(&text);
+            return (None, vec![d]);
+        }
+    };
+    let section_config = if is_index { None } else { config.section(section_name) };
+    let meta = read_meta(&map, config, section_name, section_config, is_index, &mut reporter);
+
+    // The URL path.
+    let dir = relative.parent().unwrap_or(Path::new(""));
+    let is_bundle = relative.file_name().is_some_and(|n| n == "index.md");
+    let path = if is_index {
+        folder_url(dir)
+    } else {
+        let (parent, default_slug) = if is_bundle {
+            let parent = dir.parent().unwrap_or(Path::new(""));
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (parent, slugify(&name))
+        } else {
+            let stem = relative.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (dir, slugify(&stem))
+        };
+        let slug = meta.slug.clone().unwrap_or(default_slug);
+        if slug.is_empty() {
+            reporter.diagnostics.push(
+                Diagnostic::error("impossible de tirer une adresse du nom de ce fichier")
+                    .in_file(&display_path)
+                    .with_hint("renommez le fichier avec des lettres ou des chiffres, ou ajoutez « slug: mon-adresse »"),
+            );
+        }
+        format!("{}{slug}/", folder_url(parent))
+    };
+    let page = Page {
+        source: relative.to_path_buf(),
+        display_path: display_path.clone(),
+        section,
+        meta,
+        body: split.body.to_string(),
+        body_line: split.body_line,
+        path,
+        bundle_dir: is_bundle.then(|| dir.to_path_buf()),
+    };
+    (Some(page), reporter.diagnostics)
+}
+
+fn string_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Checks an alias: an absolute URL path that stays inside the site.
+pub fn alias_problem(alias: &str) -> Option<&'static str> {
+    if !alias.starts_with('/') {
+        return Some("un alias doit commencer par « / »");
+    }
+    if alias.contains('\\') || alias.contains("//") || alias.chars().any(|c| c.is_control() || "<>:\"|?*%".contains(c)) {
+        return Some("un alias ne peut contenir ni « \\ », ni « // », ni les caractères < > : \" | ? * %");
+    }
+    if alias.split('/').any(|segment| segment == ".." || segment == ".") {
+        return Some("un alias ne peut pas contenir « . » ou « .. »");
+    }
+    if alias.split('/').any(is_windows_reserved) {
+        return Some("un alias ne peut pas contenir un nom réservé par Windows (CON, NUL, COM1…)");
+    }
+    None
+}
+
+/// Whether a path segment is a name Windows reserves.
+pub fn is_windows_reserved(segment: &str) -> bool {
+    let stem = segment.split('.').next().unwrap_or("").to_ascii_uppercase();
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit())
+}
+
+fn read_meta(
+    map: &Map<String, Value>,
+    config: &SiteConfig,
+    section_name: &str,
+    section_config: Option<&crate::config::SectionConfig>,
+    is_index: bool,
+    reporter: &mut FileReporter<'_>,
+) -> PageMeta {
+    let mut meta = PageMeta::default();
+    let date_hint = "écrivez la date sous la forme AAAA-MM-JJ, par exemple 2024-03-01";
+    match map.get("title") {
+        Some(Value::String(s)) if !s.trim().is_empty() => meta.title = s.trim().to_string(),
+        Some(Value::String(_)) | Some(Value::Null) => reporter.error_at_value("title", "le titre est vide".into(), "écrivez le titre après « title: »"),
+        Some(other) => match string_of(other) {
+            Some(s) => meta.title = s,
+            None => reporter.error_at_value("title", "le titre doit être un texte".into(), "écrivez le titre après « title: », entre guillemets s'il contient « : »"),
+        },
+        None => reporter.at_key(
+            &[],
+            "champ obligatoire manquant : « title »".into(),
+            Some("ajoutez une ligne « title: Titre de la page » dans l'en-tête".into()),
+        ),
+    }
+    for key in ["date", "updated"] {
+        if let Some(value) = map.get(key) {
+            match value.as_str() {
+                Some(s) if schema::is_date(s) => {
+                    if key == "date" {
+                        meta.date = Some(s.to_string());
+                    } else {
+                        meta.updated = Some(s.to_string());
+                    }
+                }
+                _ => reporter.error_at_value(key, format!("« {key} » n'est pas une date valide"), date_hint),
+            }
+        }
+    }
+    if let Some(value) = map.get("summary") {
+        match value {
+            Value::String(s) => meta.summary = Some(s.clone()),
+            Value::Null => {}
+            _ => reporter.error_at_value("summary", "le résumé doit être un texte".into(), "écrivez une ou deux phrases après « summary: »"),
+        }
+    }
+    if let Some(value) = map.get("draft") {
+        match value.as_bool() {
+            Some(b) => meta.draft = b,
+            None => reporter.error_at_value("draft", "« draft » doit valoir true ou false".into(), "écrivez draft: true pour un brouillon, draft: false sinon"),
+        }
+    }
+    if let Some(value) = map.get("weight") {
+        match value.as_i64() {
+            Some(w) => meta.weight = w,
+            None => reporter.error_at_value("weight", "« weight » doit être un nombre entier".into(), "écrivez par exemple weight: 10 (les plus petits viennent en premier)"),
+        }
+    }
+    if let Some(value) = map.get("slug") {
+        match value.as_str() {
+            Some(s) if is_slug(s) && !is_windows_reserved(s) => meta.slug = Some(s.to_string()),
+            Some(s) => {
+                let suggestion = slugify(s);
+                let hint = if suggestion.is_empty() || is_windows_reserved(&suggestion) {
+                    "un slug est fait de lettres minuscules sans accents, de chiffres et de tirets".to_string()
+                } else {
+                    format!("écrivez « slug: {suggestion} » (lettres minuscules sans accents, chiffres et tirets)")
+                };
+                reporter.error_at_value("slug", format!("slug invalide : « {s} »"), hint);
+            }
+            None => reporter.error_at_value("slug", "« slug » doit être un texte".into(), "écrivez par exemple slug: ma-fiche"),
+        }
+    }
+    if let Some(value) = map.get("aliases") {
+        match value.as_array() {
+            Some(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let path = [PathStep::Key("aliases".into()), PathStep::Index(i)];
+                    match item.as_str() {
+                        Some(alias) => match alias_problem(alias) {
+                            None => meta.aliases.push(alias.to_string()),
+                            Some(problem) => reporter.at_value(&path, format!("alias invalide « {alias} » : {problem}"), Some("écrivez l'ancienne adresse de la page, par exemple /ancienne-adresse/".into())),
+                        },
+                        None => reporter.at_value(&path, "un alias doit être un texte".into(), None),
+                    }
+                }
+            }
+            None => reporter.error_at_value("aliases", "« aliases » doit être une liste".into(), "écrivez par exemple aliases: [/ancienne-adresse/]"),
+        }
+    }
+    if let Some(value) = map.get("template") {
+        match value.as_str() {
+            Some(s) if s.ends_with(".html") && !s.contains("..") && !s.starts_with('/') => meta.template = Some(s.to_string()),
+            _ => reporter.error_at_value("template", "« template » doit être le nom d'un gabarit du thème".into(), "écrivez par exemple template: page.html"),
+        }
+    }
+    if let Some(value) = map.get("extra") {
+        match value {
+            Value::Object(extra) => meta.extra = extra.clone(),
+            Value::Null => {}
+            _ => reporter.error_at_value("extra", "« extra » doit être un ensemble de champs".into(), "écrivez les champs en dessous, en retrait"),
+        }
+    }
+    for taxonomy in &config.taxonomies {
+        let Some(value) = map.get(&taxonomy.name) else { continue };
+        let key = PathStep::Key(taxonomy.name.clone());
+        let items: Vec<(Option<usize>, &Value)> = match value {
+            Value::Array(items) => items.iter().enumerate().map(|(i, v)| (Some(i), v)).collect(),
+            Value::Null => Vec::new(),
+            other => vec![(None, other)],
+        };
+        let mut terms = Vec::new();
+        for (index, item) in items {
+            let mut path = vec![key.clone()];
+            if let Some(i) = index {
+                path.push(PathStep::Index(i));
+            }
+            let loc = yaml::locate(reporter.yaml, &path);
+            let (line, column) = loc.map_or((reporter.yaml_line, 1), |l| (l.line + reporter.yaml_line - 1, l.value_column));
+            match string_of(item) {
+                Some(value) => terms.push(RawTerm { value, line, column }),
+                None => reporter.at_value(&path, format!("un terme de « {} » doit être un texte", taxonomy.name), None),
+            }
+        }
+        meta.terms.insert(taxonomy.name.clone(), terms);
+    }
+    let schema = section_config.map(|s| &s.schema);
+    let is_known = |name: &str| COMMON_KEYS.contains(&name) || config.taxonomy(name).is_some();
+    match schema {
+        Some(schema) if !schema.is_empty() && !is_index => {
+            let fields: Map<String, Value> = map.iter().filter(|(k, _)| !is_known(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            schema::check_map(&fields, schema, &mut Vec::new(), &|_| false, reporter);
+            // Unknown keys have been reported by check_map with the schema's names; the common
+            // keys and taxonomies are also valid names, so suggest among all of them.
+            meta.fields = fields;
+        }
+        _ => {
+            for name in map.keys().filter(|k| !is_known(k)) {
+                let candidates: Vec<&str> = COMMON_KEYS
+                    .iter()
+                    .copied()
+                    .chain(config.taxonomies.iter().map(|t| t.name.as_str()))
+                    .collect();
+                let hint = match closest(name, candidates.iter().copied()) {
+                    Some(best) => format!("vouliez-vous dire « {best} » ? Les champs libres vont sous « extra: »"),
+                    None => "les champs libres vont sous « extra: », en retrait".into(),
+                };
+                let where_ = if section_name.is_empty() { "cette page".to_string() } else { format!("la section « {section_name} »") };
+                reporter.at_key(&[PathStep::Key(name.clone())], format!("clé inconnue « {name} » : {where_} ne déclare pas ce champ"), Some(hint));
+            }
+        }
+    }
+    meta
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_must_stay_inside_the_site() {
+        assert!(alias_problem("/ancienne/").is_none());
+        assert!(alias_problem("/../etc").is_some());
+        assert!(alias_problem("relative/").is_some());
+        assert!(alias_problem("/a\\b").is_some());
+        assert!(alias_problem("/con/").is_some());
+    }
+
+    #[test]
+    fn folder_urls_are_slugified() {
+        assert_eq!(folder_url(Path::new("Études de cas/2024")), "etudes-de-cas/2024/");
+        assert_eq!(folder_url(Path::new("")), "");
+    }
+}

@@ -1,0 +1,239 @@
+//! Diagnostics: what is wrong with the user's input, where, and how to fix it.
+//!
+//! Every stage returns its diagnostics instead of stopping at the first problem; the command
+//! layer sorts them (by file, then line) and prints them in one place. Messages and hints are in
+//! French because editors read them.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The build cannot succeed.
+    Error,
+    /// The build succeeds, but something should be fixed.
+    Warning,
+}
+
+/// One problem found in the site's files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The file, relative to the site root when possible.
+    pub path: Option<PathBuf>,
+    /// 1-based line in the file.
+    pub line: Option<usize>,
+    /// 1-based column (in characters) in the line.
+    pub column: Option<usize>,
+    /// Length of the span to underline, in characters.
+    #[serde(skip)]
+    pub span: usize,
+    /// What is wrong, in French.
+    pub message: String,
+    /// How to fix it, in French.
+    pub hint: Option<String>,
+    /// The offending line of the file, when known.
+    #[serde(skip)]
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    /// A new error with no location.
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            path: None,
+            line: None,
+            column: None,
+            span: 1,
+            message: message.into(),
+            hint: None,
+            source_line: None,
+        }
+    }
+
+    /// A new warning with no location.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(message)
+        }
+    }
+
+    /// Sets the file.
+    pub fn in_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Sets the line and column (1-based) and the span length.
+    pub fn at(mut self, line: usize, column: usize, span: usize) -> Self {
+        self.line = Some(line);
+        self.column = Some(column.max(1));
+        self.span = span.max(1);
+        self
+    }
+
+    /// Sets the line only.
+    pub fn at_line(mut self, line: usize) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    /// Sets the hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Fills `source_line` from the file's text when a line is known.
+    pub fn with_source(mut self, text: &str) -> Self {
+        if let Some(line) = self.line {
+            self.source_line = text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .map(|l| l.trim_end_matches('\r').to_string());
+        }
+        self
+    }
+
+    /// Whether this diagnostic fails the build.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Renders the diagnostic for a terminal, without colours.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let label = match self.severity {
+            Severity::Error => "erreur",
+            Severity::Warning => "avertissement",
+        };
+        let _ = write!(out, "{label}");
+        if let Some(path) = &self.path {
+            let _ = write!(out, " : {}", path.display());
+            if let Some(line) = self.line {
+                let _ = write!(out, ":{line}");
+                if let Some(column) = self.column {
+                    let _ = write!(out, ":{column}");
+                }
+            }
+        }
+        let _ = writeln!(out, "\n  {}", self.message);
+        if let (Some(line), Some(source)) = (self.line, &self.source_line) {
+            let number = line.to_string();
+            let gutter = " ".repeat(number.len());
+            let _ = writeln!(out, "  {gutter} |");
+            let _ = writeln!(out, "  {number} | {source}");
+            if let Some(column) = self.column {
+                let pad: String = source
+                    .chars()
+                    .take(column - 1)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                let _ = writeln!(out, "  {gutter} | {pad}{}", "^".repeat(self.span));
+            }
+        }
+        if let Some(hint) = &self.hint {
+            let _ = writeln!(out, "  aide : {hint}");
+        }
+        out
+    }
+
+    /// Renders the diagnostic as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Sorts diagnostics by file, then line, then column, and drops exact duplicates.
+pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        (a.path.as_deref(), a.line, a.column, &a.message).cmp(&(
+            b.path.as_deref(),
+            b.line,
+            b.column,
+            &b.message,
+        ))
+    });
+    diagnostics.dedup();
+}
+
+/// The closing line: "2 erreurs, 1 avertissement dans 2 fichiers".
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let mut files: Vec<&Path> = diagnostics.iter().filter_map(|d| d.path.as_deref()).collect();
+    files.sort();
+    files.dedup();
+    let plural = |n: usize, one: &str, many: &str| {
+        if n > 1 {
+            format!("{n} {many}")
+        } else {
+            format!("{n} {one}")
+        }
+    };
+    format!(
+        "{}, {} dans {}",
+        plural(errors, "erreur", "erreurs"),
+        plural(warnings, "avertissement", "avertissements"),
+        plural(files.len().max(1), "fichier", "fichiers")
+    )
+}
+
+/// The closest candidate to `wanted`, if one is close enough to be a likely typo.
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let wanted_folded = crate::slug::slugify(wanted);
+    candidates
+        .into_iter()
+        .map(|c| {
+            let score = strsim::jaro_winkler(&wanted_folded, &crate::slug::slugify(c))
+                .max(strsim::jaro_winkler(wanted, c));
+            (score, c)
+        })
+        .filter(|(score, _)| *score >= 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_underlines_the_span_and_shows_the_hint() {
+        let text = "---\nthemes: [qvt]\n---\n";
+        let d = Diagnostic::error("terme inconnu")
+            .in_file("content/a.md")
+            .at(2, 10, 3)
+            .with_hint("vouliez-vous dire « qvct » ?")
+            .with_source(text);
+        let out = d.render();
+        assert!(out.starts_with("erreur : content/a.md:2:10\n"), "{out}");
+        assert!(out.contains("2 | themes: [qvt]\n"), "{out}");
+        assert!(out.contains("  |          ^^^\n"), "{out}");
+        assert!(out.contains("aide : vouliez-vous dire « qvct » ?"), "{out}");
+    }
+
+    #[test]
+    fn summary_counts_errors_warnings_and_files() {
+        let ds = vec![
+            Diagnostic::error("a").in_file("x.md"),
+            Diagnostic::error("b").in_file("y.md"),
+            Diagnostic::warning("c").in_file("x.md"),
+        ];
+        assert_eq!(summary(&ds), "2 erreurs, 1 avertissement dans 2 fichiers");
+    }
+
+    #[test]
+    fn closest_finds_a_typo_but_not_a_stranger() {
+        let terms = ["qvct", "dialogue-social", "partage-valeur"];
+        assert_eq!(closest("dialogue-socal", terms), Some("dialogue-social"));
+        assert_eq!(closest("zzzzzz", terms), None);
+    }
+}

@@ -1,0 +1,123 @@
+//! Generated files that are not templates: `sitemap.xml`, `atom.xml`, `robots.txt` and the
+//! redirect pages of aliases. Every value is escaped for XML or HTML here.
+
+use std::path::PathBuf;
+
+use crate::config::SiteConfig;
+use crate::content::Site;
+use crate::render::OutputFile;
+
+/// What the feeds need of a page.
+#[derive(Debug, Clone)]
+pub struct FeedPage {
+    /// Title.
+    pub title: String,
+    /// Absolute URL.
+    pub permalink: String,
+    /// `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub updated: Option<String>,
+    /// HTML summary.
+    pub summary: String,
+    /// Section name.
+    pub section: String,
+}
+
+/// Escapes text for XML and HTML content and attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The sitemap, robots.txt and the Atom feed.
+pub fn generate(config: &SiteConfig, site: &Site, pages: &[FeedPage], taxonomy_urls: &[String], build_date: &str) -> Vec<OutputFile> {
+    let origin = config.origin();
+    let root = config.base_path();
+    let mut sitemap = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut entry = |loc: &str, lastmod: Option<&str>| {
+        sitemap.push_str("  <url>\n    <loc>");
+        sitemap.push_str(&escape(loc));
+        sitemap.push_str("</loc>\n");
+        if let Some(date) = lastmod {
+            sitemap.push_str(&format!("    <lastmod>{}</lastmod>\n", escape(date)));
+        }
+        sitemap.push_str("  </url>\n");
+    };
+    for section in &site.sections {
+        entry(&format!("{origin}{root}{}", section.index.path), section.index.meta.updated.as_deref().or(section.index.meta.date.as_deref()));
+    }
+    for page in pages {
+        entry(&page.permalink, page.updated.as_deref().or(page.date.as_deref()));
+    }
+    for url in taxonomy_urls {
+        entry(&format!("{origin}{url}"), None);
+    }
+    sitemap.push_str("</urlset>\n");
+
+    let robots = format!("User-agent: *\nAllow: /\n\nSitemap: {origin}{root}sitemap.xml\n");
+    let mut files = vec![
+        OutputFile { path: "sitemap.xml".into(), contents: sitemap.into_bytes(), origin: PathBuf::from("sitemap.xml") },
+        OutputFile { path: "robots.txt".into(), contents: robots.into_bytes(), origin: PathBuf::from("robots.txt") },
+    ];
+    if let Some(feed) = &config.feed {
+        let mut entries: Vec<&FeedPage> = pages.iter().filter(|p| p.section == feed.section).collect();
+        entries.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
+        entries.truncate(feed.limit);
+        let stamp = |date: &str| format!("{date}T00:00:00Z");
+        let updated = entries
+            .iter()
+            .filter_map(|p| p.updated.as_deref().or(p.date.as_deref()))
+            .max()
+            .map_or_else(|| stamp(build_date), stamp);
+        let mut atom = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        atom.push_str(&format!("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n", escape(&config.language)));
+        atom.push_str(&format!("  <title>{}</title>\n", escape(&config.title)));
+        if !config.description.is_empty() {
+            atom.push_str(&format!("  <subtitle>{}</subtitle>\n", escape(&config.description)));
+        }
+        atom.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", escape(&format!("{origin}{root}atom.xml"))));
+        atom.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape(&format!("{origin}{root}"))));
+        atom.push_str(&format!("  <id>{}</id>\n  <updated>{updated}</updated>\n", escape(&format!("{origin}{root}"))));
+        atom.push_str(&format!("  <author><name>{}</name></author>\n", escape(&config.title)));
+        for page in entries {
+            let date = page.updated.as_deref().or(page.date.as_deref()).map_or_else(|| stamp(build_date), stamp);
+            atom.push_str("  <entry>\n");
+            atom.push_str(&format!("    <title>{}</title>\n", escape(&page.title)));
+            atom.push_str(&format!("    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape(&page.permalink)));
+            atom.push_str(&format!("    <id>{}</id>\n", escape(&page.permalink)));
+            if let Some(published) = &page.date {
+                atom.push_str(&format!("    <published>{}</published>\n", stamp(published)));
+            }
+            atom.push_str(&format!("    <updated>{date}</updated>\n"));
+            if !page.summary.is_empty() {
+                atom.push_str(&format!("    <summary type=\"html\">{}</summary>\n", escape(&page.summary)));
+            }
+            atom.push_str("  </entry>\n");
+        }
+        atom.push_str("</feed>\n");
+        files.push(OutputFile { path: "atom.xml".into(), contents: atom.into_bytes(), origin: PathBuf::from("atom.xml") });
+    }
+    files
+}
+
+/// A page that sends the reader to `target`, with and without JavaScript.
+pub fn redirect_page(target: &str, title: &str, language: &str) -> String {
+    let target = escape(target);
+    let title = escape(title);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>Page déplacée : {title}</title>\n<link rel=\"canonical\" href=\"{target}\">\n<meta http-equiv=\"refresh\" content=\"0; url={target}\">\n<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n<main>\n<h1>Cette page a changé d'adresse</h1>\n<p><a href=\"{target}\">Aller à la page « {title} »</a></p>\n</main>\n</body>\n</html>\n",
+        escape(language)
+    )
+}

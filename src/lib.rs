@@ -1,0 +1,22 @@
+//! `guide`: a static site generator for catalogues of case studies, written for the French
+//! "guide de l'innovation sociale".
+//!
+//! The pipeline is described in `docs/ARCHITECTURE.md`; [`pipeline::run`] runs it.
+
+pub mod cmd;
+pub mod config;
+pub mod content;
+pub mod diagnostic;
+pub mod feeds;
+pub mod frontmatter;
+pub mod fs;
+pub mod highlight;
+pub mod markdown;
+pub mod output;
+pub mod pipeline;
+pub mod render;
+pub mod schema;
+pub mod slug;
+pub mod taxonomy;
+pub mod typography;
+pub mod yaml;

@@ -1,0 +1,76 @@
+//! The `guide` command line: parses arguments, runs a command, exits with its status.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use guide::cmd::{self, Format};
+use guide::content::DraftMode;
+use guide::pipeline::{BuildOptions, OutputMode};
+
+/// Générateur du guide de l'innovation sociale : transforme des fiches Markdown en site statique.
+#[derive(Debug, Parser)]
+#[command(name = "guide", version, about, long_about = None)]
+struct Cli {
+    /// Dossier du site (celui qui contient guide.yaml).
+    #[arg(long, global = true, value_name = "DOSSIER", default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Construit le site dans public/ (ou --output).
+    Build {
+        /// Dossier de sortie (par défaut : public/ dans le dossier du site).
+        #[arg(long, value_name = "DOSSIER")]
+        output: Option<PathBuf>,
+        /// Adresse de publication, à la place de base_url de guide.yaml.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Publie aussi les brouillons (draft: true).
+        #[arg(long)]
+        drafts: bool,
+        /// Ne construit pas l'index de recherche.
+        #[arg(long)]
+        no_search: bool,
+        /// Format des messages.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Vérifie tout le site comme une construction, sans rien écrire.
+    Check {
+        /// Format des messages.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Command::Build { output, base_url, drafts, no_search: _, format } => {
+            let options = BuildOptions {
+                root: cli.root.clone(),
+                output: output.map(|o| if o.is_absolute() { o } else { std::env::current_dir().unwrap_or_default().join(o) }),
+                base_url,
+                drafts: if drafts { DraftMode::Include } else { DraftMode::Exclude },
+                mode: OutputMode::Write,
+            };
+            cmd::build::run(&options, format)
+        }
+        Command::Check { format } => {
+            let options = BuildOptions {
+                root: cli.root.clone(),
+                output: None,
+                base_url: None,
+                drafts: DraftMode::Include,
+                mode: OutputMode::CheckOnly,
+            };
+            cmd::build::run(&options, format)
+        }
+    };
+    ExitCode::from(status as u8)
+}

@@ -1,0 +1,264 @@
+//! The build pipeline, from the site folder to the output folder.
+//!
+//! Steps (each a module, plain data between them):
+//! 1. `config`: read `guide.yaml`;
+//! 2. `content`: load and check `content/`;
+//! 3. `markdown`: render every body (parallel), resolving links;
+//! 4. `taxonomy`: resolve terms;
+//! 5. `render`: templates and generated files (parallel);
+//! 6. check that no two files share a URL;
+//! 7. `output`: write atomically — only when no error was found, and only for `build`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::content::DraftMode;
+use crate::diagnostic::Diagnostic;
+use crate::markdown::{LinkContext, MarkdownSource, Rendered};
+
+/// What to do with the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputMode {
+    /// Write the output folder.
+    Write,
+    /// Check only; write nothing.
+    CheckOnly,
+}
+
+/// The options of one build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site folder.
+    pub root: PathBuf,
+    /// The output folder (default `root/public`).
+    pub output: Option<PathBuf>,
+    /// Overrides `base_url` of `guide.yaml`.
+    pub base_url: Option<String>,
+    /// Whether drafts are published.
+    pub drafts: DraftMode,
+    /// Write or check.
+    pub mode: OutputMode,
+}
+
+/// What a build did.
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    /// Every problem found, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of pages (not sections).
+    pub pages: usize,
+    /// Number of sections, the home included.
+    pub sections: usize,
+    /// Number of taxonomy terms.
+    pub terms: usize,
+    /// Number of files written.
+    pub files: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Where the site was written.
+    pub output: PathBuf,
+}
+
+impl BuildReport {
+    /// Whether the build failed.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Today's date, `YYYY-MM-DD` (UTC).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// A progress indicator, shown only on a terminal and only when the build is slow.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(total: u64) -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::hidden());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message("Construction");
+        Self { bar, started: Instant::now() }
+    }
+
+    fn tick(&self) {
+        self.bar.inc(1);
+        if self.bar.is_hidden() && self.started.elapsed() > Duration::from_millis(500) && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+}
+
+/// Runs the pipeline.
+pub fn run(options: &BuildOptions) -> BuildReport {
+    let started = Instant::now();
+    let mut report = BuildReport {
+        output: options.output.clone().unwrap_or_else(|| options.root.join("public")),
+        ..BuildReport::default()
+    };
+    let (config, mut diagnostics) = crate::config::load(&options.root);
+    let Some(mut config) = config else {
+        report.diagnostics = diagnostics;
+        report.elapsed = started.elapsed();
+        return report;
+    };
+    if let Some(base_url) = &options.base_url {
+        config.base_url = base_url.clone();
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        crate::diagnostic::sort(&mut diagnostics);
+        report.diagnostics = diagnostics;
+        report.elapsed = started.elapsed();
+        return report;
+    }
+    let templates = crate::render::load_templates(&options.root, &config);
+
+    let (site, content_diagnostics) = crate::content::load(&options.root, &config, options.drafts);
+    diagnostics.extend(content_diagnostics);
+    let root = config.base_path();
+    let progress = Progress::new((site.pages.len() * 2 + site.sections.len()) as u64);
+
+    // Links: every page and section, and every asset.
+    let mut pages_by_source: HashMap<String, String> = HashMap::new();
+    for page in site.pages.iter().chain(site.sections.iter().map(|s| &s.index)) {
+        pages_by_source.insert(crate::markdown::link_key(&page.source), format!("{root}{}", page.path));
+    }
+    let assets: HashMap<String, String> = site
+        .assets
+        .iter()
+        .map(|a| (crate::markdown::link_key(&a.source), format!("{root}{}", a.output)))
+        .collect();
+    let links = LinkContext { pages: &pages_by_source, assets: &assets };
+    let render_body = |page: &crate::content::Page| -> Rendered {
+        let rendered = crate::markdown::render(
+            &MarkdownSource { body: &page.body, body_line: page.body_line, source: &page.source, display_path: &page.display_path },
+            &links,
+        );
+        progress.tick();
+        rendered
+    };
+    let page_bodies: Vec<Rendered> = site.pages.par_iter().map(render_body).collect();
+    let section_bodies: Vec<Rendered> = site.sections.par_iter().map(|s| render_body(&s.index)).collect();
+    for rendered in page_bodies.iter().chain(&section_bodies) {
+        diagnostics.extend(rendered.diagnostics.iter().cloned());
+    }
+    // Diagnostics from bodies carry no source line yet: add it from the file.
+    let (classification, taxonomy_diagnostics) = crate::taxonomy::classify(&site, &config);
+    diagnostics.extend(taxonomy_diagnostics);
+
+    report.pages = site.pages.len();
+    report.sections = site.sections.len();
+    report.terms = classification.taxonomies.iter().map(|t| t.terms.len()).sum();
+
+    let tera = match templates {
+        Ok(tera) => Some(tera),
+        Err(template_diagnostics) => {
+            diagnostics.extend(template_diagnostics);
+            None
+        }
+    };
+    let mut files = Vec::new();
+    let mut copies = Vec::new();
+    if let Some(tera) = tera {
+        if !diagnostics.iter().any(Diagnostic::is_error) {
+            let build_date = today();
+            let output = crate::render::render_site(
+                &tera,
+                &crate::render::RenderInput {
+                    root: &options.root,
+                    config: &config,
+                    site: &site,
+                    classification: &classification,
+                    pages: &page_bodies,
+                    sections: &section_bodies,
+                    build_date: &build_date,
+                },
+            );
+            diagnostics.extend(output.diagnostics);
+            files = output.files;
+            copies = output.copies;
+            diagnostics.extend(check_unique_paths(&files, &copies));
+        }
+    }
+    progress.bar.finish_and_clear();
+    add_source_lines(&options.root, &mut diagnostics);
+    crate::diagnostic::sort(&mut diagnostics);
+    report.diagnostics = diagnostics;
+    if !report.has_errors() && options.mode == OutputMode::Write {
+        match crate::output::write_site(&report.output, &files, &copies) {
+            Ok(()) => report.files = files.len() + copies.len(),
+            Err(errors) => report.diagnostics.extend(errors),
+        }
+    }
+    report.elapsed = started.elapsed();
+    report
+}
+
+/// Two outputs at one path: an error naming both sources.
+fn check_unique_paths(files: &[crate::render::OutputFile], copies: &[crate::render::CopyFile]) -> Vec<Diagnostic> {
+    let mut seen: HashMap<&str, &Path> = HashMap::new();
+    let mut diagnostics = Vec::new();
+    let all = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.origin.as_path()))
+        .chain(copies.iter().map(|c| (c.to.as_str(), c.from.as_path())));
+    for (path, origin) in all {
+        if !crate::output::is_safe_relative(path) {
+            diagnostics.push(Diagnostic::error(format!("chemin de sortie refusé : « {path} »")).in_file(origin));
+            continue;
+        }
+        if let Some(first) = seen.insert(path, origin) {
+            let url = path.trim_end_matches("index.html");
+            diagnostics.push(
+                Diagnostic::error(format!("deux fichiers produisent la même adresse /{url} : {} et {}", first.display(), origin.display()))
+                    .in_file(origin)
+                    .with_hint("changez le « slug » de l'une des deux pages, ou renommez l'un des fichiers"),
+            );
+        }
+    }
+    diagnostics
+}
+
+fn add_source_lines(root: &Path, diagnostics: &mut [Diagnostic]) {
+    let mut cache: HashMap<PathBuf, Option<String>> = HashMap::new();
+    for d in diagnostics.iter_mut().filter(|d| d.source_line.is_none() && d.line.is_some()) {
+        let Some(path) = d.path.clone() else { continue };
+        let text = cache.entry(path.clone()).or_insert_with(|| std::fs::read_to_string(root.join(&path)).ok());
+        if let Some(text) = text {
+            *d = d.clone().with_source(text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn today_is_a_valid_date() {
+        assert!(crate::schema::is_date(&super::today()));
+    }
+}

@@ -1,0 +1,687 @@
+//! Rendering: Tera templates over plain context structs, and the generated files.
+//!
+//! Steps:
+//! 1. load the theme's templates once (a syntax error names the template and line);
+//! 2. serialise each page's summary once, then build the context of every page, section,
+//!    taxonomy and term page (see `docs/templates.md`);
+//! 3. render them in parallel (rayon) into [`OutputFile`]s, with `sitemap.xml`, `atom.xml`,
+//!    `robots.txt`, alias redirects and `highlight.css`.
+//!
+//! Nothing here touches the disk but reading templates; the `output` stage writes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tera::Tera;
+
+use crate::config::SiteConfig;
+use crate::content::{Page, Site};
+use crate::diagnostic::Diagnostic;
+use crate::markdown::{Rendered, TocEntry};
+use crate::taxonomy::{compare_pages, Classification};
+
+/// A file to write, relative to the output folder.
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    /// Relative path with `/` separators, e.g. `projets/fiche/index.html`.
+    pub path: String,
+    /// Its bytes.
+    pub contents: Vec<u8>,
+    /// The source that produced it, for duplicate-URL messages.
+    pub origin: PathBuf,
+}
+
+/// A file to copy as is.
+#[derive(Debug, Clone)]
+pub struct CopyFile {
+    /// Absolute source path.
+    pub from: PathBuf,
+    /// Relative destination with `/` separators.
+    pub to: String,
+}
+
+/// Templates every theme must have.
+pub const REQUIRED_TEMPLATES: [&str; 7] = [
+    "base.html",
+    "index.html",
+    "section.html",
+    "page.html",
+    "taxonomy_list.html",
+    "taxonomy_term.html",
+    "404.html",
+];
+
+/// `config` in templates.
+#[derive(Debug, Serialize)]
+struct ConfigContext<'a> {
+    title: &'a str,
+    description: &'a str,
+    language: &'a str,
+    base_url: &'a str,
+    extra: &'a Map<String, Value>,
+    feed_url: Option<String>,
+}
+
+/// A title and a URL.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// Shown text.
+    pub title: String,
+    /// URL path.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct SectionRef {
+    title: String,
+    url: String,
+    name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct TermRef {
+    slug: String,
+    title: String,
+    url: String,
+    rank: usize,
+}
+
+/// A page as listings show it.
+#[derive(Debug, Clone, Serialize)]
+struct PageSummary<'a> {
+    title: &'a str,
+    url: String,
+    permalink: String,
+    date: Option<&'a str>,
+    updated: Option<&'a str>,
+    summary: String,
+    weight: i64,
+    section: &'a str,
+    taxonomies: IndexMap<&'a str, Vec<TermRef>>,
+    fields: &'a Map<String, Value>,
+    extra: &'a Map<String, Value>,
+}
+
+#[derive(Debug, Serialize)]
+struct PageContext<'a> {
+    #[serde(flatten)]
+    summary: &'a PageSummary<'a>,
+    content: &'a str,
+    toc: &'a [TocEntry],
+    word_count: usize,
+    reading_time: usize,
+    previous: Option<&'a PageSummary<'a>>,
+    next: Option<&'a PageSummary<'a>>,
+    related: Vec<&'a PageSummary<'a>>,
+    source: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SectionContext<'a> {
+    title: &'a str,
+    url: String,
+    permalink: String,
+    name: &'a str,
+    content: &'a str,
+    summary: String,
+    toc: &'a [TocEntry],
+    extra: &'a Map<String, Value>,
+    pages: Vec<&'a PageSummary<'a>>,
+    subsections: Vec<SectionRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct TermContext<'a> {
+    slug: &'a str,
+    title: &'a str,
+    description: &'a str,
+    url: String,
+    rank: usize,
+    count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pages: Option<Vec<&'a PageSummary<'a>>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct TaxonomyContext<'a> {
+    name: &'a str,
+    title: &'a str,
+    description: &'a str,
+    url: String,
+    single: bool,
+    ordered: bool,
+    terms: Vec<TermContext<'a>>,
+}
+
+/// Everything the render stage needs.
+#[derive(Debug)]
+pub struct RenderInput<'a> {
+    /// Site root (to find the theme).
+    pub root: &'a Path,
+    /// The config.
+    pub config: &'a SiteConfig,
+    /// The content.
+    pub site: &'a Site,
+    /// Pages' terms.
+    pub classification: &'a Classification,
+    /// Rendered bodies of `site.pages`.
+    pub pages: &'a [Rendered],
+    /// Rendered bodies of `site.sections`.
+    pub sections: &'a [Rendered],
+    /// Today, `YYYY-MM-DD`.
+    pub build_date: &'a str,
+}
+
+/// What the render stage produced.
+#[derive(Debug, Default)]
+pub struct RenderOutput {
+    /// Files to write.
+    pub files: Vec<OutputFile>,
+    /// Files to copy.
+    pub copies: Vec<CopyFile>,
+    /// Problems found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+const MONTHS: [&str; 12] = [
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+];
+
+/// `2024-03-01` → `1er mars 2024`; anything else is returned unchanged.
+pub fn date_fr(date: &str) -> String {
+    if !crate::schema::is_date(date) {
+        return date.to_string();
+    }
+    let year = &date[0..4];
+    let month: usize = date[5..7].parse().unwrap_or(1);
+    let day: u32 = date[8..10].parse().unwrap_or(1);
+    let day = if day == 1 { "1er".to_string() } else { day.to_string() };
+    format!("{day} {} {year}", MONTHS[month.clamp(1, 12) - 1])
+}
+
+fn date_fr_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    match value {
+        Value::String(s) => Ok(Value::String(date_fr(s))),
+        Value::Null => Ok(Value::String(String::new())),
+        other => Err(tera::Error::msg(format!("date_fr attend une date AAAA-MM-JJ, pas {other}"))),
+    }
+}
+
+/// Flattens a Tera error and its causes into one message.
+fn tera_message(error: &tera::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        parts.push(cause.to_string());
+        source = cause.source();
+    }
+    parts.join(" : ")
+}
+
+/// Finds " --> L:C" in a Tera parse error.
+fn tera_line(message: &str) -> Option<(usize, usize)> {
+    let at = message.find("--> ")?;
+    let rest = &message[at + 4..];
+    let mut numbers = rest.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+    let line = numbers.next()?.parse().ok()?;
+    let column = numbers.next()?.parse().ok()?;
+    Some((line, column))
+}
+
+/// Loads the theme's templates.
+pub fn load_templates(root: &Path, config: &SiteConfig) -> Result<Tera, Vec<Diagnostic>> {
+    let theme_dir = root.join("themes").join(&config.theme);
+    let templates_dir = theme_dir.join("templates");
+    let display_dir = Path::new("themes").join(&config.theme).join("templates");
+    if !templates_dir.is_dir() {
+        return Err(vec![Diagnostic::error(format!("le thème « {} » est introuvable", config.theme))
+            .in_file(&display_dir)
+            .with_hint("vérifiez la clé « theme » de guide.yaml : elle nomme un dossier de themes/")]);
+    }
+    let mut tera = Tera::default();
+    let mut diagnostics = Vec::new();
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(&templates_dir).follow_links(false).sort_by_file_name() {
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(&templates_dir).unwrap_or(entry.path());
+        let name = crate::markdown::link_key(relative);
+        match crate::fs::read_to_string(entry.path()) {
+            Ok(text) => files.push((name, text)),
+            Err(e) => diagnostics.push(Diagnostic::error(e.to_string()).in_file(display_dir.join(relative))),
+        }
+    }
+    // Parse each template alone first, to name the one with a syntax error.
+    for (name, text) in &files {
+        let mut single = Tera::default();
+        if let Err(e) = single.add_raw_template(name, text) {
+            let message = tera_message(&e);
+            let mut d = Diagnostic::error(format!("erreur de syntaxe dans le gabarit « {name} » : {}", message.lines().last().unwrap_or(&message).trim()))
+                .in_file(display_dir.join(name))
+                .with_hint("vérifiez que chaque {% … %} et {{ … }} est bien fermé et que chaque bloc a son {% end… %}");
+            if let Some((line, column)) = tera_line(&message) {
+                d = d.at(line, column, 1).with_source(text);
+            }
+            diagnostics.push(d);
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    if let Err(e) = tera.add_raw_templates(files.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+        return Err(vec![Diagnostic::error(format!("gabarits invalides : {}", tera_message(&e)))
+            .in_file(&display_dir)
+            .with_hint("un gabarit hérite peut-être d'un gabarit absent ({% extends \"…\" %})")]);
+    }
+    for required in REQUIRED_TEMPLATES {
+        if tera.get_template(required).is_err() {
+            diagnostics.push(
+                Diagnostic::error(format!("gabarit obligatoire absent : « {required} »"))
+                    .in_file(display_dir.join(required))
+                    .with_hint("chaque thème doit fournir base.html, index.html, section.html, page.html, taxonomy_list.html, taxonomy_term.html et 404.html"),
+            );
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.register_filter("date_fr", date_fr_filter);
+    Ok(tera)
+}
+
+fn check_template(tera: &Tera, name: &str, origin: &Path, diagnostics: &mut Vec<Diagnostic>) {
+    if tera.get_template(name).is_err() {
+        diagnostics.push(
+            Diagnostic::error(format!("gabarit introuvable : « {name} »"))
+                .in_file(origin)
+                .with_hint("le gabarit doit exister dans themes/<thème>/templates/"),
+        );
+    }
+}
+
+/// Renders the whole site.
+pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
+    let RenderInput { config, site, classification, build_date, .. } = *input;
+    let root = config.base_path();
+    let origin = config.origin();
+    let url = |path: &str| format!("{root}{path}");
+    let permalink = |path: &str| format!("{origin}{root}{path}");
+    let mut output = RenderOutput::default();
+
+    // 1. Summaries of pages, serialised once.
+    let summaries: Vec<PageSummary<'_>> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(p, page)| {
+            let mut taxonomies = IndexMap::new();
+            for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
+                let refs: Vec<TermRef> = classification.page_terms[p][t]
+                    .iter()
+                    .map(|&i| {
+                        let term = &taxonomy.terms[i];
+                        TermRef { slug: term.slug.clone(), title: term.title.clone(), url: url(&format!("{}/{}/", taxonomy.name, term.slug)), rank: i + 1 }
+                    })
+                    .collect();
+                taxonomies.insert(taxonomy.name.as_str(), refs);
+            }
+            PageSummary {
+                title: &page.meta.title,
+                url: url(&page.path),
+                permalink: permalink(&page.path),
+                date: page.meta.date.as_deref(),
+                updated: page.meta.updated.as_deref(),
+                summary: summary_html(page, &input.pages[p]),
+                weight: page.meta.weight,
+                section: &site.sections[page.section].name,
+                taxonomies,
+                fields: &page.meta.fields,
+                extra: &page.meta.extra,
+            }
+        })
+        .collect();
+
+    // Pages of each section, in the section's order.
+    let mut section_pages: Vec<Vec<usize>> = vec![Vec::new(); site.sections.len()];
+    for (p, page) in site.pages.iter().enumerate() {
+        section_pages[page.section].push(p);
+    }
+    for (s, pages) in section_pages.iter_mut().enumerate() {
+        let mode = config.section(&site.sections[s].name).map(|c| c.sort_by).unwrap_or_default();
+        pages.sort_by(|&a, &b| {
+            let (a, b) = (&site.pages[a], &site.pages[b]);
+            match mode {
+                crate::config::SortMode::Weight => compare_pages(a, b),
+                crate::config::SortMode::Date => b.meta.date.cmp(&a.meta.date).then_with(|| compare_pages(a, b)),
+                crate::config::SortMode::Title => crate::slug::slugify(&a.meta.title).cmp(&crate::slug::slugify(&b.meta.title)),
+            }
+        });
+    }
+
+    // 2. The common context.
+    let taxonomies: Vec<TaxonomyContext<'_>> = config
+        .taxonomies
+        .iter()
+        .zip(&classification.taxonomies)
+        .map(|(tc, taxonomy)| TaxonomyContext {
+            name: &tc.name,
+            title: &tc.title,
+            description: &tc.description,
+            url: url(&format!("{}/", tc.name)),
+            single: tc.single,
+            ordered: tc.ordered,
+            terms: taxonomy
+                .terms
+                .iter()
+                .enumerate()
+                .map(|(i, term)| TermContext {
+                    slug: &term.slug,
+                    title: &term.title,
+                    description: &term.description,
+                    url: url(&format!("{}/{}/", tc.name, term.slug)),
+                    rank: i + 1,
+                    count: term.pages.len(),
+                    pages: None,
+                })
+                .collect(),
+        })
+        .collect();
+    let mut menu: Vec<(i64, String, Link)> = Vec::new();
+    for section in site.sections.iter().skip(1).filter(|s| s.parent == Some(0)) {
+        menu.push((section.index.meta.weight, section.index.meta.title.clone(), Link { title: section.index.meta.title.clone(), url: url(&section.index.path) }));
+    }
+    for &p in &section_pages[0] {
+        let page = &site.pages[p];
+        menu.push((page.meta.weight, page.meta.title.clone(), Link { title: page.meta.title.clone(), url: url(&page.path) }));
+    }
+    menu.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| crate::slug::slugify(&a.1).cmp(&crate::slug::slugify(&b.1))));
+    let menu: Vec<Link> = menu.into_iter().map(|(_, _, link)| link).collect();
+    let feed_url = config.feed.as_ref().map(|_| url("atom.xml"));
+    let mut common = tera::Context::new();
+    common.insert(
+        "config",
+        &ConfigContext { title: &config.title, description: &config.description, language: &config.language, base_url: &config.base_url, extra: &config.extra, feed_url },
+    );
+    common.insert("root", &root);
+    common.insert("taxonomies", &taxonomies);
+    common.insert("menu", &menu);
+    common.insert("build_date", build_date);
+
+    let breadcrumbs_of_section = |mut s: usize| -> Vec<Link> {
+        let mut trail = Vec::new();
+        loop {
+            let section = &site.sections[s];
+            trail.push(Link { title: section.index.meta.title.clone(), url: url(&section.index.path) });
+            match section.parent {
+                Some(parent) => s = parent,
+                None => break,
+            }
+        }
+        trail.reverse();
+        trail
+    };
+    let section_ref = |s: usize| SectionRef {
+        title: site.sections[s].index.meta.title.clone(),
+        url: url(&site.sections[s].index.path),
+        name: site.sections[s].name.clone(),
+    };
+
+    // 3. Jobs: each renders one file.
+    enum Job {
+        Page(usize),
+        Section(usize),
+        TaxonomyList(usize),
+        Term(usize, usize),
+        NotFound,
+    }
+    let mut jobs: Vec<Job> = Vec::new();
+    jobs.extend((0..site.pages.len()).map(Job::Page));
+    jobs.extend((0..site.sections.len()).map(Job::Section));
+    for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
+        jobs.push(Job::TaxonomyList(t));
+        jobs.extend((0..taxonomy.terms.len()).map(|i| Job::Term(t, i)));
+    }
+    jobs.push(Job::NotFound);
+
+    // Templates named by pages and sections must exist.
+    for page in &site.pages {
+        if let Some(name) = page_template(page, site, config) {
+            check_template(tera, &name, &page.display_path, &mut output.diagnostics);
+        }
+    }
+    for section in &site.sections {
+        if let Some(name) = section_template(section, config) {
+            check_template(tera, &name, &section.index.display_path, &mut output.diagnostics);
+        }
+    }
+    if !output.diagnostics.is_empty() {
+        return output;
+    }
+
+    let display_templates = Path::new("themes").join(&config.theme).join("templates");
+    let results: Vec<Result<OutputFile, Diagnostic>> = jobs
+        .par_iter()
+        .map(|job| {
+            let mut context = common.clone();
+            let (template, path, origin): (String, String, PathBuf) = match *job {
+                Job::Page(p) => {
+                    let page = &site.pages[p];
+                    let order = &section_pages[page.section];
+                    let position = order.iter().position(|&x| x == p).unwrap_or(0);
+                    let previous = position.checked_sub(1).map(|i| &summaries[order[i]]);
+                    let next = order.get(position + 1).map(|&i| &summaries[i]);
+                    let rendered = &input.pages[p];
+                    let ctx = PageContext {
+                        summary: &summaries[p],
+                        content: &rendered.html,
+                        toc: &rendered.toc,
+                        word_count: rendered.word_count,
+                        reading_time: rendered.word_count.div_ceil(200).max(1),
+                        previous,
+                        next,
+                        related: related(p, order, classification).into_iter().map(|i| &summaries[i]).collect(),
+                        source: crate::markdown::link_key(&page.source),
+                    };
+                    context.insert("page", &ctx);
+                    context.insert("section", &section_ref(page.section));
+                    context.insert("breadcrumbs", &breadcrumbs_of_section(page.section));
+                    context.insert("current_url", &url(&page.path));
+                    context.insert("current_permalink", &permalink(&page.path));
+                    let template = page_template(page, site, config).unwrap_or_else(|| "page.html".into());
+                    (template, format!("{}index.html", page.path), page.display_path.clone())
+                }
+                Job::Section(s) => {
+                    let section = &site.sections[s];
+                    let rendered = &input.sections[s];
+                    let subsections: Vec<SectionRef> = site
+                        .sections
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, sub)| sub.parent == Some(s))
+                        .map(|(i, _)| section_ref(i))
+                        .collect();
+                    let ctx = SectionContext {
+                        title: &section.index.meta.title,
+                        url: url(&section.index.path),
+                        permalink: permalink(&section.index.path),
+                        name: &section.name,
+                        content: &rendered.html,
+                        summary: summary_html(&section.index, rendered),
+                        toc: &rendered.toc,
+                        extra: &section.index.meta.extra,
+                        pages: section_pages[s].iter().map(|&p| &summaries[p]).collect(),
+                        subsections,
+                    };
+                    context.insert("section", &ctx);
+                    let mut trail = breadcrumbs_of_section(s);
+                    trail.pop();
+                    context.insert("breadcrumbs", &trail);
+                    context.insert("current_url", &url(&section.index.path));
+                    context.insert("current_permalink", &permalink(&section.index.path));
+                    let template = section_template(section, config).unwrap_or_else(|| if s == 0 { "index.html".into() } else { "section.html".into() });
+                    (template, format!("{}index.html", section.index.path), section.index.display_path.clone())
+                }
+                Job::TaxonomyList(t) => {
+                    context.insert("taxonomy", &taxonomies[t]);
+                    context.insert("breadcrumbs", &breadcrumbs_of_section(0));
+                    let path = format!("{}/", taxonomies[t].name);
+                    context.insert("current_url", &url(&path));
+                    context.insert("current_permalink", &permalink(&path));
+                    ("taxonomy_list.html".into(), format!("{path}index.html"), PathBuf::from(crate::config::CONFIG_FILE))
+                }
+                Job::Term(t, i) => {
+                    let mut term = taxonomies[t].terms[i].clone();
+                    term.pages = Some(classification.taxonomies[t].terms[i].pages.iter().map(|&p| &summaries[p]).collect());
+                    context.insert("taxonomy", &taxonomies[t]);
+                    context.insert("term", &term);
+                    let mut trail = breadcrumbs_of_section(0);
+                    trail.push(Link { title: taxonomies[t].title.to_string(), url: taxonomies[t].url.clone() });
+                    context.insert("breadcrumbs", &trail);
+                    let path = format!("{}/{}/", taxonomies[t].name, term.slug);
+                    context.insert("current_url", &url(&path));
+                    context.insert("current_permalink", &permalink(&path));
+                    ("taxonomy_term.html".into(), format!("{path}index.html"), PathBuf::from(crate::config::CONFIG_FILE))
+                }
+                Job::NotFound => {
+                    context.insert("breadcrumbs", &Vec::<Link>::new());
+                    context.insert("current_url", &url("404.html"));
+                    context.insert("current_permalink", &permalink("404.html"));
+                    ("404.html".into(), "404.html".into(), PathBuf::from("404.html"))
+                }
+            };
+            match tera.render(&template, &context) {
+                Ok(html) => Ok(OutputFile { path, contents: html.into_bytes(), origin }),
+                Err(e) => Err(Diagnostic::error(format!(
+                    "le gabarit « {template} » a échoué en rendant {} : {}",
+                    origin.display(),
+                    tera_message(&e)
+                ))
+                .in_file(display_templates.join(&template))
+                .with_hint("vérifiez les variables utilisées par le gabarit (docs/templates.md les décrit toutes)")),
+            }
+        })
+        .collect();
+    for result in results {
+        match result {
+            Ok(file) => output.files.push(file),
+            Err(d) => output.diagnostics.push(d),
+        }
+    }
+
+    // 4. Generated files.
+    output.files.extend(crate::feeds::generate(config, site, &summaries_for_feeds(site, &summaries), &classification_urls(&taxonomies), build_date));
+    for page in &site.pages {
+        for alias in &page.meta.aliases {
+            let target = url(&page.path);
+            let trimmed = alias.trim_start_matches('/');
+            let path = if trimmed.ends_with(".html") { trimmed.to_string() } else if trimmed.is_empty() { "index.html".into() } else { format!("{}/index.html", trimmed.trim_end_matches('/')) };
+            output.files.push(OutputFile { path, contents: crate::feeds::redirect_page(&target, &page.meta.title, &config.language).into_bytes(), origin: page.display_path.clone() });
+        }
+    }
+    output.files.push(OutputFile { path: "highlight.css".into(), contents: crate::highlight::stylesheet().into_bytes(), origin: PathBuf::from("highlight.css") });
+
+    // 5. Static files and content assets.
+    let theme_static = input.root.join("themes").join(&config.theme).join("static");
+    for dir in [theme_static, input.root.join("static")] {
+        collect_copies(&dir, &mut output.copies, &mut output.diagnostics);
+    }
+    for asset in &site.assets {
+        output.copies.push(CopyFile { from: input.root.join(crate::content::CONTENT_DIR).join(&asset.source), to: asset.output.clone() });
+    }
+    output
+}
+
+fn collect_copies(dir: &Path, copies: &mut Vec<CopyFile>, diagnostics: &mut Vec<Diagnostic>) {
+    if !dir.is_dir() {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                copies.push(CopyFile { from: entry.path().to_path_buf(), to: crate::markdown::link_key(relative) });
+            }
+            Ok(_) => {}
+            Err(e) => diagnostics.push(Diagnostic::error(format!("impossible de parcourir {} : {e}", dir.display()))),
+        }
+    }
+}
+
+fn summary_html(page: &Page, rendered: &Rendered) -> String {
+    match (&page.meta.summary, &rendered.summary) {
+        (Some(text), _) => crate::markdown::render_inline(text),
+        (None, Some(html)) => html.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+fn page_template(page: &Page, site: &Site, config: &SiteConfig) -> Option<String> {
+    page.meta.template.clone().or_else(|| config.section(&site.sections[page.section].name).and_then(|s| s.page_template.clone()))
+}
+
+fn section_template(section: &crate::content::Section, config: &SiteConfig) -> Option<String> {
+    section.index.meta.template.clone().or_else(|| config.section(&section.name).and_then(|s| s.template.clone()))
+}
+
+/// Up to 3 pages of the same section sharing the most terms of the first taxonomy.
+fn related(p: usize, order: &[usize], classification: &Classification) -> Vec<usize> {
+    let Some(own) = classification.page_terms[p].first() else { return Vec::new() };
+    if own.is_empty() {
+        return Vec::new();
+    }
+    let mut scored: Vec<(usize, usize)> = order
+        .iter()
+        .enumerate()
+        .filter(|(_, &q)| q != p)
+        .map(|(rank, &q)| (classification.page_terms[q][0].iter().filter(|t| own.contains(t)).count(), rank))
+        .filter(|(shared, _)| *shared > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().take(3).map(|(_, rank)| order[rank]).collect()
+}
+
+fn summaries_for_feeds(site: &Site, summaries: &[PageSummary<'_>]) -> Vec<crate::feeds::FeedPage> {
+    site.pages
+        .iter()
+        .zip(summaries)
+        .map(|(page, summary)| crate::feeds::FeedPage {
+            title: page.meta.title.clone(),
+            permalink: summary.permalink.clone(),
+            date: page.meta.date.clone(),
+            updated: page.meta.updated.clone(),
+            summary: summary.summary.clone(),
+            section: summary.section.to_string(),
+        })
+        .collect()
+}
+
+fn classification_urls(taxonomies: &[TaxonomyContext<'_>]) -> Vec<String> {
+    taxonomies
+        .iter()
+        .flat_map(|t| std::iter::once(t.url.clone()).chain(t.terms.iter().map(|term| term.url.clone())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_dates_say_premier_for_the_first() {
+        assert_eq!(date_fr("2024-03-01"), "1er mars 2024");
+        assert_eq!(date_fr("2017-08-15"), "15 août 2017");
+        assert_eq!(date_fr("pas une date"), "pas une date");
+    }
+
+    #[test]
+    fn tera_parse_errors_give_their_line() {
+        assert_eq!(tera_line("Failed to parse\n --> 3:5\n  |"), Some((3, 5)));
+    }
+}
