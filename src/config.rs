@@ -276,8 +276,8 @@ pub fn parse(text: &str) -> (Option<SiteConfig>, Vec<Diagnostic>) {
             if let (Some(line), Some(column)) = (error.line, error.column) {
                 d = d.at(line, column, 1);
             }
-            if raw.starts_with("unknown field") {
-                let unknown = raw.split('`').nth(1).unwrap_or_default().to_string();
+            if raw.contains("unknown field `") {
+                let unknown = raw.split("unknown field `").nth(1).and_then(|r| r.split('`').next()).unwrap_or_default().to_string();
                 let expected = yaml::expected_names(&raw);
                 if let Some(best) = closest(&unknown, expected.iter().map(String::as_str)) {
                     d = d.with_hint(format!("vouliez-vous dire « {best} » ?"));

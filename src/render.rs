@@ -259,8 +259,7 @@ pub fn load_templates(root: &Path, config: &SiteConfig) -> Result<Tera, Vec<Diag
     }
     // Parse each template alone first, to name the one with a syntax error.
     for (name, text) in &files {
-        let mut single = Tera::default();
-        if let Err(e) = single.add_raw_template(name, text) {
+        if let Err(e) = tera::Template::new(name, None, text) {
             let message = tera_message(&e);
             let mut d = Diagnostic::error(format!("erreur de syntaxe dans le gabarit « {name} » : {}", message.lines().last().unwrap_or(&message).trim()))
                 .in_file(display_dir.join(name))
@@ -292,6 +291,8 @@ pub fn load_templates(root: &Path, config: &SiteConfig) -> Result<Tera, Vec<Diag
         return Err(diagnostics);
     }
     tera.autoescape_on(vec![".html", ".xml"]);
+    // Tera's default also escapes `/`, which makes every URL unreadable in the HTML source.
+    tera.set_escape_fn(crate::feeds::escape);
     tera.register_filter("date_fr", date_fr_filter);
     Ok(tera)
 }

@@ -39,6 +39,14 @@ fn convert_error(error: serde_yaml::Error) -> YamlError {
 
 /// Turns serde_yaml's English messages into French ones for the common cases.
 fn translate(raw: &str) -> String {
+    // serde_yaml may put the path of the value first: "a.b.c: unknown field …".
+    const PHRASES: [&str; 5] = ["unknown field `", "missing field `", "invalid type: ", "unknown variant `", "invalid value: "];
+    if let Some((at, _)) = PHRASES.iter().filter_map(|p| raw.find(p).map(|i| (i, p))).min_by_key(|(i, _)| *i) {
+        if at > 2 && raw[..at].ends_with(": ") {
+            let path = &raw[..at - 2];
+            return format!("{} (dans « {path} »)", translate(&raw[at..]));
+        }
+    }
     let raw = raw.trim_start_matches("invalid value: ");
     if let Some(rest) = raw.strip_prefix("unknown field `") {
         let name = rest.split('`').next().unwrap_or_default();

@@ -1,0 +1,132 @@
+//! The fixture-site harness: copy a fixture to a temporary folder, change files, run the
+//! binary, and check what it wrote and said.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// A fixture site copied into a temporary folder.
+pub struct TestSite {
+    dir: tempfile::TempDir,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The result of one run of the binary.
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output, root: &Path) -> Self {
+        let clean = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&root.display().to_string(), "[SITE]");
+        Self {
+            status: output.status.code().unwrap_or(-1),
+            stdout: clean(&output.stdout),
+            stderr: clean(&output.stderr),
+        }
+    }
+}
+
+impl TestSite {
+    /// Copies `tests/fixtures/<name>`.
+    pub fn new(name: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name), dir.path());
+        Self { dir }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// Writes (or overwrites) a file of the site.
+    pub fn write(&self, relative: &str, contents: &str) -> &Self {
+        let path = self.path(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+        self
+    }
+
+    pub fn remove(&self, relative: &str) -> &Self {
+        std::fs::remove_file(self.path(relative)).unwrap();
+        self
+    }
+
+    /// Runs `guide ARGS --root <site>`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::cargo_bin("guide")
+            .unwrap()
+            .args(args)
+            .arg("--root")
+            .arg(self.root())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        Run::from(output, self.root())
+    }
+
+    /// Runs `guide build` and asserts success.
+    pub fn build(&self) -> Run {
+        let run = self.run(&["build"]);
+        assert_eq!(run.status, 0, "build failed:\n{}", run.stderr);
+        run
+    }
+
+    /// Reads a file of the output.
+    pub fn output(&self, relative: &str) -> String {
+        let path = self.path("public").join(relative);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// Every file of the output, relative, sorted.
+    pub fn output_files(&self) -> Vec<String> {
+        let public = self.path("public");
+        let mut files: Vec<String> = walk(&public)
+            .into_iter()
+            .map(|p| p.strip_prefix(&public).unwrap().to_string_lossy().replace('\\', "/"))
+            .collect();
+        files.sort();
+        files
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The inside of `<main>…</main>`.
+pub fn main_of(html: &str) -> &str {
+    let start = html.find("<main>").map_or(0, |i| i + 6);
+    let end = html.find("</main>").unwrap_or(html.len());
+    &html[start..end]
+}
