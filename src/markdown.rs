@@ -78,8 +78,16 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-fn line_of(body: &str, offset: usize, body_line: usize) -> usize {
-    body_line + body.as_bytes()[..offset.min(body.len())].iter().filter(|b| **b == b'\n').count()
+/// Places a diagnostic at the byte range `range` of the body.
+fn locate_in_body(d: Diagnostic, body: &str, range: &std::ops::Range<usize>, body_line: usize) -> Diagnostic {
+    let start = range.start.min(body.len());
+    let before = &body.as_bytes()[..start];
+    let line = body_line + before.iter().filter(|b| **b == b'\n').count();
+    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let column = body.get(line_start..start).map_or(1, |s| s.chars().count() + 1);
+    let end = body[start..].find('\n').map_or(body.len(), |i| start + i).min(range.end.max(start));
+    let span = body.get(start..end).map_or(1, |s| s.chars().count());
+    d.at(line, column, span)
 }
 
 /// Normalises `base_dir/relative` inside `content/`; `None` when it climbs out.
@@ -214,7 +222,7 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
     let mut code: Option<(Option<String>, String)> = None;
     let mut autolink_depth = 0usize;
 
-    for (event, offset) in merge_text(Parser::new_ext(page.body, options()).into_offset_iter()) {
+    for (event, range) in merge_text(Parser::new_ext(page.body, options()).into_offset_iter()) {
         // Code blocks: buffered, then highlighted.
         if let Some((_, text)) = code.as_mut() {
             match event {
@@ -251,8 +259,8 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                         LinkOutcome::Keep => dest_url,
                         LinkOutcome::Rewrite(url) => url.into(),
                         LinkOutcome::Error(message, hint) => {
-                            let line = line_of(page.body, offset, page.body_line);
-                            rendered.diagnostics.push(Diagnostic::error(message).in_file(page.display_path).at_line(line).with_hint(hint));
+                            let d = Diagnostic::error(message).in_file(page.display_path).with_hint(hint);
+                            rendered.diagnostics.push(locate_in_body(d, page.body, &range, page.body_line));
                             dest_url
                         }
                     }
@@ -268,8 +276,8 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                     LinkOutcome::Keep => dest_url,
                     LinkOutcome::Rewrite(url) => url.into(),
                     LinkOutcome::Error(message, hint) => {
-                        let line = line_of(page.body, offset, page.body_line);
-                        rendered.diagnostics.push(Diagnostic::error(message).in_file(page.display_path).at_line(line).with_hint(hint));
+                        let d = Diagnostic::error(message).in_file(page.display_path).with_hint(hint);
+                        rendered.diagnostics.push(locate_in_body(d, page.body, &range, page.body_line));
                         dest_url
                     }
                 };
@@ -334,8 +342,8 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
 
 /// Joins consecutive text events (smart punctuation splits them at quotes), keeping the
 /// offset where each run starts.
-fn merge_text<'a>(events: impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>) -> Vec<(Event<'a>, usize)> {
-    let mut out: Vec<(Event<'a>, usize)> = Vec::new();
+fn merge_text<'a>(events: impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>) -> Vec<(Event<'a>, std::ops::Range<usize>)> {
+    let mut out: Vec<(Event<'a>, std::ops::Range<usize>)> = Vec::new();
     for (event, range) in events {
         if let (Event::Text(next), Some((Event::Text(previous), _))) = (&event, out.last_mut()) {
             let mut joined = previous.to_string();
@@ -343,7 +351,7 @@ fn merge_text<'a>(events: impl Iterator<Item = (Event<'a>, std::ops::Range<usize
             *previous = joined.into();
             continue;
         }
-        out.push((event, range.start));
+        out.push((event, range));
     }
     out
 }

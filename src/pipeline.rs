@@ -140,6 +140,7 @@ pub fn run(options: &BuildOptions) -> BuildReport {
 
     let (site, content_diagnostics) = crate::content::load(&options.root, &config, options.drafts);
     diagnostics.extend(content_diagnostics);
+    diagnostics.extend(check_unique_urls(&site, &config));
     let root = config.base_path();
     let progress = Progress::new((site.pages.len() * 2 + site.sections.len()) as u64);
 
@@ -217,6 +218,40 @@ pub fn run(options: &BuildOptions) -> BuildReport {
     }
     report.elapsed = started.elapsed();
     report
+}
+
+/// Two pages, sections, aliases or taxonomies at one URL: an error naming both sources.
+fn check_unique_urls(site: &crate::content::Site, config: &crate::config::SiteConfig) -> Vec<Diagnostic> {
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    let mut diagnostics = Vec::new();
+    let mut claim = |url: String, origin: &Path, what: &str| {
+        if let Some(first) = seen.get(&url) {
+            diagnostics.push(
+                Diagnostic::error(format!("deux pages ont la même adresse /{url} : {} et {} ({what})", first.display(), origin.display()))
+                    .in_file(origin)
+                    .with_hint("changez le « slug » de l'une des deux pages, ou renommez l'un des fichiers"),
+            );
+        } else {
+            seen.insert(url, origin.to_path_buf());
+        }
+    };
+    for taxonomy in &config.taxonomies {
+        claim(format!("{}/", taxonomy.name), Path::new(crate::config::CONFIG_FILE), "taxonomie");
+    }
+    for section in &site.sections {
+        claim(section.index.path.clone(), &section.index.display_path, "section");
+    }
+    for page in &site.pages {
+        claim(page.path.clone(), &page.display_path, "page");
+    }
+    for page in &site.pages {
+        for alias in &page.meta.aliases {
+            let trimmed = alias.trim_matches('/');
+            let url = if trimmed.is_empty() || trimmed.ends_with(".html") { trimmed.to_string() } else { format!("{trimmed}/") };
+            claim(url, &page.display_path, "alias");
+        }
+    }
+    diagnostics
 }
 
 /// Two outputs at one path: an error naming both sources.

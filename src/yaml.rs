@@ -63,6 +63,22 @@ fn translate(raw: &str) -> String {
         let name = rest.split('`').next().unwrap_or_default();
         return format!("valeur inconnue « {name} »");
     }
+    const LIBYAML: [(&str, &str); 9] = [
+        ("did not find expected ',' or ']'", "une liste entre crochets n'est pas fermée : « ] » manque"),
+        ("did not find expected ',' or '}'", "un ensemble entre accolades n'est pas fermé : « } » manque"),
+        ("mapping values are not allowed in this context", "deux-points inattendus : mettez la valeur entre guillemets si elle contient « : »"),
+        ("found character that cannot start any token", "caractère inattendu (une tabulation, ou une valeur qui commence par « @ » ou « ` » sans guillemets ?)"),
+        ("could not find expected ':'", "« : » manque après une clé"),
+        ("did not find expected key", "indentation incohérente : une clé est attendue ici"),
+        ("found undefined alias", "référence « * » à un alias qui n'existe pas"),
+        ("duplicate entry with key", "clé en double"),
+        ("found unexpected end of stream", "fin inattendue : un guillemet ou un crochet n'est pas fermé"),
+    ];
+    for (english, french) in LIBYAML {
+        if raw.contains(english) {
+            return french.to_string();
+        }
+    }
     if raw.contains("recursion limit exceeded") {
         return "YAML trop profondément imbriqué".into();
     }
