@@ -372,7 +372,7 @@ mod tests {
     fn parse_value_reports_the_line_of_a_syntax_error() {
         let err = parse_value("title: a\nthemes: [qvct\n").unwrap_err();
         assert!(err.line.is_some());
-        assert!(err.message.starts_with("YAML invalide"), "{}", err.message);
+        assert_eq!(err.message, "une liste entre crochets n'est pas fermée : « ] » manque");
     }
 
     #[test]
