@@ -233,7 +233,9 @@ impl SiteConfig {
             .base_url
             .split_once("://")
             .map_or(self.base_url.as_str(), |(_, rest)| rest);
-        let path = without_scheme.find('/').map_or("", |i| &without_scheme[i..]);
+        let path = without_scheme
+            .find('/')
+            .map_or("", |i| &without_scheme[i..]);
         let trimmed = path.trim_matches('/');
         if trimmed.is_empty() {
             "/".into()
@@ -244,7 +246,10 @@ impl SiteConfig {
 
     /// The scheme and host of `base_url`, without a trailing slash.
     pub fn origin(&self) -> String {
-        let (scheme, rest) = self.base_url.split_once("://").unwrap_or(("https", &self.base_url));
+        let (scheme, rest) = self
+            .base_url
+            .split_once("://")
+            .unwrap_or(("https", &self.base_url));
         let host = rest.split('/').next().unwrap_or(rest);
         format!("{scheme}://{host}")
     }
@@ -259,7 +264,9 @@ pub fn load(root: &Path) -> (Option<SiteConfig>, Vec<Diagnostic>) {
         Err(e) => {
             let d = Diagnostic::error(e.to_string())
                 .in_file(CONFIG_FILE)
-                .with_hint("lancez la commande dans le dossier du site, ou indiquez-le avec --root DOSSIER");
+                .with_hint(
+                "lancez la commande dans le dossier du site, ou indiquez-le avec --root DOSSIER",
+            );
             return (None, vec![d]);
         }
     };
@@ -277,7 +284,12 @@ pub fn parse(text: &str) -> (Option<SiteConfig>, Vec<Diagnostic>) {
                 d = d.at(line, column, 1);
             }
             if raw.contains("unknown field `") {
-                let unknown = raw.split("unknown field `").nth(1).and_then(|r| r.split('`').next()).unwrap_or_default().to_string();
+                let unknown = raw
+                    .split("unknown field `")
+                    .nth(1)
+                    .and_then(|r| r.split('`').next())
+                    .unwrap_or_default()
+                    .to_string();
                 let expected = yaml::expected_names(&raw);
                 if let Some(best) = closest(&unknown, expected.iter().map(String::as_str)) {
                     d = d.with_hint(format!("vouliez-vous dire « {best} » ?"));
@@ -311,7 +323,10 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
     if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
         error_at(
             "base_url",
-            format!("base_url « {} » n'est pas une adresse absolue", config.base_url),
+            format!(
+                "base_url « {} » n'est pas une adresse absolue",
+                config.base_url
+            ),
             "écrivez l'adresse complète du site, par exemple https://guide.example.org/".into(),
         );
     }
@@ -321,11 +336,16 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
         if !crate::slug::is_slug(&taxonomy.name) {
             error_at(
                 &format!("name: {}", taxonomy.name),
-                format!("le nom de taxonomie « {} » n'est pas un identifiant d'URL", taxonomy.name),
+                format!(
+                    "le nom de taxonomie « {} » n'est pas un identifiant d'URL",
+                    taxonomy.name
+                ),
                 format!("écrivez « {} »", crate::slug::slugify(&taxonomy.name)),
             );
         }
-        if RESERVED.contains(&taxonomy.name.as_str()) || crate::content::COMMON_KEYS.contains(&taxonomy.name.as_str()) {
+        if RESERVED.contains(&taxonomy.name.as_str())
+            || crate::content::COMMON_KEYS.contains(&taxonomy.name.as_str())
+        {
             error_at(
                 &format!("name: {}", taxonomy.name),
                 format!("le nom de taxonomie « {} » est réservé", taxonomy.name),
@@ -344,14 +364,23 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
             if !crate::slug::is_slug(&term.slug) {
                 error_at(
                     &format!("slug: {}", term.slug),
-                    format!("le slug de terme « {} » n'est pas un identifiant d'URL", term.slug),
+                    format!(
+                        "le slug de terme « {} » n'est pas un identifiant d'URL",
+                        term.slug
+                    ),
                     format!("écrivez « {} »", crate::slug::slugify(&term.slug)),
                 );
             }
-            if !slugs.insert(term.slug.clone()) || !slugs.insert(format!("title:{}", crate::slug::slugify(&term.title))) && crate::slug::slugify(&term.title) != term.slug {
+            if !slugs.insert(term.slug.clone())
+                || !slugs.insert(format!("title:{}", crate::slug::slugify(&term.title)))
+                    && crate::slug::slugify(&term.title) != term.slug
+            {
                 error_at(
                     &format!("slug: {}", term.slug),
-                    format!("le terme « {} » de « {} » est déclaré deux fois", term.slug, taxonomy.name),
+                    format!(
+                        "le terme « {} » de « {} » est déclaré deux fois",
+                        term.slug, taxonomy.name
+                    ),
                     "chaque terme doit avoir un slug et un titre uniques".into(),
                 );
             }
@@ -359,14 +388,18 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
     }
     for (name, section) in &config.sections {
         for (field_name, field) in &section.schema {
-            if crate::content::COMMON_KEYS.contains(&field_name.as_str()) || names.contains(field_name) {
+            if crate::content::COMMON_KEYS.contains(&field_name.as_str())
+                || names.contains(field_name)
+            {
                 error_at(
                     &format!("{field_name}:"),
                     format!("le champ « {field_name} » de la section « {name} » porte le nom d'une clé commune ou d'une taxonomie"),
                     "renommez ce champ".into(),
                 );
             }
-            check_field(field_name, field, &mut |needle, message, hint| error_at(needle, message, hint));
+            check_field(field_name, field, &mut |needle, message, hint| {
+                error_at(needle, message, hint)
+            });
         }
     }
     out
@@ -411,7 +444,10 @@ mod tests {
         let d = &diagnostics[0];
         assert_eq!(d.line, Some(3));
         assert!(d.message.contains("taxonomy"), "{}", d.message);
-        assert_eq!(d.hint.as_deref(), Some("vouliez-vous dire « taxonomies » ?"));
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("vouliez-vous dire « taxonomies » ?")
+        );
     }
 
     #[test]

@@ -23,7 +23,8 @@ use crate::yaml::{self, PathStep};
 
 /// Front-matter keys every page may use.
 pub const COMMON_KEYS: [&str; 10] = [
-    "title", "date", "updated", "summary", "draft", "weight", "slug", "aliases", "template", "extra",
+    "title", "date", "updated", "summary", "draft", "weight", "slug", "aliases", "template",
+    "extra",
 ];
 
 /// The folder of content files under the site root.
@@ -132,7 +133,11 @@ pub enum DraftMode {
 }
 
 fn is_skipped_name(name: &str) -> bool {
-    name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
 }
 
 fn to_slash(path: &Path) -> String {
@@ -183,12 +188,15 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e.path().map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
+                let path = e
+                    .path()
+                    .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
                 let message = match e.io_error() {
                     Some(io) => crate::fs::describe_io_error(io),
                     None => "boucle de liens symboliques".into(),
                 };
-                let mut d = Diagnostic::error(format!("impossible de parcourir ce dossier : {message}"));
+                let mut d =
+                    Diagnostic::error(format!("impossible de parcourir ce dossier : {message}"));
                 if let Some(path) = path {
                     d = d.in_file(path);
                 }
@@ -196,7 +204,11 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
                 continue;
             }
         };
-        let relative = entry.path().strip_prefix(&content).unwrap_or(entry.path()).to_path_buf();
+        let relative = entry
+            .path()
+            .strip_prefix(&content)
+            .unwrap_or(entry.path())
+            .to_path_buf();
         if entry.path_is_symlink() {
             diagnostics.push(
                 Diagnostic::warning("lien symbolique ignoré : le générateur ne suit pas les liens")
@@ -256,7 +268,8 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
                 section_of_dir(dir)
             };
             let section_name = to_slash(&section_dirs[section]);
-            let (page, diags) = load_file(&content, relative, section, &section_name, is_index, config);
+            let (page, diags) =
+                load_file(&content, relative, section, &section_name, is_index, config);
             (relative.clone(), page, diags)
         })
         .collect();
@@ -282,7 +295,11 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
             display_path: Path::new(CONTENT_DIR).join(dir).join("_index.md"),
             section: i,
             meta: PageMeta {
-                title: if i == 0 { config.title.clone() } else { name.clone() },
+                title: if i == 0 {
+                    config.title.clone()
+                } else {
+                    name.clone()
+                },
                 ..PageMeta::default()
             },
             body: String::new(),
@@ -295,7 +312,11 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
         } else {
             Some(section_of_dir(dir.parent().unwrap_or(Path::new(""))))
         };
-        site.sections.push(Section { name, index, parent });
+        site.sections.push(Section {
+            name,
+            index,
+            parent,
+        });
     }
     for relative in other {
         let dir = relative.parent().unwrap_or(Path::new(""));
@@ -318,10 +339,16 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
             None => format!(
                 "{}{}",
                 folder_url(dir),
-                relative.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                relative
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
             ),
         };
-        site.assets.push(Asset { source: relative, output });
+        site.assets.push(Asset {
+            source: relative,
+            output,
+        });
     }
     (site, diagnostics)
 }
@@ -336,7 +363,13 @@ struct FileReporter<'a> {
 }
 
 impl FileReporter<'_> {
-    fn place(&self, path: &[PathStep], message: String, hint: Option<String>, on_value: bool) -> Diagnostic {
+    fn place(
+        &self,
+        path: &[PathStep],
+        message: String,
+        hint: Option<String>,
+        on_value: bool,
+    ) -> Diagnostic {
         let mut d = Diagnostic::error(message).in_file(self.display_path);
         match yaml::locate(self.yaml, path) {
             Some(loc) => {
@@ -356,7 +389,12 @@ impl FileReporter<'_> {
     }
 
     fn error_at_value(&mut self, key: &str, message: String, hint: impl Into<String>) {
-        let d = self.place(&[PathStep::Key(key.into())], message, Some(hint.into()), true);
+        let d = self.place(
+            &[PathStep::Key(key.into())],
+            message,
+            Some(hint.into()),
+            true,
+        );
         self.diagnostics.push(d);
     }
 }
@@ -445,13 +483,26 @@ fn load_file(
             let d = Diagnostic::error("l'en-tête doit être une suite de champs « clé: valeur »")
                 .in_file(&display_path)
                 .at(split.yaml_line, 1, 1)
-                .with_hint("écrivez par exemple « title: Mon titre » sur la première ligne de l'en-tête")
+                .with_hint(
+                    "écrivez par exemple « title: Mon titre » sur la première ligne de l'en-tête",
+                )
                 .with_source(&text);
             return (None, vec![d]);
         }
     };
-    let section_config = if is_index { None } else { config.section(section_name) };
-    let meta = read_meta(&map, config, section_name, section_config, is_index, &mut reporter);
+    let section_config = if is_index {
+        None
+    } else {
+        config.section(section_name)
+    };
+    let meta = read_meta(
+        &map,
+        config,
+        section_name,
+        section_config,
+        is_index,
+        &mut reporter,
+    );
 
     // The URL path.
     let dir = relative.parent().unwrap_or(Path::new(""));
@@ -461,10 +512,16 @@ fn load_file(
     } else {
         let (parent, default_slug) = if is_bundle {
             let parent = dir.parent().unwrap_or(Path::new(""));
-            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             (parent, slugify(&name))
         } else {
-            let stem = relative.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = relative
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             (dir, slugify(&stem))
         };
         let slug = meta.slug.clone().unwrap_or(default_slug);
@@ -503,10 +560,20 @@ pub fn alias_problem(alias: &str) -> Option<&'static str> {
     if !alias.starts_with('/') {
         return Some("un alias doit commencer par « / »");
     }
-    if alias.contains('\\') || alias.contains("//") || alias.chars().any(|c| c.is_control() || "<>:\"|?*%".contains(c)) {
-        return Some("un alias ne peut contenir ni « \\ », ni « // », ni les caractères < > : \" | ? * %");
+    if alias.contains('\\')
+        || alias.contains("//")
+        || alias
+            .chars()
+            .any(|c| c.is_control() || "<>:\"|?*%".contains(c))
+    {
+        return Some(
+            "un alias ne peut contenir ni « \\ », ni « // », ni les caractères < > : \" | ? * %",
+        );
     }
-    if alias.split('/').any(|segment| segment == ".." || segment == ".") {
+    if alias
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
         return Some("un alias ne peut pas contenir « . » ou « .. »");
     }
     if alias.split('/').any(is_windows_reserved) {
@@ -536,10 +603,18 @@ fn read_meta(
     let date_hint = "écrivez la date sous la forme AAAA-MM-JJ, par exemple 2024-03-01";
     match map.get("title") {
         Some(Value::String(s)) if !s.trim().is_empty() => meta.title = s.trim().to_string(),
-        Some(Value::String(_)) | Some(Value::Null) => reporter.error_at_value("title", "le titre est vide".into(), "écrivez le titre après « title: »"),
+        Some(Value::String(_)) | Some(Value::Null) => reporter.error_at_value(
+            "title",
+            "le titre est vide".into(),
+            "écrivez le titre après « title: »",
+        ),
         Some(other) => match string_of(other) {
             Some(s) => meta.title = s,
-            None => reporter.error_at_value("title", "le titre doit être un texte".into(), "écrivez le titre après « title: », entre guillemets s'il contient « : »"),
+            None => reporter.error_at_value(
+                "title",
+                "le titre doit être un texte".into(),
+                "écrivez le titre après « title: », entre guillemets s'il contient « : »",
+            ),
         },
         None => reporter.at_key(
             &[],
@@ -557,7 +632,11 @@ fn read_meta(
                         meta.updated = Some(s.to_string());
                     }
                 }
-                _ => reporter.error_at_value(key, format!("« {key} » n'est pas une date valide"), date_hint),
+                _ => reporter.error_at_value(
+                    key,
+                    format!("« {key} » n'est pas une date valide"),
+                    date_hint,
+                ),
             }
         }
     }
@@ -565,19 +644,31 @@ fn read_meta(
         match value {
             Value::String(s) => meta.summary = Some(s.clone()),
             Value::Null => {}
-            _ => reporter.error_at_value("summary", "le résumé doit être un texte".into(), "écrivez une ou deux phrases après « summary: »"),
+            _ => reporter.error_at_value(
+                "summary",
+                "le résumé doit être un texte".into(),
+                "écrivez une ou deux phrases après « summary: »",
+            ),
         }
     }
     if let Some(value) = map.get("draft") {
         match value.as_bool() {
             Some(b) => meta.draft = b,
-            None => reporter.error_at_value("draft", "« draft » doit valoir true ou false".into(), "écrivez draft: true pour un brouillon, draft: false sinon"),
+            None => reporter.error_at_value(
+                "draft",
+                "« draft » doit valoir true ou false".into(),
+                "écrivez draft: true pour un brouillon, draft: false sinon",
+            ),
         }
     }
     if let Some(value) = map.get("weight") {
         match value.as_i64() {
             Some(w) => meta.weight = w,
-            None => reporter.error_at_value("weight", "« weight » doit être un nombre entier".into(), "écrivez par exemple weight: 10 (les plus petits viennent en premier)"),
+            None => reporter.error_at_value(
+                "weight",
+                "« weight » doit être un nombre entier".into(),
+                "écrivez par exemple weight: 10 (les plus petits viennent en premier)",
+            ),
         }
     }
     if let Some(value) = map.get("slug") {
@@ -586,13 +677,18 @@ fn read_meta(
             Some(s) => {
                 let suggestion = slugify(s);
                 let hint = if suggestion.is_empty() || is_windows_reserved(&suggestion) {
-                    "un slug est fait de lettres minuscules sans accents, de chiffres et de tirets".to_string()
+                    "un slug est fait de lettres minuscules sans accents, de chiffres et de tirets"
+                        .to_string()
                 } else {
                     format!("écrivez « slug: {suggestion} » (lettres minuscules sans accents, chiffres et tirets)")
                 };
                 reporter.error_at_value("slug", format!("slug invalide : « {s} »"), hint);
             }
-            None => reporter.error_at_value("slug", "« slug » doit être un texte".into(), "écrivez par exemple slug: ma-fiche"),
+            None => reporter.error_at_value(
+                "slug",
+                "« slug » doit être un texte".into(),
+                "écrivez par exemple slug: ma-fiche",
+            ),
         }
     }
     if let Some(value) = map.get("aliases") {
@@ -609,27 +705,47 @@ fn read_meta(
                     }
                 }
             }
-            None => reporter.error_at_value("aliases", "« aliases » doit être une liste".into(), "écrivez par exemple aliases: [/ancienne-adresse/]"),
+            None => reporter.error_at_value(
+                "aliases",
+                "« aliases » doit être une liste".into(),
+                "écrivez par exemple aliases: [/ancienne-adresse/]",
+            ),
         }
     }
     if let Some(value) = map.get("template") {
         match value.as_str() {
-            Some(s) if s.ends_with(".html") && !s.contains("..") && !s.starts_with('/') => meta.template = Some(s.to_string()),
-            _ => reporter.error_at_value("template", "« template » doit être le nom d'un gabarit du thème".into(), "écrivez par exemple template: page.html"),
+            Some(s) if s.ends_with(".html") && !s.contains("..") && !s.starts_with('/') => {
+                meta.template = Some(s.to_string())
+            }
+            _ => reporter.error_at_value(
+                "template",
+                "« template » doit être le nom d'un gabarit du thème".into(),
+                "écrivez par exemple template: page.html",
+            ),
         }
     }
     if let Some(value) = map.get("extra") {
         match value {
             Value::Object(extra) => meta.extra = extra.clone(),
             Value::Null => {}
-            _ => reporter.error_at_value("extra", "« extra » doit être un ensemble de champs".into(), "écrivez les champs en dessous, en retrait"),
+            _ => reporter.error_at_value(
+                "extra",
+                "« extra » doit être un ensemble de champs".into(),
+                "écrivez les champs en dessous, en retrait",
+            ),
         }
     }
     for taxonomy in &config.taxonomies {
-        let Some(value) = map.get(&taxonomy.name) else { continue };
+        let Some(value) = map.get(&taxonomy.name) else {
+            continue;
+        };
         let key = PathStep::Key(taxonomy.name.clone());
         let items: Vec<(Option<usize>, &Value)> = match value {
-            Value::Array(items) => items.iter().enumerate().map(|(i, v)| (Some(i), v)).collect(),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Some(i), v))
+                .collect(),
             Value::Null => Vec::new(),
             other => vec![(None, other)],
         };
@@ -640,10 +756,20 @@ fn read_meta(
                 path.push(PathStep::Index(i));
             }
             let loc = yaml::locate(reporter.yaml, &path);
-            let (line, column) = loc.map_or((reporter.yaml_line, 1), |l| (l.line + reporter.yaml_line - 1, l.value_column));
+            let (line, column) = loc.map_or((reporter.yaml_line, 1), |l| {
+                (l.line + reporter.yaml_line - 1, l.value_column)
+            });
             match string_of(item) {
-                Some(value) => terms.push(RawTerm { value, line, column }),
-                None => reporter.at_value(&path, format!("un terme de « {} » doit être un texte", taxonomy.name), None),
+                Some(value) => terms.push(RawTerm {
+                    value,
+                    line,
+                    column,
+                }),
+                None => reporter.at_value(
+                    &path,
+                    format!("un terme de « {} » doit être un texte", taxonomy.name),
+                    None,
+                ),
             }
         }
         meta.terms.insert(taxonomy.name.clone(), terms);
@@ -652,7 +778,11 @@ fn read_meta(
     let is_known = |name: &str| COMMON_KEYS.contains(&name) || config.taxonomy(name).is_some();
     match schema {
         Some(schema) if !schema.is_empty() && !is_index => {
-            let fields: Map<String, Value> = map.iter().filter(|(k, _)| !is_known(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let fields: Map<String, Value> = map
+                .iter()
+                .filter(|(k, _)| !is_known(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             schema::check_map(&fields, schema, &mut Vec::new(), &|_| false, reporter);
             // Unknown keys have been reported by check_map with the schema's names; the common
             // keys and taxonomies are also valid names, so suggest among all of them.
@@ -666,11 +796,21 @@ fn read_meta(
                     .chain(config.taxonomies.iter().map(|t| t.name.as_str()))
                     .collect();
                 let hint = match closest(name, candidates.iter().copied()) {
-                    Some(best) => format!("vouliez-vous dire « {best} » ? Les champs libres vont sous « extra: »"),
+                    Some(best) => format!(
+                        "vouliez-vous dire « {best} » ? Les champs libres vont sous « extra: »"
+                    ),
                     None => "les champs libres vont sous « extra: », en retrait".into(),
                 };
-                let where_ = if section_name.is_empty() { "cette page".to_string() } else { format!("la section « {section_name} »") };
-                reporter.at_key(&[PathStep::Key(name.clone())], format!("clé inconnue « {name} » : {where_} ne déclare pas ce champ"), Some(hint));
+                let where_ = if section_name.is_empty() {
+                    "cette page".to_string()
+                } else {
+                    format!("la section « {section_name} »")
+                };
+                reporter.at_key(
+                    &[PathStep::Key(name.clone())],
+                    format!("clé inconnue « {name} » : {where_} ne déclare pas ce champ"),
+                    Some(hint),
+                );
             }
         }
     }
@@ -692,7 +832,10 @@ mod tests {
 
     #[test]
     fn folder_urls_are_slugified() {
-        assert_eq!(folder_url(Path::new("Études de cas/2024")), "etudes-de-cas/2024/");
+        assert_eq!(
+            folder_url(Path::new("Études de cas/2024")),
+            "etudes-de-cas/2024/"
+        );
         assert_eq!(folder_url(Path::new("")), "");
     }
 }

@@ -168,7 +168,10 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
-    let mut files: Vec<&Path> = diagnostics.iter().filter_map(|d| d.path.as_deref()).collect();
+    let mut files: Vec<&Path> = diagnostics
+        .iter()
+        .filter_map(|d| d.path.as_deref())
+        .collect();
     files.sort();
     files.dedup();
     let plural = |n: usize, one: &str, many: &str| {

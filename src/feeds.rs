@@ -42,7 +42,13 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The sitemap, robots.txt and the Atom feed.
-pub fn generate(config: &SiteConfig, site: &Site, pages: &[FeedPage], taxonomy_urls: &[String], build_date: &str) -> Vec<OutputFile> {
+pub fn generate(
+    config: &SiteConfig,
+    site: &Site,
+    pages: &[FeedPage],
+    taxonomy_urls: &[String],
+    build_date: &str,
+) -> Vec<OutputFile> {
     let origin = config.origin();
     let root = config.base_path();
     let mut sitemap = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
@@ -56,10 +62,21 @@ pub fn generate(config: &SiteConfig, site: &Site, pages: &[FeedPage], taxonomy_u
         sitemap.push_str("  </url>\n");
     };
     for section in &site.sections {
-        entry(&format!("{origin}{root}{}", section.index.path), section.index.meta.updated.as_deref().or(section.index.meta.date.as_deref()));
+        entry(
+            &format!("{origin}{root}{}", section.index.path),
+            section
+                .index
+                .meta
+                .updated
+                .as_deref()
+                .or(section.index.meta.date.as_deref()),
+        );
     }
     for page in pages {
-        entry(&page.permalink, page.updated.as_deref().or(page.date.as_deref()));
+        entry(
+            &page.permalink,
+            page.updated.as_deref().or(page.date.as_deref()),
+        );
     }
     for url in taxonomy_urls {
         entry(&format!("{origin}{url}"), None);
@@ -68,11 +85,20 @@ pub fn generate(config: &SiteConfig, site: &Site, pages: &[FeedPage], taxonomy_u
 
     let robots = format!("User-agent: *\nAllow: /\n\nSitemap: {origin}{root}sitemap.xml\n");
     let mut files = vec![
-        OutputFile { path: "sitemap.xml".into(), contents: sitemap.into_bytes(), origin: PathBuf::from("sitemap.xml") },
-        OutputFile { path: "robots.txt".into(), contents: robots.into_bytes(), origin: PathBuf::from("robots.txt") },
+        OutputFile {
+            path: "sitemap.xml".into(),
+            contents: sitemap.into_bytes(),
+            origin: PathBuf::from("sitemap.xml"),
+        },
+        OutputFile {
+            path: "robots.txt".into(),
+            contents: robots.into_bytes(),
+            origin: PathBuf::from("robots.txt"),
+        },
     ];
     if let Some(feed) = &config.feed {
-        let mut entries: Vec<&FeedPage> = pages.iter().filter(|p| p.section == feed.section).collect();
+        let mut entries: Vec<&FeedPage> =
+            pages.iter().filter(|p| p.section == feed.section).collect();
         entries.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
         entries.truncate(feed.limit);
         let stamp = |date: &str| format!("{date}T00:00:00Z");
@@ -82,32 +108,67 @@ pub fn generate(config: &SiteConfig, site: &Site, pages: &[FeedPage], taxonomy_u
             .max()
             .map_or_else(|| stamp(build_date), stamp);
         let mut atom = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        atom.push_str(&format!("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n", escape(&config.language)));
+        atom.push_str(&format!(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n",
+            escape(&config.language)
+        ));
         atom.push_str(&format!("  <title>{}</title>\n", escape(&config.title)));
         if !config.description.is_empty() {
-            atom.push_str(&format!("  <subtitle>{}</subtitle>\n", escape(&config.description)));
+            atom.push_str(&format!(
+                "  <subtitle>{}</subtitle>\n",
+                escape(&config.description)
+            ));
         }
-        atom.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", escape(&format!("{origin}{root}atom.xml"))));
-        atom.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape(&format!("{origin}{root}"))));
-        atom.push_str(&format!("  <id>{}</id>\n  <updated>{updated}</updated>\n", escape(&format!("{origin}{root}"))));
-        atom.push_str(&format!("  <author><name>{}</name></author>\n", escape(&config.title)));
+        atom.push_str(&format!(
+            "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
+            escape(&format!("{origin}{root}atom.xml"))
+        ));
+        atom.push_str(&format!(
+            "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+            escape(&format!("{origin}{root}"))
+        ));
+        atom.push_str(&format!(
+            "  <id>{}</id>\n  <updated>{updated}</updated>\n",
+            escape(&format!("{origin}{root}"))
+        ));
+        atom.push_str(&format!(
+            "  <author><name>{}</name></author>\n",
+            escape(&config.title)
+        ));
         for page in entries {
-            let date = page.updated.as_deref().or(page.date.as_deref()).map_or_else(|| stamp(build_date), stamp);
+            let date = page
+                .updated
+                .as_deref()
+                .or(page.date.as_deref())
+                .map_or_else(|| stamp(build_date), stamp);
             atom.push_str("  <entry>\n");
             atom.push_str(&format!("    <title>{}</title>\n", escape(&page.title)));
-            atom.push_str(&format!("    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape(&page.permalink)));
+            atom.push_str(&format!(
+                "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+                escape(&page.permalink)
+            ));
             atom.push_str(&format!("    <id>{}</id>\n", escape(&page.permalink)));
             if let Some(published) = &page.date {
-                atom.push_str(&format!("    <published>{}</published>\n", stamp(published)));
+                atom.push_str(&format!(
+                    "    <published>{}</published>\n",
+                    stamp(published)
+                ));
             }
             atom.push_str(&format!("    <updated>{date}</updated>\n"));
             if !page.summary.is_empty() {
-                atom.push_str(&format!("    <summary type=\"html\">{}</summary>\n", escape(&page.summary)));
+                atom.push_str(&format!(
+                    "    <summary type=\"html\">{}</summary>\n",
+                    escape(&page.summary)
+                ));
             }
             atom.push_str("  </entry>\n");
         }
         atom.push_str("</feed>\n");
-        files.push(OutputFile { path: "atom.xml".into(), contents: atom.into_bytes(), origin: PathBuf::from("atom.xml") });
+        files.push(OutputFile {
+            path: "atom.xml".into(),
+            contents: atom.into_bytes(),
+            origin: PathBuf::from("atom.xml"),
+        });
     }
     files
 }

@@ -41,20 +41,30 @@ pub fn code_block(code: &str, language: Option<&str>) -> String {
     if let Some(lang) = language {
         let set = syntaxes();
         if let Some(syntax) = set.find_syntax_by_token(lang) {
-            let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
+            let mut generator =
+                ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
             let mut ok = true;
             for line in LinesWithEndings::from(code) {
-                if generator.parse_html_for_line_which_includes_newline(line).is_err() {
+                if generator
+                    .parse_html_for_line_which_includes_newline(line)
+                    .is_err()
+                {
                     ok = false;
                     break;
                 }
             }
             if ok {
-                return format!("<pre class=\"code\"><code{lang_class}>{}</code></pre>\n", generator.finalize());
+                return format!(
+                    "<pre class=\"code\"><code{lang_class}>{}</code></pre>\n",
+                    generator.finalize()
+                );
             }
         }
     }
-    format!("<pre class=\"code\"><code{lang_class}>{}</code></pre>\n", escape(code))
+    format!(
+        "<pre class=\"code\"><code{lang_class}>{}</code></pre>\n",
+        escape(code)
+    )
 }
 
 /// The stylesheet for the highlighting classes.

@@ -51,12 +51,28 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let status = match cli.command {
-        Command::Build { output, base_url, drafts, no_search: _, format } => {
+        Command::Build {
+            output,
+            base_url,
+            drafts,
+            no_search: _,
+            format,
+        } => {
             let options = BuildOptions {
                 root: cli.root.clone(),
-                output: output.map(|o| if o.is_absolute() { o } else { std::env::current_dir().unwrap_or_default().join(o) }),
+                output: output.map(|o| {
+                    if o.is_absolute() {
+                        o
+                    } else {
+                        std::env::current_dir().unwrap_or_default().join(o)
+                    }
+                }),
                 base_url,
-                drafts: if drafts { DraftMode::Include } else { DraftMode::Exclude },
+                drafts: if drafts {
+                    DraftMode::Include
+                } else {
+                    DraftMode::Exclude
+                },
                 mode: OutputMode::Write,
             };
             cmd::build::run(&options, format)

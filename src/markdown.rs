@@ -13,7 +13,9 @@
 use std::collections::HashMap;
 use std::path::{Component, Path};
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+};
 use serde::Serialize;
 
 use crate::diagnostic::{closest, Diagnostic};
@@ -79,13 +81,26 @@ fn options() -> Options {
 }
 
 /// Places a diagnostic at the byte range `range` of the body.
-fn locate_in_body(d: Diagnostic, body: &str, range: &std::ops::Range<usize>, body_line: usize) -> Diagnostic {
+fn locate_in_body(
+    d: Diagnostic,
+    body: &str,
+    range: &std::ops::Range<usize>,
+    body_line: usize,
+) -> Diagnostic {
     let start = range.start.min(body.len());
     let before = &body.as_bytes()[..start];
     let line = body_line + before.iter().filter(|b| **b == b'\n').count();
-    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let column = body.get(line_start..start).map_or(1, |s| s.chars().count() + 1);
-    let end = body[start..].find('\n').map_or(body.len(), |i| start + i).min(range.end.max(start));
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = body
+        .get(line_start..start)
+        .map_or(1, |s| s.chars().count() + 1);
+    let end = body[start..]
+        .find('\n')
+        .map_or(body.len(), |i| start + i)
+        .min(range.end.max(start));
     let span = body.get(start..end).map_or(1, |s| s.chars().count());
     d.at(line, column, span)
 }
@@ -147,14 +162,19 @@ fn resolve_link(dest: &str, is_image: bool, source: &Path, ctx: &LinkContext<'_>
             None => {
                 let hint = closest(target, ctx.pages.keys().map(String::as_str))
                     .map(|best| format!("vouliez-vous dire « @/{best} » ?"))
-                    .unwrap_or_else(|| "le chemin part du dossier content/, par exemple @/projets/fiche.md".into());
+                    .unwrap_or_else(|| {
+                        "le chemin part du dossier content/, par exemple @/projets/fiche.md".into()
+                    });
                 LinkOutcome::Error(format!("lien vers une page inexistante : « {dest} »"), hint)
             }
         };
     }
-    let has_scheme = path_part
-        .split_once(':')
-        .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
+    let has_scheme = path_part.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
     if has_scheme || path_part.is_empty() || path_part.starts_with('/') || path_part.contains('?') {
         return LinkOutcome::Keep;
     }
@@ -183,7 +203,11 @@ fn resolve_link(dest: &str, is_image: bool, source: &Path, ctx: &LinkContext<'_>
     match ctx.assets.get(&target) {
         Some(url) => LinkOutcome::Rewrite(format!("{url}{fragment}")),
         None => {
-            let what = if is_image { "image introuvable" } else { "fichier introuvable" };
+            let what = if is_image {
+                "image introuvable"
+            } else {
+                "fichier introuvable"
+            };
             LinkOutcome::Error(
                 format!("{what} : « {dest} » (cherché en content/{target})"),
                 "vérifiez le nom du fichier (majuscules, accents, extension) et qu'il est bien à côté de la page".into(),
@@ -210,6 +234,16 @@ fn insert(siblings: &mut Vec<TocEntry>, entry: TocEntry) {
     siblings.push(entry);
 }
 
+/// A heading being read: its start tag's parts, its inner events and its text.
+struct HeadingBuffer<'a> {
+    level: HeadingLevel,
+    id: Option<CowStr<'a>>,
+    classes: Vec<CowStr<'a>>,
+    attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+    inner: Vec<Event<'a>>,
+    text: String,
+}
+
 /// Renders one body.
 pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
     let mut rendered = Rendered::default();
@@ -218,7 +252,7 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut more_at: Option<usize> = None;
 
-    let mut heading: Option<(HeadingLevel, Option<CowStr<'_>>, Vec<CowStr<'_>>, Vec<(CowStr<'_>, Option<CowStr<'_>>)>, Vec<Event<'_>>, String)> = None;
+    let mut heading: Option<HeadingBuffer<'_>> = None;
     let mut code: Option<(Option<String>, String)> = None;
     let mut autolink_depth = 0usize;
 
@@ -232,7 +266,9 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 }
                 Event::End(TagEnd::CodeBlock) => {
                     let (lang, text) = code.take().unwrap_or_default();
-                    events.push(Event::Html(crate::highlight::code_block(&text, lang.as_deref()).into()));
+                    events.push(Event::Html(
+                        crate::highlight::code_block(&text, lang.as_deref()).into(),
+                    ));
                     continue;
                 }
                 _ => continue,
@@ -241,13 +277,20 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
         let event = match event {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().map(str::to_string),
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().map(str::to_string)
+                    }
                     CodeBlockKind::Indented => None,
                 };
                 code = Some((lang, String::new()));
                 continue;
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let autolink = matches!(link_type, LinkType::Autolink | LinkType::Email);
                 if autolink {
                     autolink_depth += 1;
@@ -259,32 +302,64 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                         LinkOutcome::Keep => dest_url,
                         LinkOutcome::Rewrite(url) => url.into(),
                         LinkOutcome::Error(message, hint) => {
-                            let d = Diagnostic::error(message).in_file(page.display_path).with_hint(hint);
-                            rendered.diagnostics.push(locate_in_body(d, page.body, &range, page.body_line));
+                            let d = Diagnostic::error(message)
+                                .in_file(page.display_path)
+                                .with_hint(hint);
+                            rendered.diagnostics.push(locate_in_body(
+                                d,
+                                page.body,
+                                &range,
+                                page.body_line,
+                            ));
                             dest_url
                         }
                     }
                 };
-                Event::Start(Tag::Link { link_type, dest_url, title, id })
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
             }
             Event::End(TagEnd::Link) => {
                 autolink_depth = autolink_depth.saturating_sub(1);
                 Event::End(TagEnd::Link)
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let dest_url = match resolve_link(&dest_url, true, page.source, ctx) {
                     LinkOutcome::Keep => dest_url,
                     LinkOutcome::Rewrite(url) => url.into(),
                     LinkOutcome::Error(message, hint) => {
-                        let d = Diagnostic::error(message).in_file(page.display_path).with_hint(hint);
-                        rendered.diagnostics.push(locate_in_body(d, page.body, &range, page.body_line));
+                        let d = Diagnostic::error(message)
+                            .in_file(page.display_path)
+                            .with_hint(hint);
+                        rendered.diagnostics.push(locate_in_body(
+                            d,
+                            page.body,
+                            &range,
+                            page.body_line,
+                        ));
                         dest_url
                     }
                 };
-                Event::Start(Tag::Image { link_type, dest_url, title, id })
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
             }
             Event::Text(text) => {
-                rendered.word_count += text.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count();
+                rendered.word_count += text
+                    .split_whitespace()
+                    .filter(|w| w.chars().any(char::is_alphanumeric))
+                    .count();
                 if autolink_depth > 0 {
                     Event::Text(text)
                 } else {
@@ -301,24 +376,54 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
         };
         // Headings: buffered to compute their id and TOC text.
         match event {
-            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
-                heading = Some((level, id, classes, attrs, Vec::new(), String::new()));
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                heading = Some(HeadingBuffer {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                    inner: Vec::new(),
+                    text: String::new(),
+                });
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, id, classes, attrs, inner, text)) = heading.take() {
+                if let Some(HeadingBuffer {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                    inner,
+                    text,
+                }) = heading.take()
+                {
                     let title = text.split_whitespace().collect::<Vec<_>>().join(" ");
                     let id = match id {
                         Some(id) => ids.make_unique(&id),
                         None => ids.make_unique(&slugify(&title)),
                     };
-                    flat_toc.push(TocEntry { level: level as u8, id: id.clone(), title, children: Vec::new() });
-                    events.push(Event::Start(Tag::Heading { level, id: Some(id.into()), classes, attrs }));
+                    flat_toc.push(TocEntry {
+                        level: level as u8,
+                        id: id.clone(),
+                        title,
+                        children: Vec::new(),
+                    });
+                    events.push(Event::Start(Tag::Heading {
+                        level,
+                        id: Some(id.into()),
+                        classes,
+                        attrs,
+                    }));
                     events.extend(inner);
                     events.push(Event::End(TagEnd::Heading(level)));
                 }
             }
             other => match heading.as_mut() {
-                Some((_, _, _, _, inner, text)) => {
+                Some(HeadingBuffer { inner, text, .. }) => {
                     if let Event::Text(t) | Event::Code(t) = &other {
                         text.push_str(t);
                     }
@@ -342,7 +447,9 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
 
 /// Joins consecutive text events (smart punctuation splits them at quotes), keeping the
 /// offset where each run starts.
-fn merge_text<'a>(events: impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>) -> Vec<(Event<'a>, std::ops::Range<usize>)> {
+fn merge_text<'a>(
+    events: impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
+) -> Vec<(Event<'a>, std::ops::Range<usize>)> {
     let mut out: Vec<(Event<'a>, std::ops::Range<usize>)> = Vec::new();
     for (event, range) in events {
         if let (Event::Text(next), Some((Event::Text(previous), _))) = (&event, out.last_mut()) {
@@ -365,7 +472,10 @@ pub fn render_inline(text: &str) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
     let trimmed = html.trim();
-    match trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
+    match trimmed
+        .strip_prefix("<p>")
+        .and_then(|s| s.strip_suffix("</p>"))
+    {
         Some(inner) if !inner.contains("<p>") => inner.to_string(),
         _ => trimmed.to_string(),
     }
@@ -388,10 +498,19 @@ mod tests {
 
     fn run(body: &str) -> Rendered {
         let mut pages = HashMap::new();
-        pages.insert("projets/fiche.md".to_string(), "/projets/fiche/".to_string());
+        pages.insert(
+            "projets/fiche.md".to_string(),
+            "/projets/fiche/".to_string(),
+        );
         let mut assets = HashMap::new();
-        assets.insert("projets/photo.jpg".to_string(), "/projets/photo.jpg".to_string());
-        let ctx = LinkContext { pages: &pages, assets: &assets };
+        assets.insert(
+            "projets/photo.jpg".to_string(),
+            "/projets/photo.jpg".to_string(),
+        );
+        let ctx = LinkContext {
+            pages: &pages,
+            assets: &assets,
+        };
         render(
             &MarkdownSource {
                 body,
@@ -417,20 +536,31 @@ mod tests {
     #[test]
     fn internal_links_resolve_and_broken_ones_are_reported_at_their_line() {
         let r = run("Voir [la fiche](@/projets/fiche.md#contexte).\n\nEt [une autre](@/projets/fichee.md).\n");
-        assert!(r.html.contains("href=\"/projets/fiche/#contexte\""), "{}", r.html);
+        assert!(
+            r.html.contains("href=\"/projets/fiche/#contexte\""),
+            "{}",
+            r.html
+        );
         assert_eq!(r.diagnostics.len(), 1);
         assert_eq!(r.diagnostics[0].line, Some(7));
-        assert_eq!(r.diagnostics[0].hint.as_deref(), Some("vouliez-vous dire « @/projets/fiche.md » ?"));
+        assert_eq!(
+            r.diagnostics[0].hint.as_deref(),
+            Some("vouliez-vous dire « @/projets/fiche.md » ?")
+        );
     }
 
     #[test]
     fn relative_files_are_checked_and_escapes_refused() {
-        let r = run("![Photo](photo.jpg) ![Absente](absente.png) [doc](../../etc/passwd) [md](fiche.md)");
+        let r = run(
+            "![Photo](photo.jpg) ![Absente](absente.png) [doc](../../etc/passwd) [md](fiche.md)",
+        );
         assert!(r.html.contains("src=\"/projets/photo.jpg\""), "{}", r.html);
         assert!(r.html.contains("href=\"/projets/fiche/\""), "{}", r.html);
         assert_eq!(r.diagnostics.len(), 2, "{:?}", r.diagnostics);
         assert!(r.diagnostics[0].message.contains("image introuvable"));
-        assert!(r.diagnostics[1].message.contains("sort du dossier content/"));
+        assert!(r.diagnostics[1]
+            .message
+            .contains("sort du dossier content/"));
     }
 
     #[test]
@@ -458,7 +588,8 @@ mod tests {
 
     #[test]
     fn tables_footnotes_and_task_lists_render() {
-        let r = run("| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] fait\n\nNote[^1].\n\n[^1]: La note.\n");
+        let r =
+            run("| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] fait\n\nNote[^1].\n\n[^1]: La note.\n");
         assert!(r.html.contains("<table>"));
         assert!(r.html.contains("type=\"checkbox\""));
         assert!(r.html.contains("footnote"));

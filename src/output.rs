@@ -17,19 +17,27 @@ use crate::diagnostic::Diagnostic;
 use crate::render::{CopyFile, OutputFile};
 
 fn sibling(output: &Path, kind: &str) -> PathBuf {
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
     let parent = output.parent().unwrap_or(Path::new("."));
     parent.join(format!(".{name}.{kind}-{}", std::process::id()))
 }
 
 fn leftovers(output: &Path, kind: &str) -> Vec<PathBuf> {
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let parent = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let prefix = format!(".{name}.{kind}-");
-    let Ok(entries) = std::fs::read_dir(parent) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
     let mut found: Vec<PathBuf> = entries
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
@@ -44,7 +52,9 @@ pub fn is_safe_relative(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && !path.contains('\\')
-        && Path::new(path).components().all(|c| matches!(c, Component::Normal(_)))
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
 }
 
 fn fs_error(e: crate::fs::FsError) -> Diagnostic {
@@ -59,14 +69,21 @@ fn fs_error(e: crate::fs::FsError) -> Diagnostic {
 }
 
 /// Writes `files` and `copies` as the new content of `output`.
-pub fn write_site(output: &Path, files: &[OutputFile], copies: &[CopyFile]) -> Result<(), Vec<Diagnostic>> {
+pub fn write_site(
+    output: &Path,
+    files: &[OutputFile],
+    copies: &[CopyFile],
+) -> Result<(), Vec<Diagnostic>> {
     // 1. Recover from interrupted builds.
     if !output.exists() {
         if let Some(old) = leftovers(output, "old").pop() {
             let _ = std::fs::rename(&old, output);
         }
     }
-    for stale in leftovers(output, "tmp").into_iter().chain(leftovers(output, "old")) {
+    for stale in leftovers(output, "tmp")
+        .into_iter()
+        .chain(leftovers(output, "old"))
+    {
         let _ = crate::fs::remove_dir_all(&stale);
     }
     if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -119,7 +136,11 @@ fn write_all(tmp: &Path, files: &[OutputFile], copies: &[CopyFile]) -> Result<()
     let errors: Vec<Diagnostic> = files
         .par_iter()
         .filter_map(|f| crate::fs::write(&tmp.join(&f.path), &f.contents).err())
-        .chain(copies.par_iter().filter_map(|c| crate::fs::copy(&c.from, &tmp.join(&c.to)).err()))
+        .chain(
+            copies
+                .par_iter()
+                .filter_map(|c| crate::fs::copy(&c.from, &tmp.join(&c.to)).err()),
+        )
         .map(fs_error)
         .collect();
     if errors.is_empty() {
@@ -147,12 +168,27 @@ mod tests {
     fn a_second_build_replaces_the_first_and_leaves_no_temporary_folder() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let file = |p: &str, c: &str| OutputFile { path: p.into(), contents: c.as_bytes().to_vec(), origin: PathBuf::new() };
-        write_site(&out, &[file("a/index.html", "1"), file("old.html", "x")], &[]).unwrap();
+        let file = |p: &str, c: &str| OutputFile {
+            path: p.into(),
+            contents: c.as_bytes().to_vec(),
+            origin: PathBuf::new(),
+        };
+        write_site(
+            &out,
+            &[file("a/index.html", "1"), file("old.html", "x")],
+            &[],
+        )
+        .unwrap();
         write_site(&out, &[file("a/index.html", "2")], &[]).unwrap();
-        assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "2");
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/index.html")).unwrap(),
+            "2"
+        );
         assert!(!out.join("old.html").exists());
-        let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(names, vec!["public".to_string()]);
     }
 }

@@ -96,20 +96,30 @@ struct Progress {
 
 impl Progress {
     fn new(total: u64) -> Self {
-        let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::hidden());
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
         bar.set_style(
             indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
         bar.set_message("Construction");
-        Self { bar, started: Instant::now() }
+        Self {
+            bar,
+            started: Instant::now(),
+        }
     }
 
     fn tick(&self) {
         self.bar.inc(1);
-        if self.bar.is_hidden() && self.started.elapsed() > Duration::from_millis(500) && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        if self.bar.is_hidden()
+            && self.started.elapsed() > Duration::from_millis(500)
+            && std::io::IsTerminal::is_terminal(&std::io::stderr())
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
     }
 }
@@ -118,7 +128,10 @@ impl Progress {
 pub fn run(options: &BuildOptions) -> BuildReport {
     let started = Instant::now();
     let mut report = BuildReport {
-        output: options.output.clone().unwrap_or_else(|| options.root.join("public")),
+        output: options
+            .output
+            .clone()
+            .unwrap_or_else(|| options.root.join("public")),
         ..BuildReport::default()
     };
     let (config, mut diagnostics) = crate::config::load(&options.root);
@@ -142,29 +155,53 @@ pub fn run(options: &BuildOptions) -> BuildReport {
     diagnostics.extend(content_diagnostics);
     diagnostics.extend(check_unique_urls(&site, &config));
     let root = config.base_path();
-    let progress = Progress::new((site.pages.len() * 2 + site.sections.len()) as u64);
+    let progress = Progress::new((site.pages.len() + site.sections.len()) as u64);
 
     // Links: every page and section, and every asset.
     let mut pages_by_source: HashMap<String, String> = HashMap::new();
-    for page in site.pages.iter().chain(site.sections.iter().map(|s| &s.index)) {
-        pages_by_source.insert(crate::markdown::link_key(&page.source), format!("{root}{}", page.path));
+    for page in site
+        .pages
+        .iter()
+        .chain(site.sections.iter().map(|s| &s.index))
+    {
+        pages_by_source.insert(
+            crate::markdown::link_key(&page.source),
+            format!("{root}{}", page.path),
+        );
     }
     let assets: HashMap<String, String> = site
         .assets
         .iter()
-        .map(|a| (crate::markdown::link_key(&a.source), format!("{root}{}", a.output)))
+        .map(|a| {
+            (
+                crate::markdown::link_key(&a.source),
+                format!("{root}{}", a.output),
+            )
+        })
         .collect();
-    let links = LinkContext { pages: &pages_by_source, assets: &assets };
+    let links = LinkContext {
+        pages: &pages_by_source,
+        assets: &assets,
+    };
     let render_body = |page: &crate::content::Page| -> Rendered {
         let rendered = crate::markdown::render(
-            &MarkdownSource { body: &page.body, body_line: page.body_line, source: &page.source, display_path: &page.display_path },
+            &MarkdownSource {
+                body: &page.body,
+                body_line: page.body_line,
+                source: &page.source,
+                display_path: &page.display_path,
+            },
             &links,
         );
         progress.tick();
         rendered
     };
     let page_bodies: Vec<Rendered> = site.pages.par_iter().map(render_body).collect();
-    let section_bodies: Vec<Rendered> = site.sections.par_iter().map(|s| render_body(&s.index)).collect();
+    let section_bodies: Vec<Rendered> = site
+        .sections
+        .par_iter()
+        .map(|s| render_body(&s.index))
+        .collect();
     for rendered in page_bodies.iter().chain(&section_bodies) {
         diagnostics.extend(rendered.diagnostics.iter().cloned());
     }
@@ -174,7 +211,11 @@ pub fn run(options: &BuildOptions) -> BuildReport {
 
     report.pages = site.pages.len();
     report.sections = site.sections.len();
-    report.terms = classification.taxonomies.iter().map(|t| t.terms.len()).sum();
+    report.terms = classification
+        .taxonomies
+        .iter()
+        .map(|t| t.terms.len())
+        .sum();
 
     let tera = match templates {
         Ok(tera) => Some(tera),
@@ -221,25 +262,42 @@ pub fn run(options: &BuildOptions) -> BuildReport {
 }
 
 /// Two pages, sections, aliases or taxonomies at one URL: an error naming both sources.
-fn check_unique_urls(site: &crate::content::Site, config: &crate::config::SiteConfig) -> Vec<Diagnostic> {
+fn check_unique_urls(
+    site: &crate::content::Site,
+    config: &crate::config::SiteConfig,
+) -> Vec<Diagnostic> {
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     let mut diagnostics = Vec::new();
     let mut claim = |url: String, origin: &Path, what: &str| {
         if let Some(first) = seen.get(&url) {
             diagnostics.push(
-                Diagnostic::error(format!("deux pages ont la même adresse /{url} : {} et {} ({what})", first.display(), origin.display()))
-                    .in_file(origin)
-                    .with_hint("changez le « slug » de l'une des deux pages, ou renommez l'un des fichiers"),
+                Diagnostic::error(format!(
+                    "deux pages ont la même adresse /{url} : {} et {} ({what})",
+                    first.display(),
+                    origin.display()
+                ))
+                .in_file(origin)
+                .with_hint(
+                    "changez le « slug » de l'une des deux pages, ou renommez l'un des fichiers",
+                ),
             );
         } else {
             seen.insert(url, origin.to_path_buf());
         }
     };
     for taxonomy in &config.taxonomies {
-        claim(format!("{}/", taxonomy.name), Path::new(crate::config::CONFIG_FILE), "taxonomie");
+        claim(
+            format!("{}/", taxonomy.name),
+            Path::new(crate::config::CONFIG_FILE),
+            "taxonomie",
+        );
     }
     for section in &site.sections {
-        claim(section.index.path.clone(), &section.index.display_path, "section");
+        claim(
+            section.index.path.clone(),
+            &section.index.display_path,
+            "section",
+        );
     }
     for page in &site.pages {
         claim(page.path.clone(), &page.display_path, "page");
@@ -247,7 +305,11 @@ fn check_unique_urls(site: &crate::content::Site, config: &crate::config::SiteCo
     for page in &site.pages {
         for alias in &page.meta.aliases {
             let trimmed = alias.trim_matches('/');
-            let url = if trimmed.is_empty() || trimmed.ends_with(".html") { trimmed.to_string() } else { format!("{trimmed}/") };
+            let url = if trimmed.is_empty() || trimmed.ends_with(".html") {
+                trimmed.to_string()
+            } else {
+                format!("{trimmed}/")
+            };
             claim(url, &page.display_path, "alias");
         }
     }
@@ -255,7 +317,10 @@ fn check_unique_urls(site: &crate::content::Site, config: &crate::config::SiteCo
 }
 
 /// Two outputs at one path: an error naming both sources.
-fn check_unique_paths(files: &[crate::render::OutputFile], copies: &[crate::render::CopyFile]) -> Vec<Diagnostic> {
+fn check_unique_paths(
+    files: &[crate::render::OutputFile],
+    copies: &[crate::render::CopyFile],
+) -> Vec<Diagnostic> {
     let mut seen: HashMap<&str, &Path> = HashMap::new();
     let mut diagnostics = Vec::new();
     let all = files
@@ -264,15 +329,23 @@ fn check_unique_paths(files: &[crate::render::OutputFile], copies: &[crate::rend
         .chain(copies.iter().map(|c| (c.to.as_str(), c.from.as_path())));
     for (path, origin) in all {
         if !crate::output::is_safe_relative(path) {
-            diagnostics.push(Diagnostic::error(format!("chemin de sortie refusé : « {path} »")).in_file(origin));
+            diagnostics.push(
+                Diagnostic::error(format!("chemin de sortie refusé : « {path} »")).in_file(origin),
+            );
             continue;
         }
         if let Some(first) = seen.insert(path, origin) {
             let url = path.trim_end_matches("index.html");
             diagnostics.push(
-                Diagnostic::error(format!("deux fichiers produisent la même adresse /{url} : {} et {}", first.display(), origin.display()))
-                    .in_file(origin)
-                    .with_hint("changez le « slug » de l'une des deux pages, ou renommez l'un des fichiers"),
+                Diagnostic::error(format!(
+                    "deux fichiers produisent la même adresse /{url} : {} et {}",
+                    first.display(),
+                    origin.display()
+                ))
+                .in_file(origin)
+                .with_hint(
+                    "changez le « slug » de l'une des deux pages, ou renommez l'un des fichiers",
+                ),
             );
         }
     }
@@ -281,9 +354,14 @@ fn check_unique_paths(files: &[crate::render::OutputFile], copies: &[crate::rend
 
 fn add_source_lines(root: &Path, diagnostics: &mut [Diagnostic]) {
     let mut cache: HashMap<PathBuf, Option<String>> = HashMap::new();
-    for d in diagnostics.iter_mut().filter(|d| d.source_line.is_none() && d.line.is_some()) {
+    for d in diagnostics
+        .iter_mut()
+        .filter(|d| d.source_line.is_none() && d.line.is_some())
+    {
         let Some(path) = d.path.clone() else { continue };
-        let text = cache.entry(path.clone()).or_insert_with(|| std::fs::read_to_string(root.join(&path)).ok());
+        let text = cache
+            .entry(path.clone())
+            .or_insert_with(|| std::fs::read_to_string(root.join(&path)).ok());
         if let Some(text) = text {
             *d = d.clone().with_source(text);
         }

@@ -188,7 +188,18 @@ pub struct RenderOutput {
 }
 
 const MONTHS: [&str; 12] = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 
 /// `2024-03-01` → `1er mars 2024`; anything else is returned unchanged.
@@ -199,7 +210,11 @@ pub fn date_fr(date: &str) -> String {
     let year = &date[0..4];
     let month: usize = date[5..7].parse().unwrap_or(1);
     let day: u32 = date[8..10].parse().unwrap_or(1);
-    let day = if day == 1 { "1er".to_string() } else { day.to_string() };
+    let day = if day == 1 {
+        "1er".to_string()
+    } else {
+        day.to_string()
+    };
     format!("{day} {} {year}", MONTHS[month.clamp(1, 12) - 1])
 }
 
@@ -207,7 +222,9 @@ fn date_fr_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Val
     match value {
         Value::String(s) => Ok(Value::String(date_fr(s))),
         Value::Null => Ok(Value::String(String::new())),
-        other => Err(tera::Error::msg(format!("date_fr attend une date AAAA-MM-JJ, pas {other}"))),
+        other => Err(tera::Error::msg(format!(
+            "date_fr attend une date AAAA-MM-JJ, pas {other}"
+        ))),
     }
 }
 
@@ -226,7 +243,9 @@ fn tera_message(error: &tera::Error) -> String {
 fn tera_line(message: &str) -> Option<(usize, usize)> {
     let at = message.find("--> ")?;
     let rest = &message[at + 4..];
-    let mut numbers = rest.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+    let mut numbers = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty());
     let line = numbers.next()?.parse().ok()?;
     let column = numbers.next()?.parse().ok()?;
     Some((line, column))
@@ -238,23 +257,35 @@ pub fn load_templates(root: &Path, config: &SiteConfig) -> Result<Tera, Vec<Diag
     let templates_dir = theme_dir.join("templates");
     let display_dir = Path::new("themes").join(&config.theme).join("templates");
     if !templates_dir.is_dir() {
-        return Err(vec![Diagnostic::error(format!("le thème « {} » est introuvable", config.theme))
-            .in_file(&display_dir)
-            .with_hint("vérifiez la clé « theme » de guide.yaml : elle nomme un dossier de themes/")]);
+        return Err(vec![Diagnostic::error(format!(
+            "le thème « {} » est introuvable",
+            config.theme
+        ))
+        .in_file(&display_dir)
+        .with_hint(
+            "vérifiez la clé « theme » de guide.yaml : elle nomme un dossier de themes/",
+        )]);
     }
     let mut tera = Tera::default();
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(&templates_dir).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(&templates_dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let Ok(entry) = entry else { continue };
         if !entry.file_type().is_file() {
             continue;
         }
-        let relative = entry.path().strip_prefix(&templates_dir).unwrap_or(entry.path());
+        let relative = entry
+            .path()
+            .strip_prefix(&templates_dir)
+            .unwrap_or(entry.path());
         let name = crate::markdown::link_key(relative);
         match crate::fs::read_to_string(entry.path()) {
             Ok(text) => files.push((name, text)),
-            Err(e) => diagnostics.push(Diagnostic::error(e.to_string()).in_file(display_dir.join(relative))),
+            Err(e) => diagnostics
+                .push(Diagnostic::error(e.to_string()).in_file(display_dir.join(relative))),
         }
     }
     // Parse each template alone first, to name the one with a syntax error.
@@ -274,9 +305,14 @@ pub fn load_templates(root: &Path, config: &SiteConfig) -> Result<Tera, Vec<Diag
         return Err(diagnostics);
     }
     if let Err(e) = tera.add_raw_templates(files.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
-        return Err(vec![Diagnostic::error(format!("gabarits invalides : {}", tera_message(&e)))
-            .in_file(&display_dir)
-            .with_hint("un gabarit hérite peut-être d'un gabarit absent ({% extends \"…\" %})")]);
+        return Err(vec![Diagnostic::error(format!(
+            "gabarits invalides : {}",
+            tera_message(&e)
+        ))
+        .in_file(&display_dir)
+        .with_hint(
+            "un gabarit hérite peut-être d'un gabarit absent ({% extends \"…\" %})",
+        )]);
     }
     for required in REQUIRED_TEMPLATES {
         if tera.get_template(required).is_err() {
@@ -309,7 +345,13 @@ fn check_template(tera: &Tera, name: &str, origin: &Path, diagnostics: &mut Vec<
 
 /// Renders the whole site.
 pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
-    let RenderInput { config, site, classification, build_date, .. } = *input;
+    let RenderInput {
+        config,
+        site,
+        classification,
+        build_date,
+        ..
+    } = *input;
     let root = config.base_path();
     let origin = config.origin();
     let url = |path: &str| format!("{root}{path}");
@@ -328,7 +370,12 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
                     .iter()
                     .map(|&i| {
                         let term = &taxonomy.terms[i];
-                        TermRef { slug: term.slug.clone(), title: term.title.clone(), url: url(&format!("{}/{}/", taxonomy.name, term.slug)), rank: i + 1 }
+                        TermRef {
+                            slug: term.slug.clone(),
+                            title: term.title.clone(),
+                            url: url(&format!("{}/{}/", taxonomy.name, term.slug)),
+                            rank: i + 1,
+                        }
                     })
                     .collect();
                 taxonomies.insert(taxonomy.name.as_str(), refs);
@@ -355,13 +402,22 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         section_pages[page.section].push(p);
     }
     for (s, pages) in section_pages.iter_mut().enumerate() {
-        let mode = config.section(&site.sections[s].name).map(|c| c.sort_by).unwrap_or_default();
+        let mode = config
+            .section(&site.sections[s].name)
+            .map(|c| c.sort_by)
+            .unwrap_or_default();
         pages.sort_by(|&a, &b| {
             let (a, b) = (&site.pages[a], &site.pages[b]);
             match mode {
                 crate::config::SortMode::Weight => compare_pages(a, b),
-                crate::config::SortMode::Date => b.meta.date.cmp(&a.meta.date).then_with(|| compare_pages(a, b)),
-                crate::config::SortMode::Title => crate::slug::slugify(&a.meta.title).cmp(&crate::slug::slugify(&b.meta.title)),
+                crate::config::SortMode::Date => b
+                    .meta
+                    .date
+                    .cmp(&a.meta.date)
+                    .then_with(|| compare_pages(a, b)),
+                crate::config::SortMode::Title => {
+                    crate::slug::slugify(&a.meta.title).cmp(&crate::slug::slugify(&b.meta.title))
+                }
             }
         });
     }
@@ -396,19 +452,43 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         .collect();
     let mut menu: Vec<(i64, String, Link)> = Vec::new();
     for section in site.sections.iter().skip(1).filter(|s| s.parent == Some(0)) {
-        menu.push((section.index.meta.weight, section.index.meta.title.clone(), Link { title: section.index.meta.title.clone(), url: url(&section.index.path) }));
+        menu.push((
+            section.index.meta.weight,
+            section.index.meta.title.clone(),
+            Link {
+                title: section.index.meta.title.clone(),
+                url: url(&section.index.path),
+            },
+        ));
     }
     for &p in &section_pages[0] {
         let page = &site.pages[p];
-        menu.push((page.meta.weight, page.meta.title.clone(), Link { title: page.meta.title.clone(), url: url(&page.path) }));
+        menu.push((
+            page.meta.weight,
+            page.meta.title.clone(),
+            Link {
+                title: page.meta.title.clone(),
+                url: url(&page.path),
+            },
+        ));
     }
-    menu.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| crate::slug::slugify(&a.1).cmp(&crate::slug::slugify(&b.1))));
+    menu.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| crate::slug::slugify(&a.1).cmp(&crate::slug::slugify(&b.1)))
+    });
     let menu: Vec<Link> = menu.into_iter().map(|(_, _, link)| link).collect();
     let feed_url = config.feed.as_ref().map(|_| url("atom.xml"));
     let mut common = tera::Context::new();
     common.insert(
         "config",
-        &ConfigContext { title: &config.title, description: &config.description, language: &config.language, base_url: &config.base_url, extra: &config.extra, feed_url },
+        &ConfigContext {
+            title: &config.title,
+            description: &config.description,
+            language: &config.language,
+            base_url: &config.base_url,
+            extra: &config.extra,
+            feed_url,
+        },
     );
     common.insert("root", &root);
     common.insert("taxonomies", &taxonomies);
@@ -419,7 +499,10 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         let mut trail = Vec::new();
         loop {
             let section = &site.sections[s];
-            trail.push(Link { title: section.index.meta.title.clone(), url: url(&section.index.path) });
+            trail.push(Link {
+                title: section.index.meta.title.clone(),
+                url: url(&section.index.path),
+            });
             match section.parent {
                 Some(parent) => s = parent,
                 None => break,
@@ -459,7 +542,12 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     }
     for section in &site.sections {
         if let Some(name) = section_template(section, config) {
-            check_template(tera, &name, &section.index.display_path, &mut output.diagnostics);
+            check_template(
+                tera,
+                &name,
+                &section.index.display_path,
+                &mut output.diagnostics,
+            );
         }
     }
     if !output.diagnostics.is_empty() {
@@ -467,7 +555,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     }
 
     let display_templates = Path::new("themes").join(&config.theme).join("templates");
-    let results: Vec<Result<OutputFile, Diagnostic>> = jobs
+    let results: Vec<Result<OutputFile, Box<Diagnostic>>> = jobs
         .par_iter()
         .map(|job| {
             let mut context = common.clone();
@@ -559,34 +647,55 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
             };
             match tera.render(&template, &context) {
                 Ok(html) => Ok(OutputFile { path, contents: html.into_bytes(), origin }),
-                Err(e) => Err(Diagnostic::error(format!(
+                Err(e) => Err(Box::new(Diagnostic::error(format!(
                     "le gabarit « {template} » a échoué en rendant {} : {}",
                     origin.display(),
                     tera_message(&e)
                 ))
                 .in_file(display_templates.join(&template))
-                .with_hint("vérifiez les variables utilisées par le gabarit (docs/templates.md les décrit toutes)")),
+                .with_hint("vérifiez les variables utilisées par le gabarit (docs/templates.md les décrit toutes)"))),
             }
         })
         .collect();
     for result in results {
         match result {
             Ok(file) => output.files.push(file),
-            Err(d) => output.diagnostics.push(d),
+            Err(d) => output.diagnostics.push(*d),
         }
     }
 
     // 4. Generated files.
-    output.files.extend(crate::feeds::generate(config, site, &summaries_for_feeds(site, &summaries), &classification_urls(&taxonomies), build_date));
+    output.files.extend(crate::feeds::generate(
+        config,
+        site,
+        &summaries_for_feeds(site, &summaries),
+        &classification_urls(&taxonomies),
+        build_date,
+    ));
     for page in &site.pages {
         for alias in &page.meta.aliases {
             let target = url(&page.path);
             let trimmed = alias.trim_start_matches('/');
-            let path = if trimmed.ends_with(".html") { trimmed.to_string() } else if trimmed.is_empty() { "index.html".into() } else { format!("{}/index.html", trimmed.trim_end_matches('/')) };
-            output.files.push(OutputFile { path, contents: crate::feeds::redirect_page(&target, &page.meta.title, &config.language).into_bytes(), origin: page.display_path.clone() });
+            let path = if trimmed.ends_with(".html") {
+                trimmed.to_string()
+            } else if trimmed.is_empty() {
+                "index.html".into()
+            } else {
+                format!("{}/index.html", trimmed.trim_end_matches('/'))
+            };
+            output.files.push(OutputFile {
+                path,
+                contents: crate::feeds::redirect_page(&target, &page.meta.title, &config.language)
+                    .into_bytes(),
+                origin: page.display_path.clone(),
+            });
         }
     }
-    output.files.push(OutputFile { path: "highlight.css".into(), contents: crate::highlight::stylesheet().into_bytes(), origin: PathBuf::from("highlight.css") });
+    output.files.push(OutputFile {
+        path: "highlight.css".into(),
+        contents: crate::highlight::stylesheet().into_bytes(),
+        origin: PathBuf::from("highlight.css"),
+    });
 
     // 5. Static files and content assets.
     let theme_static = input.root.join("themes").join(&config.theme).join("static");
@@ -594,7 +703,13 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         collect_copies(&dir, &mut output.copies, &mut output.diagnostics);
     }
     for asset in &site.assets {
-        output.copies.push(CopyFile { from: input.root.join(crate::content::CONTENT_DIR).join(&asset.source), to: asset.output.clone() });
+        output.copies.push(CopyFile {
+            from: input
+                .root
+                .join(crate::content::CONTENT_DIR)
+                .join(&asset.source),
+            to: asset.output.clone(),
+        });
     }
     output
 }
@@ -603,14 +718,23 @@ fn collect_copies(dir: &Path, copies: &mut Vec<CopyFile>, diagnostics: &mut Vec<
     if !dir.is_dir() {
         return;
     }
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         match entry {
             Ok(entry) if entry.file_type().is_file() => {
                 let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-                copies.push(CopyFile { from: entry.path().to_path_buf(), to: crate::markdown::link_key(relative) });
+                copies.push(CopyFile {
+                    from: entry.path().to_path_buf(),
+                    to: crate::markdown::link_key(relative),
+                });
             }
             Ok(_) => {}
-            Err(e) => diagnostics.push(Diagnostic::error(format!("impossible de parcourir {} : {e}", dir.display()))),
+            Err(e) => diagnostics.push(Diagnostic::error(format!(
+                "impossible de parcourir {} : {e}",
+                dir.display()
+            ))),
         }
     }
 }
@@ -624,16 +748,26 @@ fn summary_html(page: &Page, rendered: &Rendered) -> String {
 }
 
 fn page_template(page: &Page, site: &Site, config: &SiteConfig) -> Option<String> {
-    page.meta.template.clone().or_else(|| config.section(&site.sections[page.section].name).and_then(|s| s.page_template.clone()))
+    page.meta.template.clone().or_else(|| {
+        config
+            .section(&site.sections[page.section].name)
+            .and_then(|s| s.page_template.clone())
+    })
 }
 
 fn section_template(section: &crate::content::Section, config: &SiteConfig) -> Option<String> {
-    section.index.meta.template.clone().or_else(|| config.section(&section.name).and_then(|s| s.template.clone()))
+    section.index.meta.template.clone().or_else(|| {
+        config
+            .section(&section.name)
+            .and_then(|s| s.template.clone())
+    })
 }
 
 /// Up to 3 pages of the same section sharing the most terms of the first taxonomy.
 fn related(p: usize, order: &[usize], classification: &Classification) -> Vec<usize> {
-    let Some(own) = classification.page_terms[p].first() else { return Vec::new() };
+    let Some(own) = classification.page_terms[p].first() else {
+        return Vec::new();
+    };
     if own.is_empty() {
         return Vec::new();
     }
@@ -641,11 +775,23 @@ fn related(p: usize, order: &[usize], classification: &Classification) -> Vec<us
         .iter()
         .enumerate()
         .filter(|(_, &q)| q != p)
-        .map(|(rank, &q)| (classification.page_terms[q][0].iter().filter(|t| own.contains(t)).count(), rank))
+        .map(|(rank, &q)| {
+            (
+                classification.page_terms[q][0]
+                    .iter()
+                    .filter(|t| own.contains(t))
+                    .count(),
+                rank,
+            )
+        })
         .filter(|(shared, _)| *shared > 0)
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored.into_iter().take(3).map(|(_, rank)| order[rank]).collect()
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, rank)| order[rank])
+        .collect()
 }
 
 fn summaries_for_feeds(site: &Site, summaries: &[PageSummary<'_>]) -> Vec<crate::feeds::FeedPage> {
@@ -666,7 +812,9 @@ fn summaries_for_feeds(site: &Site, summaries: &[PageSummary<'_>]) -> Vec<crate:
 fn classification_urls(taxonomies: &[TaxonomyContext<'_>]) -> Vec<String> {
     taxonomies
         .iter()
-        .flat_map(|t| std::iter::once(t.url.clone()).chain(t.terms.iter().map(|term| term.url.clone())))
+        .flat_map(|t| {
+            std::iter::once(t.url.clone()).chain(t.terms.iter().map(|term| term.url.clone()))
+        })
         .collect()
 }
 

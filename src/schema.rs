@@ -50,13 +50,21 @@ pub fn check_map(
             if !field.description.is_empty() {
                 hint.push_str(&format!(" — {}", field.description));
             }
-            reporter.at_key(path, format!("champ obligatoire manquant : « {name} »"), Some(hint));
+            reporter.at_key(
+                path,
+                format!("champ obligatoire manquant : « {name} »"),
+                Some(hint),
+            );
         }
     }
 }
 
 fn names(schema: &IndexMap<String, FieldConfig>) -> String {
-    schema.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+    schema
+        .keys()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn describe(value: &Value) -> String {
@@ -82,7 +90,12 @@ fn allowed_list(allowed: &[Value]) -> String {
 }
 
 /// Checks one value against its field's declaration.
-pub fn check_value(value: &Value, field: &FieldConfig, path: &mut Vec<PathStep>, reporter: &mut dyn Reporter) {
+pub fn check_value(
+    value: &Value,
+    field: &FieldConfig,
+    path: &mut Vec<PathStep>,
+    reporter: &mut dyn Reporter,
+) {
     let name = path
         .iter()
         .rev()
@@ -94,7 +107,11 @@ pub fn check_value(value: &Value, field: &FieldConfig, path: &mut Vec<PathStep>,
     let wrong_type = |reporter: &mut dyn Reporter, path: &[PathStep]| {
         reporter.at_value(
             path,
-            format!("« {name} » doit être {}, pas {}", field.kind.french(), describe(value)),
+            format!(
+                "« {name} » doit être {}, pas {}",
+                field.kind.french(),
+                describe(value)
+            ),
             Some(type_hint(field)),
         );
     };
@@ -107,7 +124,9 @@ pub fn check_value(value: &Value, field: &FieldConfig, path: &mut Vec<PathStep>,
     match field.kind {
         FieldType::String | FieldType::Enum => {
             let Some(text) = value.as_str() else {
-                if field.kind == FieldType::Enum && field.allowed.as_ref().is_some_and(|a| a.contains(value)) {
+                if field.kind == FieldType::Enum
+                    && field.allowed.as_ref().is_some_and(|a| a.contains(value))
+                {
                     return;
                 }
                 return wrong_type(reporter, path);
@@ -118,7 +137,13 @@ pub fn check_value(value: &Value, field: &FieldConfig, path: &mut Vec<PathStep>,
             if !value.is_i64() && !value.is_u64() {
                 return wrong_type(reporter, path);
             }
-            check_bounds(value.as_f64().unwrap_or_default(), field, &name, path, reporter);
+            check_bounds(
+                value.as_f64().unwrap_or_default(),
+                field,
+                &name,
+                path,
+                reporter,
+            );
         }
         FieldType::Float => {
             let Some(number) = value.as_f64() else {
@@ -175,9 +200,18 @@ pub fn check_value(value: &Value, field: &FieldConfig, path: &mut Vec<PathStep>,
                 other => other.to_string(),
             };
             let hint = closest(&shown, allowed.iter().filter_map(Value::as_str))
-                .map(|best| format!("vouliez-vous dire « {best} » ? Valeurs permises : {}", allowed_list(allowed)))
+                .map(|best| {
+                    format!(
+                        "vouliez-vous dire « {best} » ? Valeurs permises : {}",
+                        allowed_list(allowed)
+                    )
+                })
                 .unwrap_or_else(|| format!("valeurs permises : {}", allowed_list(allowed)));
-            reporter.at_value(path, format!("valeur non permise pour « {name} » : {}", describe(value)), Some(hint));
+            reporter.at_value(
+                path,
+                format!("valeur non permise pour « {name} » : {}", describe(value)),
+                Some(hint),
+            );
         }
     }
 }
@@ -185,9 +219,13 @@ pub fn check_value(value: &Value, field: &FieldConfig, path: &mut Vec<PathStep>,
 fn type_hint(field: &FieldConfig) -> String {
     match (field.kind, &field.allowed) {
         (_, Some(allowed)) => format!("valeurs permises : {}", allowed_list(allowed)),
-        (FieldType::Date, _) => "écrivez la date sous la forme AAAA-MM-JJ, par exemple 2024-03-01".into(),
+        (FieldType::Date, _) => {
+            "écrivez la date sous la forme AAAA-MM-JJ, par exemple 2024-03-01".into()
+        }
         (FieldType::Boolean, _) => "écrivez true (oui) ou false (non)".into(),
-        (FieldType::List, _) => "écrivez une liste : [a, b] ou une ligne « - élément » par élément".into(),
+        (FieldType::List, _) => {
+            "écrivez une liste : [a, b] ou une ligne « - élément » par élément".into()
+        }
         (FieldType::Map, None) => {
             let names = field.fields.as_ref().map(names).unwrap_or_default();
             format!("écrivez les champs en dessous, en retrait : {names}")
@@ -196,29 +234,61 @@ fn type_hint(field: &FieldConfig) -> String {
     }
 }
 
-fn check_bounds(number: f64, field: &FieldConfig, name: &str, path: &[PathStep], reporter: &mut dyn Reporter) {
+fn check_bounds(
+    number: f64,
+    field: &FieldConfig,
+    name: &str,
+    path: &[PathStep],
+    reporter: &mut dyn Reporter,
+) {
     if let Some(min) = field.min {
         if number < min {
-            reporter.at_value(path, format!("« {name} » vaut {number}, le minimum est {min}"), None);
+            reporter.at_value(
+                path,
+                format!("« {name} » vaut {number}, le minimum est {min}"),
+                None,
+            );
         }
     }
     if let Some(max) = field.max {
         if number > max {
-            reporter.at_value(path, format!("« {name} » vaut {number}, le maximum est {max}"), None);
+            reporter.at_value(
+                path,
+                format!("« {name} » vaut {number}, le maximum est {max}"),
+                None,
+            );
         }
     }
 }
 
-fn check_length(length: usize, field: &FieldConfig, name: &str, path: &[PathStep], reporter: &mut dyn Reporter) {
-    let unit = if field.kind == FieldType::List { "éléments" } else { "caractères" };
+fn check_length(
+    length: usize,
+    field: &FieldConfig,
+    name: &str,
+    path: &[PathStep],
+    reporter: &mut dyn Reporter,
+) {
+    let unit = if field.kind == FieldType::List {
+        "éléments"
+    } else {
+        "caractères"
+    };
     if let Some(min) = field.min {
         if (length as f64) < min {
-            reporter.at_value(path, format!("« {name} » a {length} {unit}, il en faut au moins {min}"), None);
+            reporter.at_value(
+                path,
+                format!("« {name} » a {length} {unit}, il en faut au moins {min}"),
+                None,
+            );
         }
     }
     if let Some(max) = field.max {
         if (length as f64) > max {
-            reporter.at_value(path, format!("« {name} » a {length} {unit}, au plus {max} sont permis"), None);
+            reporter.at_value(
+                path,
+                format!("« {name} » a {length} {unit}, au plus {max} sont permis"),
+                None,
+            );
         }
     }
 }
@@ -259,7 +329,10 @@ mod tests {
             self.0.push((format!("{path:?}"), message));
         }
         fn at_value(&mut self, path: &[PathStep], message: String, hint: Option<String>) {
-            self.0.push((format!("{path:?}"), format!("{message} / {}", hint.unwrap_or_default())));
+            self.0.push((
+                format!("{path:?}"),
+                format!("{message} / {}", hint.unwrap_or_default()),
+            ));
         }
     }
 
@@ -289,9 +362,17 @@ mod tests {
     #[test]
     fn a_missing_required_field_is_reported() {
         let mut out = Collect::default();
-        check_map(&serde_json::Map::new(), &schema(), &mut vec![], &|_| false, &mut out);
+        check_map(
+            &serde_json::Map::new(),
+            &schema(),
+            &mut vec![],
+            &|_| false,
+            &mut out,
+        );
         assert_eq!(out.0.len(), 1);
-        assert!(out.0[0].1.contains("champ obligatoire manquant : « effectif »"));
+        assert!(out.0[0]
+            .1
+            .contains("champ obligatoire manquant : « effectif »"));
     }
 
     #[test]

@@ -40,7 +40,10 @@ mod tests {
 
     #[test]
     fn slugs_drop_accents_and_punctuation() {
-        assert_eq!(slugify("Qualité de vie au travail"), "qualite-de-vie-au-travail");
+        assert_eq!(
+            slugify("Qualité de vie au travail"),
+            "qualite-de-vie-au-travail"
+        );
         assert_eq!(slugify("l'entreprise"), "l-entreprise");
         assert_eq!(slugify("œuvre"), "oeuvre");
         assert_eq!(slugify("Émergence !"), "emergence");

@@ -83,22 +83,34 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
         }
         for (p, page) in site.pages.iter().enumerate() {
             let section_name = &site.sections[page.section].name;
-            let raw_terms = page.meta.terms.get(&taxonomy.name).map(Vec::as_slice).unwrap_or_default();
+            let raw_terms = page
+                .meta
+                .terms
+                .get(&taxonomy.name)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             if raw_terms.is_empty() && taxonomy.required_in.iter().any(|s| s == section_name) {
                 let hint = match &taxonomy.terms {
                     Some(declared) => format!(
                         "ajoutez « {}: {} » ; termes possibles : {}",
                         taxonomy.name,
                         declared.first().map(|t| t.slug.as_str()).unwrap_or(""),
-                        declared.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>().join(", ")
+                        declared
+                            .iter()
+                            .map(|t| t.slug.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                     None => format!("ajoutez « {}: [terme] »", taxonomy.name),
                 };
                 diagnostics.push(
-                    Diagnostic::error(format!("la taxonomie « {} » est obligatoire dans la section « {section_name} »", taxonomy.name))
-                        .in_file(&page.display_path)
-                        .at(1, 1, 3)
-                        .with_hint(hint),
+                    Diagnostic::error(format!(
+                        "la taxonomie « {} » est obligatoire dans la section « {section_name} »",
+                        taxonomy.name
+                    ))
+                    .in_file(&page.display_path)
+                    .at(1, 1, 3)
+                    .with_hint(hint),
                 );
             }
             let mut resolved: Vec<usize> = Vec::new();
@@ -107,22 +119,34 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
                 let term = match index.get(&slug) {
                     Some(&i) => Some(i),
                     None if declared => {
-                        let candidates = terms.iter().flat_map(|t| [t.slug.as_str(), t.title.as_str()]);
+                        let candidates = terms
+                            .iter()
+                            .flat_map(|t| [t.slug.as_str(), t.title.as_str()]);
                         let hint = match closest(&raw.value, candidates) {
                             Some(best) => {
-                                let best_slug = terms.iter().find(|t| t.slug == best || t.title == best).map_or(best, |t| t.slug.as_str());
+                                let best_slug = terms
+                                    .iter()
+                                    .find(|t| t.slug == best || t.title == best)
+                                    .map_or(best, |t| t.slug.as_str());
                                 format!("vouliez-vous dire « {best_slug} » ?")
                             }
                             None => format!(
                                 "termes déclarés dans guide.yaml : {}",
-                                terms.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>().join(", ")
+                                terms
+                                    .iter()
+                                    .map(|t| t.slug.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         };
                         diagnostics.push(
-                            Diagnostic::error(format!("terme non déclaré dans « {} » : « {} »", taxonomy.name, raw.value))
-                                .in_file(&page.display_path)
-                                .at(raw.line, raw.column, raw.value.chars().count())
-                                .with_hint(hint),
+                            Diagnostic::error(format!(
+                                "terme non déclaré dans « {} » : « {} »",
+                                taxonomy.name, raw.value
+                            ))
+                            .in_file(&page.display_path)
+                            .at(raw.line, raw.column, raw.value.chars().count())
+                            .with_hint(hint),
                         );
                         None
                     }
@@ -136,7 +160,12 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
                         None
                     }
                     None => {
-                        terms.push(Term { slug: slug.clone(), title: raw.value.clone(), description: String::new(), pages: Vec::new() });
+                        terms.push(Term {
+                            slug: slug.clone(),
+                            title: raw.value.clone(),
+                            description: String::new(),
+                            pages: Vec::new(),
+                        });
                         index.insert(slug, terms.len() - 1);
                         Some(terms.len() - 1)
                     }
@@ -150,19 +179,30 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
             if taxonomy.single && raw_terms.len() > 1 {
                 let second = &raw_terms[1];
                 diagnostics.push(
-                    Diagnostic::error(format!("« {} » n'admet qu'un seul terme par page, {} sont indiqués", taxonomy.name, raw_terms.len()))
-                        .in_file(&page.display_path)
-                        .at(second.line, second.column, second.value.chars().count())
-                        .with_hint(format!("gardez un seul terme : « {}: {} »", taxonomy.name, raw_terms[0].value)),
+                    Diagnostic::error(format!(
+                        "« {} » n'admet qu'un seul terme par page, {} sont indiqués",
+                        taxonomy.name,
+                        raw_terms.len()
+                    ))
+                    .in_file(&page.display_path)
+                    .at(second.line, second.column, second.value.chars().count())
+                    .with_hint(format!(
+                        "gardez un seul terme : « {}: {} »",
+                        taxonomy.name, raw_terms[0].value
+                    )),
                 );
             } else if let Some(max) = taxonomy.max_terms {
                 if raw_terms.len() > max {
                     let extra = &raw_terms[max];
                     diagnostics.push(
-                        Diagnostic::error(format!("« {} » admet au plus {max} termes par page, {} sont indiqués", taxonomy.name, raw_terms.len()))
-                            .in_file(&page.display_path)
-                            .at(extra.line, extra.column, extra.value.chars().count())
-                            .with_hint("gardez les termes les plus importants pour ce projet"),
+                        Diagnostic::error(format!(
+                            "« {} » admet au plus {max} termes par page, {} sont indiqués",
+                            taxonomy.name,
+                            raw_terms.len()
+                        ))
+                        .in_file(&page.display_path)
+                        .at(extra.line, extra.column, extra.value.chars().count())
+                        .with_hint("gardez les termes les plus importants pour ce projet"),
                     );
                 }
             }
@@ -172,7 +212,8 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
             result.page_terms[p][t] = resolved;
         }
         for term in &mut terms {
-            term.pages.sort_by(|&a, &b| compare_pages(&site.pages[a], &site.pages[b]));
+            term.pages
+                .sort_by(|&a, &b| compare_pages(&site.pages[a], &site.pages[b]));
         }
         if !declared && !taxonomy.ordered {
             // Reorder by title, and remap the pages' term indices.
@@ -188,9 +229,15 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
                 }
             }
             let mut slots: Vec<Option<Term>> = terms.into_iter().map(Some).collect();
-            terms = order.iter().map(|&old| slots[old].take().expect("each term moves once")).collect();
+            terms = order
+                .iter()
+                .map(|&old| slots[old].take().expect("each term moves once"))
+                .collect();
         }
-        result.taxonomies.push(Taxonomy { name: taxonomy.name.clone(), terms });
+        result.taxonomies.push(Taxonomy {
+            name: taxonomy.name.clone(),
+            terms,
+        });
     }
     (result, diagnostics)
 }

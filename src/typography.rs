@@ -31,7 +31,11 @@ pub fn french(text: &str) -> String {
                     }
                     // After a word, a French writer puts the space in: insert it, except
                     // before `:` and `%`, where no space means a time, a URL or a code.
-                    Some(p) if c != ':' && c != '%' && (p.is_alphanumeric() || p == '»' || p == ')') => {
+                    Some(p)
+                        if c != ':'
+                            && c != '%'
+                            && (p.is_alphanumeric() || p == '»' || p == ')') =>
+                    {
                         out.push(NNBSP)
                     }
                     _ => {}
@@ -62,7 +66,10 @@ mod tests {
 
     #[test]
     fn spaces_before_high_punctuation_become_narrow_no_break() {
-        assert_eq!(show(&french("Pourquoi ? Parce que ; enfin !")), "Pourquoi_? Parce que_; enfin_!");
+        assert_eq!(
+            show(&french("Pourquoi ? Parce que ; enfin !")),
+            "Pourquoi_? Parce que_; enfin_!"
+        );
         assert_eq!(show(&french("Pourquoi?")), "Pourquoi_?");
         assert_eq!(show(&french("Note : ceci")), "Note_: ceci");
         assert_eq!(show(&french("20 % des coûts")), "20_% des coûts");
@@ -70,7 +77,10 @@ mod tests {
 
     #[test]
     fn colons_without_a_space_are_left_alone() {
-        assert_eq!(french("à 10:30, voir https://x.org"), "à 10:30, voir https://x.org");
+        assert_eq!(
+            french("à 10:30, voir https://x.org"),
+            "à 10:30, voir https://x.org"
+        );
     }
 
     #[test]

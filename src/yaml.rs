@@ -40,8 +40,18 @@ fn convert_error(error: serde_yaml::Error) -> YamlError {
 /// Turns serde_yaml's English messages into French ones for the common cases.
 fn translate(raw: &str) -> String {
     // serde_yaml may put the path of the value first: "a.b.c: unknown field …".
-    const PHRASES: [&str; 5] = ["unknown field `", "missing field `", "invalid type: ", "unknown variant `", "invalid value: "];
-    if let Some((at, _)) = PHRASES.iter().filter_map(|p| raw.find(p).map(|i| (i, p))).min_by_key(|(i, _)| *i) {
+    const PHRASES: [&str; 5] = [
+        "unknown field `",
+        "missing field `",
+        "invalid type: ",
+        "unknown variant `",
+        "invalid value: ",
+    ];
+    if let Some((at, _)) = PHRASES
+        .iter()
+        .filter_map(|p| raw.find(p).map(|i| (i, p)))
+        .min_by_key(|(i, _)| *i)
+    {
         if at > 2 && raw[..at].ends_with(": ") {
             let path = &raw[..at - 2];
             return format!("{} (dans « {path} »)", translate(&raw[at..]));
@@ -136,7 +146,9 @@ fn to_json(value: serde_yaml::Value) -> Result<Value, YamlError> {
             }
         }
         Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?),
+        Y::Sequence(items) => {
+            Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
+        }
         Y::Mapping(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {
@@ -160,7 +172,10 @@ fn to_json(value: serde_yaml::Value) -> Result<Value, YamlError> {
             return Err(YamlError {
                 line: None,
                 column: None,
-                message: format!("les étiquettes YAML (« {} ») ne sont pas acceptées", tagged.tag),
+                message: format!(
+                    "les étiquettes YAML (« {} ») ne sont pas acceptées",
+                    tagged.tag
+                ),
             })
         }
     })
@@ -218,7 +233,10 @@ fn value_span(line: &str, start_byte: usize) -> (usize, usize) {
 pub fn locate(text: &str, path: &[PathStep]) -> Option<Location> {
     // A working copy: the dash of a list item we enter is blanked, so that the item's first
     // key lines up with the keys below it.
-    let mut lines: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .collect();
     let (mut start, mut end) = (0usize, lines.len());
     let mut found: Option<Location> = None;
     let mut inline: Option<(usize, usize)> = None; // (line index, byte offset) inside a flow value
@@ -235,15 +253,22 @@ pub fn locate(text: &str, path: &[PathStep]) -> Option<Location> {
                     let at = if *n == 0 {
                         open + 1
                     } else {
-                        let (comma, _) =
-                            line[open..].char_indices().filter(|(_, c)| *c == ',').nth(n - 1)?;
+                        let (comma, _) = line[open..]
+                            .char_indices()
+                            .filter(|(_, c)| *c == ',')
+                            .nth(n - 1)?;
                         open + comma + 1
                     };
                     (at, 1, at)
                 }
             };
             let rest = &line[value_start..];
-            let item = rest.trim_start().split([',', ']', '}']).next().unwrap_or("").trim_end();
+            let item = rest
+                .trim_start()
+                .split([',', ']', '}'])
+                .next()
+                .unwrap_or("")
+                .trim_end();
             let value_byte = value_start + (rest.len() - rest.trim_start().len());
             found = Some(Location {
                 line: index + 1,
@@ -259,7 +284,8 @@ pub fn locate(text: &str, path: &[PathStep]) -> Option<Location> {
             .filter(|&i| !is_blank(&lines[i]))
             .map(|i| indent_of(&lines[i]))
             .min()?;
-        let entries = (start..end).filter(|&i| !is_blank(&lines[i]) && indent_of(&lines[i]) == entry_indent);
+        let entries =
+            (start..end).filter(|&i| !is_blank(&lines[i]) && indent_of(&lines[i]) == entry_indent);
         let hit = match step {
             PathStep::Key(key) => entries
                 .map(|i| {
@@ -339,14 +365,21 @@ mod tests {
         let l = locate(FM, &[key("title")]).unwrap();
         assert_eq!((l.line, l.column, l.len, l.value_column), (1, 1, 5, 8));
         let l = locate(FM, &[key("entreprise"), key("effectif")]).unwrap();
-        assert_eq!((l.line, l.column, l.value_column, l.value_len), (5, 3, 13, 5));
+        assert_eq!(
+            (l.line, l.column, l.value_column, l.value_len),
+            (5, 3, 13, 5)
+        );
     }
 
     #[test]
     fn locate_finds_list_items_and_keys_inside_them() {
         let l = locate(FM, &[key("indicateurs"), PathStep::Index(1), key("avant")]).unwrap();
         assert_eq!((l.line, l.column), (10, 5));
-        let l = locate(FM, &[key("indicateurs"), PathStep::Index(1), key("libelle")]).unwrap();
+        let l = locate(
+            FM,
+            &[key("indicateurs"), PathStep::Index(1), key("libelle")],
+        )
+        .unwrap();
         assert_eq!((l.line, l.column), (9, 5));
         let l = locate(FM, &[key("acteurs"), PathStep::Index(1)]).unwrap();
         assert_eq!((l.line, l.value_column), (13, 3));
@@ -372,14 +405,21 @@ mod tests {
     fn parse_value_reports_the_line_of_a_syntax_error() {
         let err = parse_value("title: a\nthemes: [qvct\n").unwrap_err();
         assert!(err.line.is_some());
-        assert_eq!(err.message, "une liste entre crochets n'est pas fermée : « ] » manque");
+        assert_eq!(
+            err.message,
+            "une liste entre crochets n'est pas fermée : « ] » manque"
+        );
     }
 
     #[test]
     fn an_alias_bomb_is_refused() {
         let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..9 {
-            let prev = if i == 0 { "a".to_string() } else { format!("a{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("a{}", i - 1)
+            };
             text.push_str(&format!(
                 "a{i}: &a{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
             ));

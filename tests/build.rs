@@ -9,7 +9,11 @@ use common::{main_of, TestSite};
 fn build_writes_every_page_with_pretty_urls() {
     let site = TestSite::new("basic");
     let run = site.build();
-    assert!(run.stderr.contains("4 pages, 2 sections, 8 termes"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("4 pages, 2 sections, 8 termes"),
+        "{}",
+        run.stderr
+    );
     let files = site.output_files();
     for expected in [
         "index.html",
@@ -34,7 +38,10 @@ fn build_writes_every_page_with_pretty_urls() {
         "lisez-moi.txt",
         "ancienne-page/index.html",
     ] {
-        assert!(files.contains(&expected.to_string()), "missing {expected} in {files:?}");
+        assert!(
+            files.contains(&expected.to_string()),
+            "missing {expected} in {files:?}"
+        );
     }
 }
 
@@ -54,13 +61,20 @@ fn terms_resolve_by_title_or_slug_and_list_their_pages_in_order() {
     let maturite = main_of(&site.output("maturite/index.html")).to_string();
     let order: Vec<usize> = ["Émergence", "Premiers outils", "Nouvelles pratiques"]
         .iter()
-        .map(|t| maturite.find(t).unwrap_or_else(|| panic!("{t} in {maturite}")))
+        .map(|t| {
+            maturite
+                .find(t)
+                .unwrap_or_else(|| panic!("{t} in {maturite}"))
+        })
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{maturite}");
     assert!(maturite.contains("Émergence</a> (1)"), "{maturite}");
     // Undeclared taxonomy: terms come from pages, sorted by title.
     let mots = main_of(&site.output("mots-cles/index.html")).to_string();
-    assert!(mots.find("Accords").unwrap() < mots.find("Temps partiel").unwrap(), "{mots}");
+    assert!(
+        mots.find("Accords").unwrap() < mots.find("Temps partiel").unwrap(),
+        "{mots}"
+    );
 }
 
 #[test]
@@ -71,7 +85,10 @@ fn front_matter_values_are_escaped_in_html_and_xml() {
     assert!(!page.contains("<script>alert(1)"), "{page}");
     assert!(page.contains("&lt;script&gt;alert(1)"), "{page}");
     let atom = site.output("atom.xml");
-    assert!(atom.contains("Fiche A &lt;script&gt;alert(1)&lt;/script&gt; &amp; « co »"), "{atom}");
+    assert!(
+        atom.contains("Fiche A &lt;script&gt;alert(1)&lt;/script&gt; &amp; « co »"),
+        "{atom}"
+    );
 }
 
 #[test]
@@ -102,7 +119,10 @@ fn fenced_code_is_highlighted_with_a_generated_stylesheet() {
     let site = TestSite::new("basic");
     site.build();
     let page = site.output("projets/fiche-a/index.html");
-    assert!(page.contains("<span class=\"hl-storage hl-type hl-function hl-rust\">fn</span>"), "{page}");
+    assert!(
+        page.contains("<span class=\"hl-storage hl-type hl-function hl-rust\">fn</span>"),
+        "{page}"
+    );
     assert!(!page.contains("style=\""), "no inline styles");
     assert!(site.output("highlight.css").contains(".hl-storage"));
 }
@@ -112,9 +132,15 @@ fn internal_links_and_bundle_images_resolve_under_the_base_path() {
     let site = TestSite::new("basic");
     site.build();
     let about = site.output("a-propos/index.html");
-    assert!(about.contains("href=\"/essai/projets/fiche-a/#le-contexte\""), "{about}");
+    assert!(
+        about.contains("href=\"/essai/projets/fiche-a/#le-contexte\""),
+        "{about}"
+    );
     let bundle = site.output("projets/fiche-bundle/index.html");
-    assert!(bundle.contains("src=\"/essai/projets/fiche-bundle/schema.svg\""), "{bundle}");
+    assert!(
+        bundle.contains("src=\"/essai/projets/fiche-bundle/schema.svg\""),
+        "{bundle}"
+    );
 }
 
 #[test]
@@ -122,9 +148,18 @@ fn schema_fields_and_french_dates_reach_templates() {
     let site = TestSite::new("basic");
     site.build();
     let page = site.output("projets/fiche-a/index.html");
-    assert!(page.contains("<p class=\"entreprise\">Entreprise A (45)</p>"), "{page}");
-    assert!(page.contains("<p class=\"date\">1er mars 2024</p>"), "{page}");
-    assert!(page.contains("<strong>du gras</strong>"), "summary is Markdown: {page}");
+    assert!(
+        page.contains("<p class=\"entreprise\">Entreprise A (45)</p>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<p class=\"date\">1er mars 2024</p>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<strong>du gras</strong>"),
+        "summary is Markdown: {page}"
+    );
 }
 
 fn parse_xml(text: &str) -> Vec<(String, String)> {
@@ -132,7 +167,11 @@ fn parse_xml(text: &str) -> Vec<(String, String)> {
     let doc = roxmltree::Document::parse(text).expect("well-formed XML");
     doc.descendants()
         .filter(|n| n.is_element())
-        .filter_map(|n| n.text().filter(|t| !t.trim().is_empty()).map(|t| (n.tag_name().name().to_string(), t.to_string())))
+        .filter_map(|n| {
+            n.text()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| (n.tag_name().name().to_string(), t.to_string()))
+        })
         .collect()
 }
 
@@ -141,15 +180,41 @@ fn sitemap_and_atom_are_well_formed_xml_with_absolute_urls() {
     let site = TestSite::new("basic");
     site.build();
     let sitemap = parse_xml(&site.output("sitemap.xml"));
-    let locs: Vec<&str> = sitemap.iter().filter(|(n, _)| n == "loc").map(|(_, t)| t.as_str()).collect();
-    assert!(locs.contains(&"https://example.org/essai/projets/fiche-a/"), "{locs:?}");
-    assert!(locs.contains(&"https://example.org/essai/themes/qvct/"), "{locs:?}");
-    assert!(locs.iter().all(|l| l.starts_with("https://example.org/essai/")));
+    let locs: Vec<&str> = sitemap
+        .iter()
+        .filter(|(n, _)| n == "loc")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert!(
+        locs.contains(&"https://example.org/essai/projets/fiche-a/"),
+        "{locs:?}"
+    );
+    assert!(
+        locs.contains(&"https://example.org/essai/themes/qvct/"),
+        "{locs:?}"
+    );
+    assert!(locs
+        .iter()
+        .all(|l| l.starts_with("https://example.org/essai/")));
     let atom = parse_xml(&site.output("atom.xml"));
-    let titles: Vec<&str> = atom.iter().filter(|(n, _)| n == "title").map(|(_, t)| t.as_str()).collect();
+    let titles: Vec<&str> = atom
+        .iter()
+        .filter(|(n, _)| n == "title")
+        .map(|(_, t)| t.as_str())
+        .collect();
     // Feed title, then entries newest first.
-    assert_eq!(titles, ["Site d'essai", "Fiche B", "Fiche A <script>alert(1)</script> & « co »", "Fiche en dossier"]);
-    assert!(site.output("robots.txt").contains("Sitemap: https://example.org/essai/sitemap.xml"));
+    assert_eq!(
+        titles,
+        [
+            "Site d'essai",
+            "Fiche B",
+            "Fiche A <script>alert(1)</script> & « co »",
+            "Fiche en dossier"
+        ]
+    );
+    assert!(site
+        .output("robots.txt")
+        .contains("Sitemap: https://example.org/essai/sitemap.xml"));
 }
 
 #[test]
@@ -157,14 +222,20 @@ fn aliases_redirect_to_the_page() {
     let site = TestSite::new("basic");
     site.build();
     let redirect = site.output("ancienne-page/index.html");
-    assert!(redirect.contains("<meta http-equiv=\"refresh\" content=\"0; url=/essai/a-propos/\">"), "{redirect}");
+    assert!(
+        redirect.contains("<meta http-equiv=\"refresh\" content=\"0; url=/essai/a-propos/\">"),
+        "{redirect}"
+    );
     assert!(redirect.contains("<html lang=\"fr\">"));
 }
 
 #[test]
 fn drafts_are_published_only_when_asked() {
     let site = TestSite::new("basic");
-    site.write("content/brouillon.md", "---\ntitle: Brouillon\ndraft: true\n---\nPas prêt.\n");
+    site.write(
+        "content/brouillon.md",
+        "---\ntitle: Brouillon\ndraft: true\n---\nPas prêt.\n",
+    );
     site.build();
     assert!(!site.path("public/brouillon/index.html").exists());
     let run = site.run(&["build", "--drafts"]);
@@ -178,8 +249,13 @@ fn base_url_can_be_overridden_on_the_command_line() {
     let run = site.run(&["build", "--base-url", "https://guide.example.net/"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let page = site.output("a-propos/index.html");
-    assert!(page.contains("href=\"/projets/fiche-a/#le-contexte\""), "{page}");
-    assert!(site.output("sitemap.xml").contains("https://guide.example.net/projets/fiche-a/"));
+    assert!(
+        page.contains("href=\"/projets/fiche-a/#le-contexte\""),
+        "{page}"
+    );
+    assert!(site
+        .output("sitemap.xml")
+        .contains("https://guide.example.net/projets/fiche-a/"));
 }
 
 #[test]

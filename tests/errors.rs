@@ -8,10 +8,19 @@ use common::TestSite;
 /// A site with one of each content error.
 fn broken_site() -> TestSite {
     let site = TestSite::new("basic");
-    site.write("content/yaml.md", "---\ntitle: Mauvais YAML\nsummary: [pas fermé\n---\nCorps.\n");
+    site.write(
+        "content/yaml.md",
+        "---\ntitle: Mauvais YAML\nsummary: [pas fermé\n---\nCorps.\n",
+    );
     site.write("content/sans-titre.md", "---\nweight: 3\n---\nCorps.\n");
-    site.write("content/mauvais-type.md", "---\ntitle: Type\nweight: beaucoup\n---\nCorps.\n");
-    site.write("content/cle-inconnue.md", "---\ntitle: Clé\ntitel: Oups\n---\nCorps.\n");
+    site.write(
+        "content/mauvais-type.md",
+        "---\ntitle: Type\nweight: beaucoup\n---\nCorps.\n",
+    );
+    site.write(
+        "content/cle-inconnue.md",
+        "---\ntitle: Clé\ntitel: Oups\n---\nCorps.\n",
+    );
     site.write(
         "content/projets/terme.md",
         "---\ntitle: Terme\nthemes: [qvct, dialogue-socal]\nmaturite: [emergence, premiers-outils]\nentreprise:\n  nom: X\n  effectif: 500\nillustratif: oui\nacteurs: [direction, CSF]\n---\nVoir [la fiche](@/projets/fiche-z.md) et ![photo](absente.jpg).\n",
@@ -34,7 +43,10 @@ fn a_failed_build_leaves_the_last_good_output_untouched() {
     site.build();
     let before = site.output_files();
     let page_before = site.output("projets/fiche-a/index.html");
-    site.write("content/projets/fiche-a.md", "---\ntitle: Fiche A modifiée\nthemes: [inconnu]\n---\nNouveau corps.\n");
+    site.write(
+        "content/projets/fiche-a.md",
+        "---\ntitle: Fiche A modifiée\nthemes: [inconnu]\n---\nNouveau corps.\n",
+    );
     site.write("content/nouvelle.md", "---\ntitle: Nouvelle\n---\n");
     let run = site.run(&["build"]);
     assert_eq!(run.status, 1);
@@ -53,20 +65,41 @@ fn a_failed_build_leaves_the_last_good_output_untouched() {
 #[test]
 fn a_template_error_names_the_template_and_line() {
     let site = TestSite::new("basic");
-    site.write("themes/plain/templates/page.html", "{% extends \"base.html\" %}\n{% block main %}\n{{ page.title \n{% endblock %}\n");
+    site.write(
+        "themes/plain/templates/page.html",
+        "{% extends \"base.html\" %}\n{% block main %}\n{{ page.title \n{% endblock %}\n",
+    );
     let run = site.run(&["build"]);
     assert_eq!(run.status, 1);
-    assert!(run.stderr.contains("erreur : themes/plain/templates/page.html:4:1"), "{}", run.stderr);
-    assert!(run.stderr.contains("erreur de syntaxe dans le gabarit « page.html »"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("erreur : themes/plain/templates/page.html:4:1"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("erreur de syntaxe dans le gabarit « page.html »"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn a_template_using_an_unknown_variable_fails_with_the_page_named() {
     let site = TestSite::new("basic");
-    site.write("themes/plain/templates/page.html", "{% extends \"base.html\" %}\n{% block main %}{{ page.inexistant.champ }}{% endblock %}\n");
+    site.write(
+        "themes/plain/templates/page.html",
+        "{% extends \"base.html\" %}\n{% block main %}{{ page.inexistant.champ }}{% endblock %}\n",
+    );
     let run = site.run(&["build"]);
     assert_eq!(run.status, 1);
-    assert!(run.stderr.contains("le gabarit « page.html » a échoué en rendant content/a-propos.md"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("le gabarit « page.html » a échoué en rendant content/a-propos.md"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -94,7 +127,12 @@ fn check_reports_the_same_errors_as_build_and_writes_nothing() {
     let build = site.run(&["build"]);
     let check = site.run(&["check"]);
     assert_eq!(check.status, 1);
-    let diagnostics = |s: &str| s.lines().filter(|l| l.starts_with("erreur")).map(str::to_string).collect::<Vec<_>>();
+    let diagnostics = |s: &str| {
+        s.lines()
+            .filter(|l| l.starts_with("erreur"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(diagnostics(&check.stderr), diagnostics(&build.stderr));
     assert!(!site.path("public").exists());
 }
@@ -104,11 +142,21 @@ fn json_format_prints_one_object_per_diagnostic() {
     let site = broken_site();
     let run = site.run(&["check", "--format", "json"]);
     assert_eq!(run.status, 1);
-    let lines: Vec<serde_json::Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert!(lines.len() >= 10, "{}", run.stdout);
-    let undeclared = lines.iter().find(|d| d["message"].as_str().unwrap().contains("dialogue-socal")).unwrap();
+    let undeclared = lines
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("dialogue-socal"))
+        .unwrap();
     assert_eq!(undeclared["path"], "content/projets/terme.md");
     assert_eq!(undeclared["line"], 3);
     assert_eq!(undeclared["severity"], "error");
-    assert_eq!(undeclared["hint"], "vouliez-vous dire « dialogue-social » ?");
+    assert_eq!(
+        undeclared["hint"],
+        "vouliez-vous dire « dialogue-social » ?"
+    );
 }

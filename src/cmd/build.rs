@@ -9,7 +9,10 @@ pub fn run(options: &BuildOptions, format: Format) -> i32 {
     print_diagnostics(&report.diagnostics, format);
     if report.has_errors() {
         if options.mode == OutputMode::Write {
-            eprintln!("Échec de la construction : « {} » n'a pas été modifié.", report.output.display());
+            eprintln!(
+                "Échec de la construction : « {} » n'a pas été modifié.",
+                report.output.display()
+            );
         }
         return 1;
     }
@@ -19,7 +22,10 @@ pub fn run(options: &BuildOptions, format: Format) -> i32 {
         report.pages, report.sections, report.terms, seconds
     );
     match options.mode {
-        OutputMode::Write => eprintln!("Site construit dans « {} » : {summary}.", report.output.display()),
+        OutputMode::Write => eprintln!(
+            "Site construit dans « {} » : {summary}.",
+            report.output.display()
+        ),
         OutputMode::CheckOnly => eprintln!("Aucune erreur : {summary}."),
     }
     0

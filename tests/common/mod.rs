@@ -35,7 +35,9 @@ pub struct Run {
 
 impl Run {
     fn from(output: Output, root: &Path) -> Self {
-        let clean = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&root.display().to_string(), "[SITE]");
+        let clean = |bytes: &[u8]| {
+            String::from_utf8_lossy(bytes).replace(&root.display().to_string(), "[SITE]")
+        };
         Self {
             status: output.status.code().unwrap_or(-1),
             stdout: clean(&output.stdout),
@@ -48,7 +50,12 @@ impl TestSite {
     /// Copies `tests/fixtures/<name>`.
     pub fn new(name: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name), dir.path());
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+            dir.path(),
+        );
         Self { dir }
     }
 
@@ -104,7 +111,12 @@ impl TestSite {
         let public = self.path("public");
         let mut files: Vec<String> = walk(&public)
             .into_iter()
-            .map(|p| p.strip_prefix(&public).unwrap().to_string_lossy().replace('\\', "/"))
+            .map(|p| {
+                p.strip_prefix(&public)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
             .collect();
         files.sort();
         files
