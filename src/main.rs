@@ -9,10 +9,29 @@ use guide::cmd::{self, Format};
 use guide::content::DraftMode;
 use guide::pipeline::{BuildOptions, OutputMode};
 
+const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
+
 /// Générateur du guide de l'innovation sociale : transforme des fiches Markdown en site statique.
 #[derive(Debug, Parser)]
-#[command(name = "guide", version, about, long_about = None)]
+#[command(
+    name = "guide",
+    version,
+    about = "Générateur du guide de l'innovation sociale : transforme des fiches Markdown en site statique.",
+    long_about = None,
+    help_template = HELP_TEMPLATE,
+    subcommand_help_heading = "Commandes",
+    subcommand_value_name = "COMMANDE",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true
+)]
 struct Cli {
+    /// Affiche l'aide.
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// Affiche la version.
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
     /// Dossier du site (celui qui contient guide.yaml).
     #[arg(long, global = true, value_name = "DOSSIER", default_value = ".")]
     root: PathBuf,
@@ -23,6 +42,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Construit le site dans public/ (ou --output).
+    #[command(help_template = HELP_TEMPLATE)]
     Build {
         /// Dossier de sortie (par défaut : public/ dans le dossier du site).
         #[arg(long, value_name = "DOSSIER")]
@@ -41,6 +61,7 @@ enum Command {
         format: Format,
     },
     /// Vérifie tout le site comme une construction, sans rien écrire.
+    #[command(help_template = HELP_TEMPLATE)]
     Check {
         /// Format des messages.
         #[arg(long, value_enum, default_value_t = Format::Human)]

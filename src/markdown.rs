@@ -255,6 +255,8 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
     let mut heading: Option<HeadingBuffer<'_>> = None;
     let mut code: Option<(Option<String>, String)> = None;
     let mut autolink_depth = 0usize;
+    // An image being read: where it starts, and its alternative text so far.
+    let mut image: Option<(std::ops::Range<usize>, String)> = None;
 
     for (event, range) in merge_text(Parser::new_ext(page.body, options()).into_offset_iter()) {
         // Code blocks: buffered, then highlighted.
@@ -348,6 +350,7 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                         dest_url
                     }
                 };
+                image = Some((range.clone(), String::new()));
                 Event::Start(Tag::Image {
                     link_type,
                     dest_url,
@@ -355,7 +358,26 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                     id,
                 })
             }
+            Event::End(TagEnd::Image) => {
+                if let Some((at, alt)) = image.take() {
+                    if alt.trim().is_empty() {
+                        let d = Diagnostic::error("image sans texte alternatif")
+                            .in_file(page.display_path)
+                            .with_hint("décrivez l'image entre les crochets : ![Ce que montre l'image](fichier.jpg) (RGAA, critère 1.1)");
+                        rendered.diagnostics.push(locate_in_body(
+                            d,
+                            page.body,
+                            &at,
+                            page.body_line,
+                        ));
+                    }
+                }
+                Event::End(TagEnd::Image)
+            }
             Event::Text(text) => {
+                if let Some((_, alt)) = image.as_mut() {
+                    alt.push_str(&text);
+                }
                 rendered.word_count += text
                     .split_whitespace()
                     .filter(|w| w.chars().any(char::is_alphanumeric))
@@ -561,6 +583,17 @@ mod tests {
         assert!(r.diagnostics[1]
             .message
             .contains("sort du dossier content/"));
+    }
+
+    #[test]
+    fn an_image_without_alternative_text_is_an_error() {
+        let r = run("Texte.\n\n![](photo.jpg)\n");
+        assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
+        assert_eq!(r.diagnostics[0].message, "image sans texte alternatif");
+        assert_eq!(
+            (r.diagnostics[0].line, r.diagnostics[0].column),
+            (Some(7), Some(1))
+        );
     }
 
     #[test]

@@ -7,10 +7,10 @@ use crate::diagnostic::Diagnostic;
 /// How diagnostics are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
-    /// For people.
+    /// Pour une personne.
     #[default]
     Human,
-    /// One JSON object a line.
+    /// Un objet JSON par ligne.
     Json,
 }
 
