@@ -140,6 +140,9 @@ pub struct SectionConfig {
     /// Order of its pages.
     #[serde(default)]
     pub sort_by: SortMode,
+    /// The `##` headings a new page of the section starts with (`guide new`).
+    #[serde(default)]
+    pub headings: Vec<String>,
     /// The fields its pages may or must have, beside the common keys and taxonomies.
     #[serde(default)]
     pub schema: IndexMap<String, FieldConfig>,

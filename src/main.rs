@@ -60,6 +60,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Crée une page de la section, avec tous ses champs, prête à compléter.
+    #[command(help_template = HELP_TEMPLATE)]
+    New {
+        /// Section de la page (par exemple : projets).
+        section: String,
+        /// Titre de la page, entre guillemets.
+        titre: String,
+    },
+    /// Affiche la référence des champs et des classements de guide.yaml (en Markdown).
+    #[command(help_template = HELP_TEMPLATE)]
+    Champs {
+        /// Écrit la référence dans ce fichier, entre les repères <!-- champs:debut --> et <!-- champs:fin -->.
+        #[arg(long, value_name = "FICHIER")]
+        ecrire: Option<PathBuf>,
+    },
     /// Vérifie tout le site comme une construction, sans rien écrire.
     #[command(help_template = HELP_TEMPLATE)]
     Check {
@@ -98,6 +113,8 @@ fn main() -> ExitCode {
             };
             cmd::build::run(&options, format)
         }
+        Command::New { section, titre } => cmd::new::run(&cli.root, &section, &titre),
+        Command::Champs { ecrire } => cmd::champs::run(&cli.root, ecrire.as_deref()),
         Command::Check { format } => {
             let options = BuildOptions {
                 root: cli.root.clone(),

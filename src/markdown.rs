@@ -41,6 +41,11 @@ pub struct LinkContext<'a> {
     pub pages: &'a HashMap<String, String>,
     /// Source path of every other file of `content/` → URL.
     pub assets: &'a HashMap<String, String>,
+    /// Every path the output will have, relative to the site root (`projets/fiche/`,
+    /// `themes/`, `atom.xml`…), to check links written as `/chemin/`.
+    pub site_paths: &'a std::collections::HashSet<String>,
+    /// The base path of the site (`/` or `/guide/`), prefixed to `/chemin/` links.
+    pub root: &'a str,
 }
 
 /// The page being rendered.
@@ -175,6 +180,33 @@ fn resolve_link(dest: &str, is_image: bool, source: &Path, ctx: &LinkContext<'_>
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
     });
+    if let Some(absolute) = path_part.strip_prefix('/').filter(|p| !p.starts_with('/')) {
+        let decoded = percent_decode(absolute);
+        let key = decoded.strip_suffix("index.html").unwrap_or(&decoded);
+        let known = ctx.site_paths.contains(key)
+            || (!key.is_empty()
+                && !key.ends_with('/')
+                && ctx.site_paths.contains(&format!("{key}/")));
+        if known || key.is_empty() {
+            let key = if known && !ctx.site_paths.contains(key) {
+                format!("{key}/")
+            } else {
+                key.to_string()
+            };
+            return LinkOutcome::Rewrite(format!("{}{key}{fragment}", ctx.root));
+        }
+        if path_part.contains('?') {
+            return LinkOutcome::Keep;
+        }
+        return LinkOutcome::Error(
+            format!("lien vers une adresse inexistante du site : « {dest} »"),
+            closest(key, ctx.site_paths.iter().map(String::as_str))
+                .map(|best| format!("vouliez-vous dire « /{best} » ?"))
+                .unwrap_or_else(|| {
+                    "pour une page du site, écrivez plutôt [texte](@/chemin/de/la-page.md)".into()
+                }),
+        );
+    }
     if has_scheme || path_part.is_empty() || path_part.starts_with('/') || path_part.contains('?') {
         return LinkOutcome::Keep;
     }
@@ -529,9 +561,16 @@ mod tests {
             "projets/photo.jpg".to_string(),
             "/projets/photo.jpg".to_string(),
         );
+        let site_paths: std::collections::HashSet<String> =
+            ["projets/fiche/", "themes/", "atom.xml"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         let ctx = LinkContext {
             pages: &pages,
             assets: &assets,
+            site_paths: &site_paths,
+            root: "/guide/",
         };
         render(
             &MarkdownSource {
@@ -568,6 +607,24 @@ mod tests {
         assert_eq!(
             r.diagnostics[0].hint.as_deref(),
             Some("vouliez-vous dire « @/projets/fiche.md » ?")
+        );
+    }
+
+    #[test]
+    fn absolute_links_are_checked_and_get_the_base_path() {
+        let r = run("[Thèmes](/themes/) [flux](/atom.xml) [fiche](/projets/fiche) [perdu](/themse/) [accueil](/)");
+        assert!(r.html.contains("href=\"/guide/themes/\""), "{}", r.html);
+        assert!(r.html.contains("href=\"/guide/atom.xml\""), "{}", r.html);
+        assert!(
+            r.html.contains("href=\"/guide/projets/fiche/\""),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("href=\"/guide/\""), "{}", r.html);
+        assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
+        assert_eq!(
+            r.diagnostics[0].hint.as_deref(),
+            Some("vouliez-vous dire « /themes/ » ?")
         );
     }
 

@@ -179,7 +179,10 @@ pub fn run(options: &BuildOptions) -> BuildReport {
             )
         })
         .collect();
+    let site_paths = site_paths(&options.root, &site, &config, &pages_by_source, &assets);
     let links = LinkContext {
+        site_paths: &site_paths,
+        root: &root,
         pages: &pages_by_source,
         assets: &assets,
     };
@@ -193,6 +196,12 @@ pub fn run(options: &BuildOptions) -> BuildReport {
             },
             &links,
         );
+        let mut rendered = rendered;
+        rendered.diagnostics.extend(crate::lint::check_body(
+            &page.body,
+            page.body_line,
+            &page.display_path,
+        ));
         progress.tick();
         rendered
     };
@@ -208,6 +217,12 @@ pub fn run(options: &BuildOptions) -> BuildReport {
     // Diagnostics from bodies carry no source line yet: add it from the file.
     let (classification, taxonomy_diagnostics) = crate::taxonomy::classify(&site, &config);
     diagnostics.extend(taxonomy_diagnostics);
+    diagnostics.extend(page_warnings(
+        &options.root,
+        &site,
+        &config,
+        &classification,
+    ));
 
     report.pages = site.pages.len();
     report.sections = site.sections.len();
@@ -259,6 +274,150 @@ pub fn run(options: &BuildOptions) -> BuildReport {
     }
     report.elapsed = started.elapsed();
     report
+}
+
+/// Every path the output will have, relative to the site root, for checking `/chemin/` links.
+fn site_paths(
+    root: &Path,
+    site: &crate::content::Site,
+    config: &crate::config::SiteConfig,
+    pages: &HashMap<String, String>,
+    assets: &HashMap<String, String>,
+) -> std::collections::HashSet<String> {
+    let base = config.base_path();
+    let mut paths: std::collections::HashSet<String> = pages
+        .values()
+        .chain(assets.values())
+        .map(|url| url.strip_prefix(&base).unwrap_or(url).to_string())
+        .collect();
+    for generated in [
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        "highlight.css",
+        "atom.xml",
+    ] {
+        if generated != "atom.xml" || config.feed.is_some() {
+            paths.insert(generated.to_string());
+        }
+    }
+    for taxonomy in &config.taxonomies {
+        paths.insert(format!("{}/", taxonomy.name));
+        for term in taxonomy.terms.iter().flatten() {
+            paths.insert(format!("{}/{}/", taxonomy.name, term.slug));
+        }
+        for page in &site.pages {
+            for raw in page.meta.terms.get(&taxonomy.name).into_iter().flatten() {
+                paths.insert(format!(
+                    "{}/{}/",
+                    taxonomy.name,
+                    crate::slug::slugify(&raw.value)
+                ));
+            }
+        }
+    }
+    for page in &site.pages {
+        for alias in &page.meta.aliases {
+            paths.insert(alias.trim_start_matches('/').to_string());
+        }
+    }
+    for dir in [
+        root.join("static"),
+        root.join("themes").join(&config.theme).join("static"),
+    ] {
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+        {
+            if entry.file_type().is_file() {
+                if let Ok(relative) = entry.path().strip_prefix(&dir) {
+                    paths.insert(crate::markdown::link_key(relative));
+                }
+            }
+        }
+    }
+    paths
+}
+
+/// Warnings about whole pages: a case study without summary, a very long title, an image
+/// over 1 MB, a declared term with no page.
+fn page_warnings(
+    root: &Path,
+    site: &crate::content::Site,
+    config: &crate::config::SiteConfig,
+    classification: &crate::taxonomy::Classification,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for page in &site.pages {
+        let section = &site.sections[page.section].name;
+        let has_schema = config
+            .section(section)
+            .is_some_and(|s| !s.schema.is_empty());
+        if has_schema && page.meta.summary.is_none() && !page.body.contains("<!-- more -->") {
+            out.push(
+                Diagnostic::warning("fiche sans résumé : les listes et la recherche n'afficheront que son titre")
+                    .in_file(&page.display_path)
+                    .at(1, 1, 3)
+                    .with_hint("ajoutez « summary: » avec une ou deux phrases qui disent l'essentiel du projet"),
+            );
+        }
+        let length = page.meta.title.chars().count();
+        if length > crate::lint::MAX_TITLE_CHARS {
+            out.push(
+                Diagnostic::warning(format!("titre très long ({length} caractères)"))
+                    .in_file(&page.display_path)
+                    .at(2, 1, 5)
+                    .with_hint(format!(
+                        "visez moins de {} caractères ; les détails iront dans le résumé",
+                        crate::lint::MAX_TITLE_CHARS
+                    )),
+            );
+        }
+    }
+    const IMAGE_EXTENSIONS: [&str; 7] = ["jpg", "jpeg", "png", "gif", "webp", "svg", "avif"];
+    for asset in &site.assets {
+        let is_image = asset.source.extension().is_some_and(|e| {
+            IMAGE_EXTENSIONS.contains(&e.to_string_lossy().to_lowercase().as_str())
+        });
+        let size = std::fs::metadata(root.join(crate::content::CONTENT_DIR).join(&asset.source))
+            .map_or(0, |m| m.len());
+        if is_image && size > 1_000_000 {
+            out.push(
+                Diagnostic::warning(format!("image lourde : {:.1} Mo", size as f64 / 1_000_000.0))
+                    .in_file(std::path::Path::new(crate::content::CONTENT_DIR).join(&asset.source))
+                    .with_hint("réduisez-la sous 1 Mo (1 600 pixels de large suffisent) : les lecteurs sur téléphone vous remercieront"),
+            );
+        }
+    }
+    let config_text =
+        std::fs::read_to_string(root.join(crate::config::CONFIG_FILE)).unwrap_or_default();
+    for (taxonomy_config, taxonomy) in config.taxonomies.iter().zip(&classification.taxonomies) {
+        if taxonomy_config.terms.is_none() {
+            continue;
+        }
+        for term in taxonomy.terms.iter().filter(|t| t.pages.is_empty()) {
+            let line = config_text
+                .lines()
+                .position(|l| {
+                    l.trim_start().trim_start_matches("- ").trim_start()
+                        == format!("slug: {}", term.slug)
+                })
+                .map_or(1, |i| i + 1);
+            out.push(
+                Diagnostic::warning(format!(
+                    "le terme « {} » de « {} » n'a aucune page",
+                    term.slug, taxonomy.name
+                ))
+                .in_file(crate::config::CONFIG_FILE)
+                .at_line(line)
+                .with_hint(
+                    "sa page existera, vide : ajoutez une fiche qui l'utilise, ou retirez le terme",
+                ),
+            );
+        }
+    }
+    out
 }
 
 /// Two pages, sections, aliases or taxonomies at one URL: an error naming both sources.

@@ -88,6 +88,7 @@ struct TermRef {
     title: String,
     url: String,
     rank: usize,
+    total: usize,
 }
 
 /// A page as listings show it.
@@ -131,7 +132,17 @@ struct SectionContext<'a> {
     toc: &'a [TocEntry],
     extra: &'a Map<String, Value>,
     pages: Vec<&'a PageSummary<'a>>,
-    subsections: Vec<SectionRef>,
+    subsections: Vec<SubsectionContext<'a>>,
+}
+
+/// A subsection as its parent's page shows it: with its pages, so that the home can show the
+/// first case studies.
+#[derive(Debug, Serialize)]
+struct SubsectionContext<'a> {
+    title: String,
+    url: String,
+    name: String,
+    pages: Vec<&'a PageSummary<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -375,6 +386,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
                             title: term.title.clone(),
                             url: url(&format!("{}/{}/", taxonomy.name, term.slug)),
                             rank: i + 1,
+                            total: taxonomy.terms.len(),
                         }
                     })
                     .collect();
@@ -589,12 +601,20 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
                 Job::Section(s) => {
                     let section = &site.sections[s];
                     let rendered = &input.sections[s];
-                    let subsections: Vec<SectionRef> = site
+                    let subsections: Vec<SubsectionContext<'_>> = site
                         .sections
                         .iter()
                         .enumerate()
                         .filter(|(_, sub)| sub.parent == Some(s))
-                        .map(|(i, _)| section_ref(i))
+                        .map(|(i, _)| {
+                            let r = section_ref(i);
+                            SubsectionContext {
+                                title: r.title,
+                                url: r.url,
+                                name: r.name,
+                                pages: section_pages[i].iter().map(|&p| &summaries[p]).collect(),
+                            }
+                        })
                         .collect();
                     let ctx = SectionContext {
                         title: &section.index.meta.title,

@@ -1,6 +1,8 @@
 //! The commands of the `guide` binary: thin functions over the library.
 
 pub mod build;
+pub mod champs;
+pub mod new;
 
 use crate::diagnostic::Diagnostic;
 

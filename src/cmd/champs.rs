@@ -1,0 +1,45 @@
+//! `guide champs`: the reference of fields and taxonomies, from `guide.yaml`.
+
+use std::path::Path;
+
+use crate::diagnostic::Diagnostic;
+use crate::scaffold::{field_reference, splice_reference, REFERENCE_END, REFERENCE_START};
+
+/// Prints the reference, or writes it into `document` between the markers.
+pub fn run(root: &Path, document: Option<&Path>) -> i32 {
+    let (config, diagnostics) = crate::config::load(root);
+    let Some(config) = config else {
+        super::print_diagnostics(&diagnostics, super::Format::Human);
+        return 1;
+    };
+    let reference = field_reference(&config);
+    let Some(document) = document else {
+        print!("{reference}");
+        return 0;
+    };
+    let fail = |d: Diagnostic| {
+        super::print_diagnostics(&[d], super::Format::Human);
+        1
+    };
+    let text = match crate::fs::read_to_string(document) {
+        Ok(text) => text,
+        Err(e) => return fail(Diagnostic::error(e.to_string())),
+    };
+    let Some(updated) = splice_reference(&text, &reference) else {
+        return fail(
+            Diagnostic::error(format!(
+                "les repères {REFERENCE_START} et {REFERENCE_END} manquent dans {}",
+                document.display()
+            ))
+            .with_hint("ajoutez ces deux lignes là où la référence doit figurer"),
+        );
+    };
+    if let Err(e) = crate::fs::write(document, updated.as_bytes()) {
+        return fail(Diagnostic::error(e.to_string()));
+    }
+    eprintln!(
+        "Référence des champs mise à jour dans {}.",
+        document.display()
+    );
+    0
+}
