@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod render;
 pub mod scaffold;
 pub mod schema;
+pub mod serve;
 pub mod slug;
 pub mod taxonomy;
 pub mod typography;

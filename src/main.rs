@@ -60,6 +60,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Construit le site, le sert en local et le met à jour à chaque modification.
+    #[command(help_template = HELP_TEMPLATE)]
+    Serve {
+        /// Adresse d'écoute (127.0.0.1 : cette machine seulement).
+        #[arg(long, default_value = "127.0.0.1", value_name = "ADRESSE")]
+        bind: std::net::IpAddr,
+        /// Port d'écoute ; 0 choisit un port libre.
+        #[arg(long, default_value_t = 1111, value_name = "PORT")]
+        port: u16,
+    },
     /// Crée une page de la section, avec tous ses champs, prête à compléter.
     #[command(help_template = HELP_TEMPLATE)]
     New {
@@ -113,6 +123,11 @@ fn main() -> ExitCode {
             };
             cmd::build::run(&options, format)
         }
+        Command::Serve { bind, port } => guide::serve::run(&guide::serve::ServeOptions {
+            root: cli.root.clone(),
+            bind,
+            port,
+        }),
         Command::New { section, titre } => cmd::new::run(&cli.root, &section, &titre),
         Command::Champs { ecrire } => cmd::champs::run(&cli.root, ecrire.as_deref()),
         Command::Check { format } => {

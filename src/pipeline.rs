@@ -26,6 +26,8 @@ pub enum OutputMode {
     Write,
     /// Check only; write nothing.
     CheckOnly,
+    /// Keep the files in memory, in [`BuildReport::rendered`] (for `serve`).
+    Memory,
 }
 
 /// The options of one build.
@@ -60,6 +62,26 @@ pub struct BuildReport {
     pub elapsed: Duration,
     /// Where the site was written.
     pub output: PathBuf,
+    /// In [`OutputMode::Memory`], the files of a successful build.
+    pub rendered: Option<(Vec<crate::render::OutputFile>, Vec<crate::render::CopyFile>)>,
+    /// How many bodies were rendered (not taken from the cache).
+    pub bodies_rendered: usize,
+}
+
+/// Rendered bodies kept between builds of `serve`: a body is rendered again only when its
+/// text, its path or the set of the site's URLs changed.
+#[derive(Debug, Default)]
+pub struct MarkdownCache {
+    entries: std::sync::Mutex<HashMap<PathBuf, (u64, Rendered)>>,
+}
+
+fn hash_of(parts: &[&[u8]]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for part in parts {
+        part.hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 impl BuildReport {
@@ -126,6 +148,11 @@ impl Progress {
 
 /// Runs the pipeline.
 pub fn run(options: &BuildOptions) -> BuildReport {
+    run_cached(options, None)
+}
+
+/// Runs the pipeline, reusing rendered bodies from `cache` when they cannot have changed.
+pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> BuildReport {
     let started = Instant::now();
     let mut report = BuildReport {
         output: options
@@ -186,7 +213,34 @@ pub fn run(options: &BuildOptions) -> BuildReport {
         pages: &pages_by_source,
         assets: &assets,
     };
+    let links_hash = {
+        let mut keys: Vec<&str> = pages_by_source
+            .iter()
+            .chain(assets.iter())
+            .flat_map(|(k, v)| [k.as_str(), v.as_str()])
+            .chain(site_paths.iter().map(String::as_str))
+            .collect();
+        keys.sort_unstable();
+        hash_of(&[keys.join("\n").as_bytes()])
+    };
+    let fresh = std::sync::atomic::AtomicUsize::new(0);
     let render_body = |page: &crate::content::Page| -> Rendered {
+        let key = hash_of(&[
+            page.body.as_bytes(),
+            page.display_path.as_os_str().as_encoded_bytes(),
+            &page.body_line.to_le_bytes(),
+            &links_hash.to_le_bytes(),
+        ]);
+        if let Some(cache) = cache {
+            let entries = cache.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((hash, rendered)) = entries.get(&page.display_path) {
+                if *hash == key {
+                    progress.tick();
+                    return rendered.clone();
+                }
+            }
+        }
+        fresh.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let rendered = crate::markdown::render(
             &MarkdownSource {
                 body: &page.body,
@@ -202,6 +256,10 @@ pub fn run(options: &BuildOptions) -> BuildReport {
             page.body_line,
             &page.display_path,
         ));
+        if let Some(cache) = cache {
+            let mut entries = cache.entries.lock().unwrap_or_else(|e| e.into_inner());
+            entries.insert(page.display_path.clone(), (key, rendered.clone()));
+        }
         progress.tick();
         rendered
     };
@@ -266,6 +324,10 @@ pub fn run(options: &BuildOptions) -> BuildReport {
     add_source_lines(&options.root, &mut diagnostics);
     crate::diagnostic::sort(&mut diagnostics);
     report.diagnostics = diagnostics;
+    report.bodies_rendered = fresh.load(std::sync::atomic::Ordering::Relaxed);
+    if !report.has_errors() && options.mode == OutputMode::Memory {
+        report.rendered = Some((std::mem::take(&mut files), std::mem::take(&mut copies)));
+    }
     if !report.has_errors() && options.mode == OutputMode::Write {
         match crate::output::write_site(&report.output, &files, &copies) {
             Ok(()) => report.files = files.len() + copies.len(),

@@ -26,7 +26,7 @@ pub fn run(options: &BuildOptions, format: Format) -> i32 {
             "Site construit dans « {} » : {summary}.",
             report.output.display()
         ),
-        OutputMode::CheckOnly => eprintln!("Aucune erreur : {summary}."),
+        OutputMode::CheckOnly | OutputMode::Memory => eprintln!("Aucune erreur : {summary}."),
     }
     0
 }

@@ -1,0 +1,515 @@
+//! `guide serve`: build in memory, serve on loopback, rebuild on change, reload the browser.
+//!
+//! Steps:
+//! 1. build the site into memory (never into `public/`), with `base_url` set to the server;
+//! 2. serve it with axum; HTML responses get a small script that listens to server-sent events
+//!    on `/__guide/events` and reloads the page, keeping its scroll position;
+//! 3. watch `content/`, `themes/`, `static/` and `guide.yaml` (debounced, so an editor's save
+//!    pattern gives one rebuild); rebuild, reusing the Markdown of unchanged pages;
+//! 4. on error, keep serving the last good site, print the diagnostics and show them over the
+//!    page; the next good build clears them.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamExt;
+
+use crate::content::DraftMode;
+use crate::diagnostic::Diagnostic;
+use crate::pipeline::{self, BuildOptions, MarkdownCache, OutputMode};
+
+/// How `serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The site folder.
+    pub root: PathBuf,
+    /// Address to bind (127.0.0.1 unless told otherwise).
+    pub bind: IpAddr,
+    /// Port; 0 picks a free one.
+    pub port: u16,
+}
+
+/// What the server serves: the last good build, and the current errors if any.
+#[derive(Debug, Default)]
+struct Snapshot {
+    files: HashMap<String, Arc<Vec<u8>>>,
+    copies: HashMap<String, PathBuf>,
+    errors: Option<String>,
+}
+
+/// Where a served file's bytes are.
+enum Source {
+    /// Rendered by the build.
+    Memory(Arc<Vec<u8>>),
+    /// Copied as is from this file.
+    Disk(PathBuf),
+}
+
+/// A message to the open pages.
+#[derive(Debug, Clone)]
+enum Notice {
+    Reload,
+    Errors,
+}
+
+struct AppState {
+    snapshot: RwLock<Snapshot>,
+    notices: broadcast::Sender<Notice>,
+}
+
+/// The path of the event stream.
+pub const EVENTS_PATH: &str = "/__guide/events";
+
+const RELOAD_SCRIPT: &str = r#"<script>
+(function () {
+  var key = "guide-defilement:" + location.pathname;
+  var y = sessionStorage.getItem(key);
+  if (y !== null) { sessionStorage.removeItem(key); window.scrollTo(0, Number(y)); }
+  var source = new EventSource("/__guide/events");
+  function reload() { sessionStorage.setItem(key, String(window.scrollY)); location.reload(); }
+  source.addEventListener("reload", reload);
+  source.addEventListener("erreurs", reload);
+})();
+</script>
+"#;
+
+fn overlay(errors: &str) -> String {
+    format!(
+        "<div id=\"guide-erreurs\" role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:99999;background:#fff5f5;color:#3b0000;border-top:4px solid #b00020;padding:1rem 1.5rem;font:14px/1.45 system-ui,sans-serif\"><h2 style=\"margin:0 0 .5rem;font-size:1.1rem\">La dernière modification contient des erreurs : la page montre la version précédente.</h2><pre style=\"white-space:pre-wrap;margin:0;font:13px/1.4 ui-monospace,monospace\">{}</pre></div>\n",
+        crate::feeds::escape(errors)
+    )
+}
+
+fn content_type(path: &str) -> &'static str {
+    let extension = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match extension.as_str() {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let value = u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+            out.push(value);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The output path a request path asks for, or `None` when it tries to leave the site
+/// (`..`, encoded or not, backslashes, absolute paths, NUL).
+pub fn request_path(raw: &str) -> Option<String> {
+    let path = raw.split(['?', '#']).next().unwrap_or("");
+    let decoded = percent_decode(path)?;
+    if !decoded.starts_with('/')
+        || decoded.starts_with("//")
+        || decoded.contains('\\')
+        || decoded.contains('\0')
+    {
+        return None;
+    }
+    if decoded
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
+        return None;
+    }
+    Some(decoded.trim_start_matches('/').to_string())
+}
+
+fn respond(status: StatusCode, mime: &str, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    if let Ok(value) = HeaderValue::from_str(mime) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn with_reload(html: &[u8], errors: Option<&str>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(html);
+    let mut injection = String::new();
+    if let Some(errors) = errors {
+        injection.push_str(&overlay(errors));
+    }
+    injection.push_str(RELOAD_SCRIPT);
+    match text.rfind("</body>") {
+        Some(at) => format!("{}{injection}{}", &text[..at], &text[at..]).into_bytes(),
+        None => format!("{text}{injection}").into_bytes(),
+    }
+}
+
+async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response {
+    let Some(path) = request_path(request.uri().path()) else {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            "Chemin refusé.".as_bytes().to_vec(),
+        );
+    };
+    let (found, errors) = {
+        let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
+        let errors = snapshot.errors.clone();
+        let lookup = |p: &str| -> Option<(String, Source)> {
+            snapshot
+                .files
+                .get(p)
+                .map(|bytes| (p.to_string(), Source::Memory(Arc::clone(bytes))))
+                .or_else(|| {
+                    snapshot
+                        .copies
+                        .get(p)
+                        .map(|from| (p.to_string(), Source::Disk(from.clone())))
+                })
+        };
+        let index = if path.is_empty() || path.ends_with('/') {
+            format!("{path}index.html")
+        } else {
+            path.clone()
+        };
+        let mut found = lookup(&index);
+        if found.is_none()
+            && !path.is_empty()
+            && !path.ends_with('/')
+            && lookup(&format!("{path}/index.html")).is_some()
+        {
+            drop(snapshot);
+            let mut response = respond(
+                StatusCode::MOVED_PERMANENTLY,
+                "text/plain; charset=utf-8",
+                Vec::new(),
+            );
+            if let Ok(location) = HeaderValue::from_str(&format!("/{path}/")) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            return response;
+        }
+        if found.is_none() {
+            found = lookup("404.html").map(|(p, b)| (format!("!{p}"), b));
+        }
+        (found, errors)
+    };
+    let Some((served, body)) = found else {
+        return respond(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "Page introuvable.".as_bytes().to_vec(),
+        );
+    };
+    let status = if served.starts_with('!') {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::OK
+    };
+    let served = served.trim_start_matches('!');
+    let bytes = match body {
+        Source::Memory(bytes) => bytes.as_ref().clone(),
+        Source::Disk(from) => match tokio::fs::read(&from).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return respond(
+                    StatusCode::NOT_FOUND,
+                    "text/plain; charset=utf-8",
+                    "Fichier illisible.".as_bytes().to_vec(),
+                )
+            }
+        },
+    };
+    let mime = content_type(served);
+    if mime.starts_with("text/html") {
+        respond(status, mime, with_reload(&bytes, errors.as_deref()))
+    } else {
+        respond(status, mime, bytes)
+    }
+}
+
+async fn events(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    let stream = BroadcastStream::new(state.notices.subscribe()).filter_map(|notice| {
+        let event = match notice.ok()? {
+            Notice::Reload => Event::default().event("reload").data("reload"),
+            Notice::Errors => Event::default().event("erreurs").data("erreurs"),
+        };
+        Some(Ok::<_, std::convert::Infallible>(event))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+fn build_options(root: &Path, base_url: &str) -> BuildOptions {
+    BuildOptions {
+        root: root.to_path_buf(),
+        output: None,
+        base_url: Some(base_url.to_string()),
+        drafts: DraftMode::Include,
+        mode: OutputMode::Memory,
+    }
+}
+
+/// Rebuilds and publishes the result to the open pages.
+fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache) {
+    let started = Instant::now();
+    let report = pipeline::run_cached(options, Some(cache));
+    crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
+    let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
+    match report.rendered {
+        Some((files, copies)) => {
+            snapshot.files = files
+                .into_iter()
+                .map(|f| (f.path, Arc::new(f.contents)))
+                .collect();
+            snapshot.copies = copies.into_iter().map(|c| (c.to, c.from)).collect();
+            snapshot.errors = None;
+            drop(snapshot);
+            eprintln!(
+                "Reconstruit en {} ms ({} pages, {} textes refaits).",
+                started.elapsed().as_millis(),
+                report.pages,
+                report.bodies_rendered
+            );
+            let _ = state.notices.send(Notice::Reload);
+        }
+        None => {
+            let text: String = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(Diagnostic::render)
+                .collect::<Vec<_>>()
+                .join("\n");
+            snapshot.errors = Some(text);
+            drop(snapshot);
+            eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
+            let _ = state.notices.send(Notice::Errors);
+        }
+    }
+}
+
+fn is_relevant(root: &Path, path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name == "4913"
+    {
+        return false;
+    }
+    let Ok(relative) = path.strip_prefix(root) else {
+        return false;
+    };
+    relative == Path::new(crate::config::CONFIG_FILE)
+        || ["content", "themes", "static"]
+            .iter()
+            .any(|dir| relative.starts_with(dir))
+}
+
+/// Runs the server until Ctrl-C; returns the exit status.
+pub fn run(options: &ServeOptions) -> i32 {
+    let root = std::fs::canonicalize(&options.root).unwrap_or_else(|_| options.root.clone());
+    let address = SocketAddr::new(options.bind, options.port);
+    let listener = match std::net::TcpListener::bind(address) {
+        Ok(listener) => listener,
+        Err(e) => {
+            let mut d = Diagnostic::error(format!(
+                "impossible d'écouter sur {address} : {}",
+                crate::fs::describe_io_error(&e)
+            ));
+            d = if e.kind() == std::io::ErrorKind::AddrInUse {
+                d.with_hint(format!("le port {} est déjà utilisé : choisissez-en un autre avec --port, ou --port 0 pour un port libre", options.port))
+            } else {
+                d.with_hint("vérifiez l'adresse donnée à --bind")
+            };
+            crate::cmd::print_diagnostics(&[d], crate::cmd::Format::Human);
+            return 1;
+        }
+    };
+    let local = listener.local_addr().unwrap_or(address);
+    if options.bind.is_unspecified() {
+        eprintln!("Attention : le serveur écoute sur toutes les interfaces ({}) ; d'autres machines du réseau peuvent le joindre.", options.bind);
+    }
+    let host = if options.bind.is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        local.ip().to_string()
+    };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    let base_url = format!("http://{host}:{}/", local.port());
+    let (notices, _) = broadcast::channel(16);
+    let state = Arc::new(AppState {
+        snapshot: RwLock::new(Snapshot::default()),
+        notices,
+    });
+    let build = build_options(&root, &base_url);
+    let cache = Arc::new(MarkdownCache::default());
+    rebuild(&state, &build, &cache);
+    println!("Serveur : {base_url}");
+    eprintln!("Modifiez un fichier : la page se met à jour. Ctrl+C pour arrêter.");
+
+    // Watcher: a thread that rebuilds on each debounced batch of relevant changes.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut debouncer =
+        match notify_debouncer_full::new_debouncer(Duration::from_millis(80), None, tx) {
+            Ok(debouncer) => debouncer,
+            Err(e) => {
+                crate::cmd::print_diagnostics(
+                    &[Diagnostic::error(format!(
+                        "impossible de surveiller les fichiers : {e}"
+                    ))],
+                    crate::cmd::Format::Human,
+                );
+                return 1;
+            }
+        };
+    use notify_debouncer_full::notify::RecursiveMode;
+    for dir in ["content", "themes", "static"] {
+        let path = root.join(dir);
+        if path.is_dir() {
+            let _ = debouncer.watch(&path, RecursiveMode::Recursive);
+        }
+    }
+    let _ = debouncer.watch(&root, RecursiveMode::NonRecursive);
+    {
+        let state = Arc::clone(&state);
+        let root = root.clone();
+        std::thread::spawn(move || {
+            for result in rx {
+                let Ok(events) = result else { continue };
+                // Reading the files to rebuild produces access events: only changes count.
+                let relevant = events
+                    .iter()
+                    .filter(|e| e.kind.is_create() || e.kind.is_modify() || e.kind.is_remove())
+                    .flat_map(|e| e.paths.iter())
+                    .any(|p| is_relevant(&root, p));
+                if relevant {
+                    rebuild(&state, &build, &cache);
+                }
+            }
+        });
+    }
+
+    let app = Router::new()
+        .route(EVENTS_PATH, get(events))
+        .fallback(serve_file)
+        .with_state(Arc::clone(&state));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            crate::cmd::print_diagnostics(
+                &[Diagnostic::error(format!(
+                    "impossible de démarrer le serveur : {e}"
+                ))],
+                crate::cmd::Format::Human,
+            );
+            return 1;
+        }
+    };
+    let served = runtime.block_on(async move {
+        let _ = listener.set_nonblocking(true);
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("\nArrêt du serveur.");
+        };
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    });
+    drop(debouncer);
+    match served {
+        Ok(()) => 0,
+        Err(e) => {
+            crate::cmd::print_diagnostics(
+                &[Diagnostic::error(format!("le serveur s'est arrêté : {e}"))],
+                crate::cmd::Format::Human,
+            );
+            1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_paths_cannot_leave_the_site() {
+        assert_eq!(
+            request_path("/projets/fiche/").as_deref(),
+            Some("projets/fiche/")
+        );
+        assert_eq!(request_path("/caf%C3%A9/").as_deref(), Some("café/"));
+        assert_eq!(request_path("/a/b?x=1").as_deref(), Some("a/b"));
+        for bad in [
+            "/../etc/passwd",
+            "/%2e%2e/etc/passwd",
+            "/a/%2E%2E/%2e%2e/x",
+            "//etc/passwd",
+            "/a\\..\\b",
+            "/a%5c..%5cb",
+            "/%00",
+            "/%zz",
+        ] {
+            assert_eq!(request_path(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_reload_script_goes_before_the_end_of_body() {
+        let html = with_reload(b"<html><body><p>x</p></body></html>", Some("erreur <b>"));
+        let html = String::from_utf8(html).unwrap();
+        assert!(html.contains("id=\"guide-erreurs\""));
+        assert!(html.contains("erreur &lt;b&gt;"));
+        assert!(html.find("EventSource").unwrap() < html.find("</body>").unwrap());
+    }
+}

@@ -1,0 +1,201 @@
+//! `guide serve` on a free port: pages served from memory, live reload on save, the error
+//! overlay on a broken file and its removal once fixed, paths outside the site refused.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use common::TestSite;
+
+/// The server process, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(site: &TestSite) -> Server {
+    let mut child = Command::cargo_bin("guide")
+        .unwrap()
+        .args(["serve", "--port", "0", "--root"])
+        .arg(site.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Serveur : http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"));
+    Server {
+        child,
+        address: url.trim_end_matches('/').to_string(),
+    }
+}
+
+/// A GET over plain TCP: (status, body).
+fn get(server: &Server, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        server.address
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Opens the event stream and returns a reader on it.
+fn events(server: &Server) -> BufReader<TcpStream> {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    write!(
+        stream,
+        "GET /__guide/events HTTP/1.1\r\nHost: {}\r\n\r\n",
+        server.address
+    )
+    .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    BufReader::new(stream)
+}
+
+/// Waits up to `limit` for a line `event: <name>`.
+fn wait_event(reader: &mut BufReader<TcpStream>, name: &str, limit: Duration) -> bool {
+    let started = Instant::now();
+    let mut line = String::new();
+    while started.elapsed() < limit {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(_) if line.trim() == format!("event: {name}") => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Waits up to `limit` until the page at `path` satisfies `test`.
+fn wait_page(server: &Server, path: &str, limit: Duration, test: impl Fn(&str) -> bool) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if test(&get(server, path).1) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn serve_reloads_on_save_and_shows_then_clears_errors() {
+    let site = TestSite::new("basic");
+    let server = start(&site);
+    let (status, page) = get(&server, "/projets/fiche-b/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Une autre fiche."), "{page}");
+    assert!(
+        page.contains("new EventSource(\"/__guide/events\")"),
+        "the reload script is injected"
+    );
+    assert!(!site.path("public").exists(), "serve never writes public/");
+
+    let mut stream = events(&server);
+    // Let the event stream subscribe before the change.
+    std::thread::sleep(Duration::from_millis(200));
+    let text = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
+    site.write(
+        "content/projets/fiche-b.md",
+        &text.replace("Une autre fiche.", "Un texte tout neuf."),
+    );
+    assert!(
+        wait_event(&mut stream, "reload", Duration::from_secs(2)),
+        "no reload event within 2 s"
+    );
+    assert!(get(&server, "/projets/fiche-b/")
+        .1
+        .contains("Un texte tout neuf."));
+
+    site.write("content/projets/fiche-b.md", "---\ntitle: [cassé\n---\n");
+    assert!(
+        wait_event(&mut stream, "erreurs", Duration::from_secs(2)),
+        "no error event within 2 s"
+    );
+    let (status, page) = get(&server, "/projets/fiche-b/");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"guide-erreurs\""),
+        "overlay shown: {page}"
+    );
+    assert!(
+        page.contains("erreur : content/projets/fiche-b.md:"),
+        "the diagnostic names the file and line: {page}"
+    );
+    assert!(
+        page.contains("Un texte tout neuf."),
+        "the last good page stays under the overlay"
+    );
+
+    site.write("content/projets/fiche-b.md", &text);
+    assert!(wait_page(
+        &server,
+        "/projets/fiche-b/",
+        Duration::from_secs(2),
+        |p| !p.contains("guide-erreurs") && p.contains("Une autre fiche.")
+    ));
+}
+
+#[test]
+fn serve_refuses_paths_outside_the_site_and_answers_404() {
+    let site = TestSite::new("basic");
+    let server = start(&site);
+    for path in [
+        "/../guide.yaml",
+        "/%2e%2e/guide.yaml",
+        "/%2E%2E%2Fguide.yaml",
+        "/a%5c..%5c..%5cguide.yaml",
+    ] {
+        let (status, body) = get(&server, path);
+        assert!(status == 400 || status == 404, "{path}: {status}");
+        assert!(!body.contains("base_url"), "{path} leaked the config");
+    }
+    let (status, body) = get(&server, "/nexiste-pas/");
+    assert_eq!(status, 404);
+    assert!(body.contains("Page introuvable"), "{body}");
+    let (status, _) = get(&server, "/style.css");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn a_port_in_use_gives_a_clear_message() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let site = TestSite::new("basic");
+    let run = site.run(&["serve", "--port", &port]);
+    assert_eq!(run.status, 1);
+    assert!(run.stderr.contains("est déjà utilisé"), "{}", run.stderr);
+    assert!(run.stderr.contains("--port 0"), "{}", run.stderr);
+}
