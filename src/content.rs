@@ -90,6 +90,8 @@ pub struct Page {
     /// For `name/index.md` pages: the folder holding the page and its files, relative to
     /// `content/`.
     pub bundle_dir: Option<PathBuf>,
+    /// A hash of the front matter's text: when it is unchanged, only the body changed.
+    pub front_matter_hash: u64,
 }
 
 /// A folder with an `_index.md`.
@@ -306,6 +308,7 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
             body_line: 1,
             path: folder_url(dir),
             bundle_dir: None,
+            front_matter_hash: 0,
         });
         let parent = if i == 0 {
             None
@@ -543,6 +546,12 @@ fn load_file(
         body_line: split.body_line,
         path,
         bundle_dir: is_bundle.then(|| dir.to_path_buf()),
+        front_matter_hash: {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            (split.yaml, split.body_line).hash(&mut hasher);
+            hasher.finish()
+        },
     };
     (Some(page), reporter.diagnostics)
 }

@@ -120,6 +120,7 @@ fn main() -> ExitCode {
                     DraftMode::Exclude
                 },
                 mode: OutputMode::Write,
+                only: None,
             };
             cmd::build::run(&options, format)
         }
@@ -137,6 +138,7 @@ fn main() -> ExitCode {
                 base_url: None,
                 drafts: DraftMode::Include,
                 mode: OutputMode::CheckOnly,
+                only: None,
             };
             cmd::build::run(&options, format)
         }

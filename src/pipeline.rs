@@ -43,6 +43,9 @@ pub struct BuildOptions {
     pub drafts: DraftMode,
     /// Write or check.
     pub mode: OutputMode,
+    /// Render only these pages (paths for messages, e.g. `content/projets/a.md`), because only
+    /// their bodies changed: `serve`'s fast path. Listings, feeds and copies are not produced.
+    pub only: Option<std::collections::HashSet<PathBuf>>,
 }
 
 /// What a build did.
@@ -66,6 +69,8 @@ pub struct BuildReport {
     pub rendered: Option<(Vec<crate::render::OutputFile>, Vec<crate::render::CopyFile>)>,
     /// How many bodies were rendered (not taken from the cache).
     pub bodies_rendered: usize,
+    /// Front-matter hash of every page and section, by path for messages.
+    pub front_matters: HashMap<PathBuf, u64>,
 }
 
 /// Rendered bodies kept between builds of `serve`: a body is rendered again only when its
@@ -282,6 +287,12 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         &classification,
     ));
 
+    report.front_matters = site
+        .pages
+        .iter()
+        .chain(site.sections.iter().map(|s| &s.index))
+        .map(|p| (p.display_path.clone(), p.front_matter_hash))
+        .collect();
     report.pages = site.pages.len();
     report.sections = site.sections.len();
     report.terms = classification
@@ -312,6 +323,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                     pages: &page_bodies,
                     sections: &section_bodies,
                     build_date: &build_date,
+                    only: options.only.as_ref(),
                 },
             );
             diagnostics.extend(output.diagnostics);

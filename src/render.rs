@@ -185,6 +185,8 @@ pub struct RenderInput<'a> {
     pub sections: &'a [Rendered],
     /// Today, `YYYY-MM-DD`.
     pub build_date: &'a str,
+    /// Render only these pages (by path for messages), and nothing else.
+    pub only: Option<&'a std::collections::HashSet<PathBuf>>,
 }
 
 /// What the render stage produced.
@@ -538,13 +540,21 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         NotFound,
     }
     let mut jobs: Vec<Job> = Vec::new();
-    jobs.extend((0..site.pages.len()).map(Job::Page));
-    jobs.extend((0..site.sections.len()).map(Job::Section));
-    for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
-        jobs.push(Job::TaxonomyList(t));
-        jobs.extend((0..taxonomy.terms.len()).map(|i| Job::Term(t, i)));
+    if let Some(only) = input.only {
+        jobs.extend(
+            (0..site.pages.len())
+                .filter(|&p| only.contains(&site.pages[p].display_path))
+                .map(Job::Page),
+        );
+    } else {
+        jobs.extend((0..site.pages.len()).map(Job::Page));
+        jobs.extend((0..site.sections.len()).map(Job::Section));
+        for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
+            jobs.push(Job::TaxonomyList(t));
+            jobs.extend((0..taxonomy.terms.len()).map(|i| Job::Term(t, i)));
+        }
+        jobs.push(Job::NotFound);
     }
-    jobs.push(Job::NotFound);
 
     // Templates named by pages and sections must exist.
     for page in &site.pages {
@@ -682,6 +692,10 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
             Ok(file) => output.files.push(file),
             Err(d) => output.diagnostics.push(*d),
         }
+    }
+
+    if input.only.is_some() {
+        return output;
     }
 
     // 4. Generated files.

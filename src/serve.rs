@@ -66,6 +66,8 @@ enum Notice {
 
 struct AppState {
     snapshot: RwLock<Snapshot>,
+    /// Front-matter hashes of the last good build, to spot body-only changes.
+    front_matters: RwLock<HashMap<PathBuf, u64>>,
     notices: broadcast::Sender<Notice>,
 }
 
@@ -281,31 +283,99 @@ fn build_options(root: &Path, base_url: &str) -> BuildOptions {
         base_url: Some(base_url.to_string()),
         drafts: DraftMode::Include,
         mode: OutputMode::Memory,
+        only: None,
     }
 }
 
+/// The pages whose body alone changed, when that is all that changed: then only they need
+/// rendering again. `None` means a full build (a template, the config, a new or deleted file,
+/// a front matter or a section changed).
+fn body_only_changes(
+    state: &AppState,
+    root: &Path,
+    changed: &[PathBuf],
+) -> Option<std::collections::HashSet<PathBuf>> {
+    let known = state
+        .front_matters
+        .read()
+        .unwrap_or_else(|e| e.into_inner());
+    let mut pages = std::collections::HashSet::new();
+    for path in changed {
+        let relative = path.strip_prefix(root).ok()?.to_path_buf();
+        if !relative.starts_with(crate::content::CONTENT_DIR)
+            || relative.extension().is_none_or(|e| e != "md")
+            || relative.ends_with("_index.md")
+        {
+            return None;
+        }
+        let previous = known.get(&relative)?;
+        let text = std::fs::read_to_string(path).ok()?;
+        let split = crate::frontmatter::split(&text).ok()?;
+        let body = text.get(..text.len() - split.body.len()).unwrap_or("");
+        if body.contains("<!-- more -->") || split.body.contains("<!-- more -->") {
+            return None;
+        }
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            (split.yaml, split.body_line).hash(&mut hasher);
+            hasher.finish()
+        };
+        if hash != *previous {
+            return None;
+        }
+        pages.insert(relative);
+    }
+    (!pages.is_empty()).then_some(pages)
+}
+
 /// Rebuilds and publishes the result to the open pages.
-fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache) {
+fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, changed: &[PathBuf]) {
     let started = Instant::now();
-    let report = pipeline::run_cached(options, Some(cache));
+    let had_errors = state
+        .snapshot
+        .read()
+        .map(|s| s.errors.is_some())
+        .unwrap_or(true);
+    let only = if had_errors {
+        None
+    } else {
+        body_only_changes(state, &options.root, changed)
+    };
+    let partial = only.is_some();
+    let options = BuildOptions {
+        only,
+        ..options.clone()
+    };
+    let report = pipeline::run_cached(&options, Some(cache));
     crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
     match report.rendered {
         Some((files, copies)) => {
-            snapshot.files = files
-                .into_iter()
-                .map(|f| (f.path, Arc::new(f.contents)))
-                .collect();
-            snapshot.copies = copies.into_iter().map(|c| (c.to, c.from)).collect();
+            let rendered = files.len();
+            if partial {
+                for file in files {
+                    snapshot.files.insert(file.path, Arc::new(file.contents));
+                }
+            } else {
+                snapshot.files = files
+                    .into_iter()
+                    .map(|f| (f.path, Arc::new(f.contents)))
+                    .collect();
+                snapshot.copies = copies.into_iter().map(|c| (c.to, c.from)).collect();
+                *state
+                    .front_matters
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = report.front_matters;
+            }
             snapshot.errors = None;
             drop(snapshot);
+            let _ = state.notices.send(Notice::Reload);
             eprintln!(
-                "Reconstruit en {} ms ({} pages, {} textes refaits).",
+                "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
                 started.elapsed().as_millis(),
-                report.pages,
                 report.bodies_rendered
             );
-            let _ = state.notices.send(Notice::Reload);
         }
         None => {
             let text: String = report
@@ -384,11 +454,12 @@ pub fn run(options: &ServeOptions) -> i32 {
     let (notices, _) = broadcast::channel(16);
     let state = Arc::new(AppState {
         snapshot: RwLock::new(Snapshot::default()),
+        front_matters: RwLock::new(HashMap::new()),
         notices,
     });
     let build = build_options(&root, &base_url);
     let cache = Arc::new(MarkdownCache::default());
-    rebuild(&state, &build, &cache);
+    rebuild(&state, &build, &cache, &[]);
     println!("Serveur : {base_url}");
     eprintln!("Modifiez un fichier : la page se met à jour. Ctrl+C pour arrêter.");
 
@@ -422,13 +493,19 @@ pub fn run(options: &ServeOptions) -> i32 {
             for result in rx {
                 let Ok(events) = result else { continue };
                 // Reading the files to rebuild produces access events: only changes count.
-                let relevant = events
+                let mut changed: Vec<PathBuf> = events
                     .iter()
                     .filter(|e| e.kind.is_create() || e.kind.is_modify() || e.kind.is_remove())
                     .flat_map(|e| e.paths.iter())
-                    .any(|p| is_relevant(&root, p));
-                if relevant {
-                    rebuild(&state, &build, &cache);
+                    .filter(|p| is_relevant(&root, p))
+                    .cloned()
+                    .collect();
+                changed.sort();
+                changed.dedup();
+                // A new or deleted file is not in the last build's front matters, or cannot be
+                // read: `body_only_changes` then asks for a full build.
+                if !changed.is_empty() {
+                    rebuild(&state, &build, &cache, &changed);
                 }
             }
         });

@@ -15,6 +15,7 @@ use common::TestSite;
 struct Server {
     child: Child,
     address: String,
+    log: std::path::PathBuf,
 }
 
 impl Drop for Server {
@@ -25,12 +26,13 @@ impl Drop for Server {
 }
 
 fn start(site: &TestSite) -> Server {
+    let log = site.root().join("serve.log");
     let mut child = Command::cargo_bin("guide")
         .unwrap()
         .args(["serve", "--port", "0", "--root"])
         .arg(site.root())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -44,6 +46,7 @@ fn start(site: &TestSite) -> Server {
     Server {
         child,
         address: url.trim_end_matches('/').to_string(),
+        log,
     }
 }
 

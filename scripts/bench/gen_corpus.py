@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Deterministic benchmark corpus: N case studies in the guide's format.
+
+Usage: gen_corpus.py N OUT_DIR
+
+Writes OUT_DIR/guide.yaml and OUT_DIR/themes (copied from this repository), OUT_DIR/content
+with a home, a `projets` section and N case studies whose front matter follows the `projets`
+schema (2-3 themes, one maturity level, the facets, every required field) and whose bodies have
+700-900 words with the seven headings, a list, a table, a fenced code block and links to other
+case studies. The same N always gives the same files.
+"""
+import random
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+THEMES = ["qvct", "organisation-travail", "dialogue-social", "participation", "competences-parcours",
+          "integration-tutorat", "sante-prevention", "partage-valeur", "achats-responsables", "fonction-rh-dirigeant"]
+MATURITE = ["emergence", "premiers-outils", "nouvelles-pratiques", "innovation-approfondie"]
+FORME = ["entreprise-classique", "scop", "scic", "association"]
+TAILLE = ["0-9", "10-49", "50-249"]
+SECTEUR = ["industrie", "btp", "services-entreprises", "services-personnes", "commerce", "artisanat"]
+TERRITOIRE = ["auvergne-rhone-alpes", "grand-est"]
+ACTEURS = ["direction", "salariés", "CSE", "encadrement", "consultant", "ARACT"]
+HEADINGS = ["L'entreprise", "Le contexte", "L'innovation", "Les acteurs", "Les résultats",
+            "Ce que l'on retient", "L'accompagnement"]
+WORDS = ("entreprise salariés travail organisation dialogue qualité projet équipe atelier horaires "
+         "accord management participation compétences tutorat prévention santé valeur partage "
+         "fournisseurs sous-traitants territoire réunion démarche expérimentation confiance "
+         "responsabilité formation accueil échange pratique outil indicateur résultat direction "
+         "représentants charge rythme polyvalence autonomie reconnaissance coopération").split()
+
+
+def sentence(rng, n):
+    words = [rng.choice(WORDS) for _ in range(n)]
+    words[0] = words[0].capitalize()
+    return " ".join(words) + rng.choice([".", ".", ".", " ?", " !"])
+
+
+def paragraph(rng, sentences):
+    return " ".join(sentence(rng, rng.randint(9, 16)) for _ in range(sentences))
+
+
+def body(rng, i, n):
+    others = [j for j in (rng.randrange(n) for _ in range(3)) if j != i]
+    parts = []
+    for k, heading in enumerate(HEADINGS):
+        parts.append(f"## {heading}\n")
+        parts.append(paragraph(rng, 6) + "\n")
+        if k == 1:
+            parts.append("\n".join(f"- {sentence(rng, 7)}" for _ in range(4)) + "\n")
+        if k == 2:
+            parts.append("### Les étapes\n")
+            parts.append(paragraph(rng, 3) + "\n")
+            parts.append("```text\nplanning = semaine 1 : diagnostic ; semaine 2 : ateliers\n```\n")
+        if k == 4:
+            parts.append("| Indicateur | Avant | Après |\n|---|---|---|\n"
+                         + "\n".join(f"| {rng.choice(WORDS)} | {rng.randint(1, 40)} | {rng.randint(1, 40)} |" for _ in range(4)) + "\n")
+        if k == 5 and others:
+            links = ", ".join(f"[la fiche {j}](@/projets/fiche-{j:05d}.md)" for j in others)
+            parts.append(f"À rapprocher de {links}.\n")
+    return "\n".join(parts)
+
+
+def front_matter(rng, i):
+    themes = rng.sample(THEMES, rng.randint(2, 3))
+    day = 1 + i % 28
+    month = 1 + (i // 28) % 12
+    return f"""---
+title: "Fiche {i} : {sentence(rng, 5).rstrip(' .?!')}"
+date: {2015 + i % 10}-{month:02d}-{day:02d}
+summary: "{sentence(rng, 18)}"
+themes: [{", ".join(themes)}]
+maturite: {rng.choice(MATURITE)}
+forme: {rng.choice(FORME)}
+taille: {rng.choice(TAILLE)}
+secteur: {rng.choice(SECTEUR)}
+territoire: {rng.choice(TERRITOIRE)}
+entreprise:
+  nom: "Entreprise {i}"
+  effectif: {rng.randint(3, 249)}
+  activite: "{sentence(rng, 5)}"
+illustratif: true
+accompagnement:
+  jours: {rng.choice([0, 5, 10, 15])}
+  annee: {2015 + i % 10}
+  financeurs: ["Région Auvergne-Rhône-Alpes"]
+acteurs: [{", ".join(rng.sample(ACTEURS, 3))}]
+resultats: ["{sentence(rng, 8)}", "{sentence(rng, 8)}"]
+enseignements: ["{sentence(rng, 10)}"]
+---
+"""
+
+
+def main():
+    n, out = int(sys.argv[1]), Path(sys.argv[2])
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "content" / "projets").mkdir(parents=True)
+    shutil.copy(REPO / "guide.yaml", out / "guide.yaml")
+    shutil.copytree(REPO / "themes", out / "themes")
+    (out / "content" / "_index.md").write_text("---\ntitle: Accueil\n---\nCorpus de mesure.\n", encoding="utf-8")
+    (out / "content" / "projets" / "_index.md").write_text("---\ntitle: Les projets\n---\nToutes les fiches.\n", encoding="utf-8")
+    for i in range(n):
+        rng = random.Random(i)
+        text = front_matter(rng, i) + body(rng, i, n)
+        (out / "content" / "projets" / f"fiche-{i:05d}.md").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
