@@ -141,6 +141,12 @@ fn serve_reloads_on_save_and_shows_then_clears_errors() {
     assert!(get(&server, "/projets/fiche-b/")
         .1
         .contains("Un texte tout neuf."));
+    // Only the body changed: only that page was rendered again.
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(
+        log.contains(": 1 fichier(s) rendu(s), 1 texte(s) converti(s)"),
+        "{log}"
+    );
 
     site.write("content/projets/fiche-b.md", "---\ntitle: [cassé\n---\n");
     assert!(
