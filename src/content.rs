@@ -611,7 +611,9 @@ fn read_meta(
     let mut meta = PageMeta::default();
     let date_hint = "écrivez la date sous la forme AAAA-MM-JJ, par exemple 2024-03-01";
     match map.get("title") {
-        Some(Value::String(s)) if !s.trim().is_empty() => meta.title = s.trim().to_string(),
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            meta.title = crate::typography::title(s.trim())
+        }
         Some(Value::String(_)) | Some(Value::Null) => reporter.error_at_value(
             "title",
             "le titre est vide".into(),

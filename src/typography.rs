@@ -56,6 +56,12 @@ pub fn french(text: &str) -> String {
     out
 }
 
+/// French typography for a title written in front matter: straight apostrophes become `’`
+/// (Markdown text gets this from smart punctuation), then [`french`].
+pub fn title(text: &str) -> String {
+    french(&text.replace('\'', "\u{2019}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +94,14 @@ mod tests {
         assert_eq!(show(&french("« bonjour »")), "«_bonjour_»");
         assert_eq!(show(&french("«bonjour»")), "«_bonjour_»");
         assert_eq!(show(&french("\u{201C}bonjour\u{201D}")), "«_bonjour_»");
+    }
+
+    #[test]
+    fn titles_get_curly_apostrophes_and_no_break_spaces() {
+        assert_eq!(
+            show(&title("L'accord : « QVT »")),
+            "L\u{2019}accord_: «_QVT_»"
+        );
     }
 
     #[test]

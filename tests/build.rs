@@ -86,7 +86,7 @@ fn front_matter_values_are_escaped_in_html_and_xml() {
     assert!(page.contains("&lt;script&gt;alert(1)"), "{page}");
     let atom = site.output("atom.xml");
     assert!(
-        atom.contains("Fiche A &lt;script&gt;alert(1)&lt;/script&gt; &amp; « co »"),
+        atom.contains("Fiche A &lt;script&gt;alert(1)&lt;/script&gt; &amp; «\u{202F}co\u{202F}»"),
         "{atom}"
     );
 }
@@ -208,7 +208,7 @@ fn sitemap_and_atom_are_well_formed_xml_with_absolute_urls() {
         [
             "Site d'essai",
             "Fiche B",
-            "Fiche A <script>alert(1)</script> & « co »",
+            "Fiche A <script>alert(1)</script> & «\u{202F}co\u{202F}»",
             "Fiche en dossier"
         ]
     );
