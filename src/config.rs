@@ -45,9 +45,52 @@ pub struct SiteConfig {
     /// Settings per section, keyed by the section's folder (relative to `content/`).
     #[serde(default)]
     pub sections: IndexMap<String, SectionConfig>,
+    /// Reader features: search page, printed edition, open data.
+    #[serde(default)]
+    pub reader: ReaderConfig,
     /// Free values for templates.
     #[serde(default)]
     pub extra: serde_json::Map<String, Value>,
+}
+
+/// Reader features, each optional.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReaderConfig {
+    /// URL path of the search page (template `recherche.html`); the index is built with it.
+    #[serde(default)]
+    pub search: Option<String>,
+    /// The printed edition.
+    #[serde(default)]
+    pub print: Option<PrintConfig>,
+    /// The open data export.
+    #[serde(default)]
+    pub open_data: Option<OpenDataConfig>,
+}
+
+/// The printed edition: one HTML document (template `guide_complet.html`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintConfig {
+    /// Its URL path.
+    pub page: String,
+    /// Pages (paths under `content/`) printed before the case studies.
+    #[serde(default)]
+    pub intro: Vec<String>,
+    /// The section of the case studies.
+    pub section: String,
+    /// The taxonomy whose terms, in order, make the chapters.
+    pub chapters: String,
+}
+
+/// The open data export: `/<name>.json` and `/<name>.csv`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenDataConfig {
+    /// The section exported.
+    pub section: String,
+    /// The files' base name.
+    pub name: String,
 }
 
 fn default_language() -> String {

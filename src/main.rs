@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use guide::cmd::{self, Format};
 use guide::content::DraftMode;
-use guide::pipeline::{BuildOptions, OutputMode};
+use guide::pipeline::{BuildOptions, OutputMode, SearchMode};
 
 const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
 
@@ -101,7 +101,7 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
-            no_search: _,
+            no_search,
             format,
         } => {
             let options = BuildOptions {
@@ -121,6 +121,11 @@ fn main() -> ExitCode {
                 },
                 mode: OutputMode::Write,
                 only: None,
+                search: if no_search {
+                    SearchMode::Skip
+                } else {
+                    SearchMode::Build
+                },
             };
             cmd::build::run(&options, format)
         }
@@ -139,6 +144,7 @@ fn main() -> ExitCode {
                 drafts: DraftMode::Include,
                 mode: OutputMode::CheckOnly,
                 only: None,
+                search: SearchMode::Skip,
             };
             cmd::build::run(&options, format)
         }

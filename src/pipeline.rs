@@ -30,6 +30,15 @@ pub enum OutputMode {
     Memory,
 }
 
+/// Whether the search index is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchMode {
+    /// Build it (when `reader.search` is set).
+    Build,
+    /// Skip it (`--no-search`, `serve`).
+    Skip,
+}
+
 /// The options of one build.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -43,6 +52,8 @@ pub struct BuildOptions {
     pub drafts: DraftMode,
     /// Write or check.
     pub mode: OutputMode,
+    /// Whether to build the search index.
+    pub search: SearchMode,
     /// Render only these pages (paths for messages, e.g. `content/projets/a.md`), because only
     /// their bodies changed: `serve`'s fast path. Listings, feeds and copies are not produced.
     pub only: Option<std::collections::HashSet<PathBuf>>,
@@ -328,6 +339,18 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             );
             diagnostics.extend(output.diagnostics);
             files = output.files;
+            let wants_index = options.search == SearchMode::Build
+                && options.mode != OutputMode::CheckOnly
+                && options.only.is_none();
+            if wants_index
+                && !output.search_records.is_empty()
+                && !diagnostics.iter().any(Diagnostic::is_error)
+            {
+                match crate::search::build_index(output.search_records, &config.language) {
+                    Ok(index) => files.extend(index),
+                    Err(d) => diagnostics.push(d),
+                }
+            }
             copies = output.copies;
             diagnostics.extend(check_unique_paths(&files, &copies));
         }

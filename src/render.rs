@@ -198,6 +198,8 @@ pub struct RenderOutput {
     pub copies: Vec<CopyFile>,
     /// Problems found.
     pub diagnostics: Vec<Diagnostic>,
+    /// The pages to index for search.
+    pub search_records: Vec<crate::search::SearchRecord>,
 }
 
 const MONTHS: [&str; 12] = [
@@ -696,6 +698,217 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
 
     if input.only.is_some() {
         return output;
+    }
+
+    // Reader features: search page and records, printed edition, open data.
+    let render_extra = |template: &str,
+                        path: &str,
+                        mut context: tera::Context,
+                        output: &mut RenderOutput| {
+        if tera.get_template(template).is_err() {
+            output.diagnostics.push(
+                Diagnostic::error(format!("gabarit obligatoire absent : « {template} »"))
+                    .in_file(display_templates.join(template))
+                    .with_hint("la section « reader » de guide.yaml demande ce gabarit ; ajoutez-le au thème ou retirez l'option"),
+            );
+            return;
+        }
+        context.insert("breadcrumbs", &breadcrumbs_of_section(0));
+        context.insert("current_url", &url(path));
+        context.insert("current_permalink", &permalink(path));
+        match tera.render(template, &context) {
+            Ok(html) => output.files.push(OutputFile { path: format!("{path}index.html"), contents: html.into_bytes(), origin: display_templates.join(template) }),
+            Err(e) => output.diagnostics.push(
+                Diagnostic::error(format!("le gabarit « {template} » a échoué : {}", tera_message(&e)))
+                    .in_file(display_templates.join(template))
+                    .with_hint("vérifiez les variables utilisées par le gabarit (docs/templates.md les décrit toutes)"),
+            ),
+        }
+    };
+    if let Some(search_path) = &config.reader.search {
+        let path = format!("{}/", search_path.trim_matches('/'));
+        let mut context = common.clone();
+        let filters: Vec<serde_json::Value> = config
+            .taxonomies
+            .iter()
+            .map(|t| serde_json::json!({"name": t.name, "title": t.title}))
+            .collect();
+        context.insert("search", &serde_json::json!({ "bundle_url": url(&format!("{}/", crate::search::BUNDLE_DIR)), "filters": filters }));
+        render_extra("recherche.html", &path, context, &mut output);
+        output.search_records = site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(p, page)| {
+                let summary = &summaries[p];
+                let summary_text = crate::search::plain_text(&summary.summary);
+                let mut meta = std::collections::BTreeMap::new();
+                meta.insert("title".to_string(), page.meta.title.clone());
+                meta.insert("summary".to_string(), summary_text.clone());
+                meta.insert(
+                    "section".to_string(),
+                    site.sections[page.section].index.meta.title.clone(),
+                );
+                if let Some(date) = &page.meta.date {
+                    meta.insert("date".to_string(), date_fr(date));
+                }
+                let mut filters = std::collections::BTreeMap::new();
+                for (tc, terms) in config.taxonomies.iter().zip(summary.taxonomies.values()) {
+                    if terms.is_empty() {
+                        continue;
+                    }
+                    let titles: Vec<String> = terms.iter().map(|t| t.title.clone()).collect();
+                    meta.insert(format!("tax_{}", tc.name), titles.join(" · "));
+                    if tc.ordered && tc.single {
+                        meta.insert(
+                            format!("rank_{}", tc.name),
+                            format!("{} sur {}", terms[0].rank, terms[0].total),
+                        );
+                    }
+                    filters.insert(tc.name.clone(), titles);
+                }
+                let mut sort = std::collections::BTreeMap::new();
+                sort.insert(
+                    "weight".to_string(),
+                    format!("{:012}", page.meta.weight.saturating_add(1 << 38)),
+                );
+                if let Some(date) = &page.meta.date {
+                    sort.insert("date".to_string(), date.clone());
+                }
+                let body = crate::search::plain_text(&input.pages[p].html);
+                crate::search::SearchRecord {
+                    url: summary.url.clone(),
+                    content: format!("{}. {summary_text} {body}", page.meta.title),
+                    meta,
+                    filters,
+                    sort,
+                }
+            })
+            .collect();
+    }
+    if let Some(print) = &config.reader.print {
+        let path = format!("{}/", print.page.trim_matches('/'));
+        let full = |p: usize| PageContext {
+            summary: &summaries[p],
+            content: &input.pages[p].html,
+            toc: &input.pages[p].toc,
+            word_count: input.pages[p].word_count,
+            reading_time: input.pages[p].word_count.div_ceil(200).max(1),
+            previous: None,
+            next: None,
+            related: Vec::new(),
+            source: crate::markdown::link_key(&site.pages[p].source),
+        };
+        let by_source = |source: &str| {
+            site.pages
+                .iter()
+                .position(|pg| crate::markdown::link_key(&pg.source) == source)
+        };
+        let mut problems = Vec::new();
+        let intro: Vec<PageContext<'_>> = print
+            .intro
+            .iter()
+            .filter_map(|source| {
+                let found = by_source(source.trim_start_matches('/'));
+                if found.is_none() {
+                    problems.push(
+                        Diagnostic::error(format!(
+                            "page introuvable pour l'édition imprimable : « {source} »"
+                        ))
+                        .in_file(crate::config::CONFIG_FILE)
+                        .with_hint("indiquez le chemin depuis content/, par exemple dispositif.md"),
+                    );
+                }
+                found.map(full)
+            })
+            .collect();
+        output.diagnostics.extend(problems);
+        let chapter_taxonomy = config
+            .taxonomies
+            .iter()
+            .position(|t| t.name == print.chapters);
+        let section_index = site.sections.iter().position(|s| s.name == print.section);
+        match (chapter_taxonomy, section_index) {
+            (Some(t), Some(s)) => {
+                let mut chapters = Vec::new();
+                let mut count = 0;
+                for (i, term) in taxonomies[t].terms.iter().enumerate() {
+                    let pages: Vec<PageContext<'_>> = section_pages[s]
+                        .iter()
+                        .copied()
+                        .filter(|&p| classification.page_terms[p][t].first() == Some(&i))
+                        .map(full)
+                        .collect();
+                    if pages.is_empty() {
+                        continue;
+                    }
+                    count += pages.len();
+                    chapters.push(serde_json::json!({ "term": term, "pages": pages }));
+                }
+                let home = &site.sections[0];
+                let mut context = common.clone();
+                context.insert(
+                    "edition",
+                    &serde_json::json!({
+                        "home": { "title": home.index.meta.title, "content": input.sections[0].html, "summary": summary_html(&home.index, &input.sections[0]) },
+                        "intro": intro,
+                        "chapters": chapters,
+                        "count": count,
+                    }),
+                );
+                render_extra("guide_complet.html", &path, context, &mut output);
+            }
+            _ => output.diagnostics.push(
+                Diagnostic::error(format!("édition imprimable : la section « {} » ou la taxonomie « {} » n'existe pas", print.section, print.chapters))
+                    .in_file(crate::config::CONFIG_FILE)
+                    .with_hint("reader.print.section nomme un dossier de content/, reader.print.chapters une taxonomie de guide.yaml"),
+            ),
+        }
+    }
+    if let Some(open) = &config.reader.open_data {
+        let pages: Vec<crate::opendata::DataPage> = site
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, page)| site.sections[page.section].name == open.section)
+            .map(|(p, page)| crate::opendata::DataPage {
+                url: summaries[p].permalink.clone(),
+                title: page.meta.title.clone(),
+                summary: crate::search::plain_text(&summaries[p].summary),
+                date: page.meta.date.clone(),
+                updated: page.meta.updated.clone(),
+                taxonomies: summaries[p]
+                    .taxonomies
+                    .iter()
+                    .map(|(name, terms)| {
+                        (
+                            name.to_string(),
+                            terms
+                                .iter()
+                                .map(|t| (t.slug.clone(), t.title.clone()))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+                fields: page.meta.fields.clone(),
+            })
+            .collect();
+        let names: Vec<String> = config.taxonomies.iter().map(|t| t.name.clone()).collect();
+        let columns = config
+            .section(&open.section)
+            .map(|s| crate::opendata::columns(&s.schema))
+            .unwrap_or_default();
+        let origin = PathBuf::from(crate::config::CONFIG_FILE);
+        output.files.push(OutputFile {
+            path: format!("{}.json", open.name),
+            contents: crate::opendata::to_json(&pages).into_bytes(),
+            origin: origin.clone(),
+        });
+        output.files.push(OutputFile {
+            path: format!("{}.csv", open.name),
+            contents: crate::opendata::to_csv(&pages, &names, &columns).into_bytes(),
+            origin,
+        });
     }
 
     // 4. Generated files.

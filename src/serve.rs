@@ -284,6 +284,8 @@ fn build_options(root: &Path, base_url: &str) -> BuildOptions {
         drafts: DraftMode::Include,
         mode: OutputMode::Memory,
         only: None,
+        // The index is built by `guide build`; the preview's search page explains it.
+        search: pipeline::SearchMode::Skip,
     }
 }
 
