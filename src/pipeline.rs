@@ -348,7 +348,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             {
                 match crate::search::build_index(output.search_records, &config.language) {
                     Ok(index) => files.extend(index),
-                    Err(d) => diagnostics.push(d),
+                    Err(message) => diagnostics.push(Diagnostic::error(message)),
                 }
             }
             copies = output.copies;

@@ -11,7 +11,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::diagnostic::Diagnostic;
 use crate::render::OutputFile;
 
 /// The folder of the index in the output.
