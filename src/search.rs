@@ -87,23 +87,12 @@ pub fn plain_text(html: &str) -> String {
 }
 
 /// Builds the index; returns its files, relative to the output root.
-pub fn build_index(
-    records: Vec<SearchRecord>,
-    language: &str,
-) -> Result<Vec<OutputFile>, Diagnostic> {
-    let fail = |e: anyhow::Error| {
-        Diagnostic::error(format!(
-            "l'index de recherche n'a pas pu être construit : {e}"
-        ))
-    };
+pub fn build_index(records: Vec<SearchRecord>, language: &str) -> Result<Vec<OutputFile>, String> {
+    let fail = |e: anyhow::Error| format!("l'index de recherche n'a pas pu être construit : {e}");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| {
-            Diagnostic::error(format!(
-                "l'index de recherche n'a pas pu être construit : {e}"
-            ))
-        })?;
+        .map_err(|e| format!("l'index de recherche n'a pas pu être construit : {e}"))?;
     runtime.block_on(async {
         let options = pagefind::options::PagefindServiceConfig::builder()
             .keep_index_url(true)
