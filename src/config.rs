@@ -81,6 +81,13 @@ pub struct PrintConfig {
     pub section: String,
     /// The taxonomy whose terms, in order, make the chapters.
     pub chapters: String,
+    /// The file `guide pdf` writes in the output folder.
+    #[serde(default = "default_pdf")]
+    pub pdf: String,
+}
+
+fn default_pdf() -> String {
+    "guide-complet.pdf".into()
 }
 
 /// The open data export: `/<name>.json` and `/<name>.csv`.

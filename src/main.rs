@@ -70,6 +70,13 @@ enum Command {
         #[arg(long, default_value_t = 1111, value_name = "PORT")]
         port: u16,
     },
+    /// Construit le site puis imprime l'édition complète en PDF (avec Chromium).
+    #[command(help_template = HELP_TEMPLATE)]
+    Pdf {
+        /// Dossier de sortie (par défaut : public/ dans le dossier du site).
+        #[arg(long, value_name = "DOSSIER")]
+        output: Option<PathBuf>,
+    },
     /// Crée une page de la section, avec tous ses champs, prête à compléter.
     #[command(help_template = HELP_TEMPLATE)]
     New {
@@ -133,6 +140,21 @@ fn main() -> ExitCode {
             root: cli.root.clone(),
             bind,
             port,
+        }),
+        Command::Pdf { output } => cmd::pdf::run(&BuildOptions {
+            root: cli.root.clone(),
+            output: output.map(|o| {
+                if o.is_absolute() {
+                    o
+                } else {
+                    std::env::current_dir().unwrap_or_default().join(o)
+                }
+            }),
+            base_url: None,
+            drafts: DraftMode::Exclude,
+            mode: OutputMode::Write,
+            only: None,
+            search: SearchMode::Build,
         }),
         Command::New { section, titre } => cmd::new::run(&cli.root, &section, &titre),
         Command::Champs { ecrire } => cmd::champs::run(&cli.root, ecrire.as_deref()),

@@ -557,6 +557,53 @@ pub fn run(options: &ServeOptions) -> i32 {
     }
 }
 
+/// Serves the files of `dir` on a free loopback port, in a background thread, until the
+/// process ends (for `guide pdf`). Returns the server's base URL.
+pub fn serve_folder(dir: PathBuf) -> std::io::Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let address = listener.local_addr()?;
+    listener.set_nonblocking(true)?;
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async move {
+            let handler = move |request: Request<Body>| {
+                let dir = dir.clone();
+                async move {
+                    let Some(path) = request_path(request.uri().path()) else {
+                        return respond(
+                            StatusCode::BAD_REQUEST,
+                            "text/plain; charset=utf-8",
+                            Vec::new(),
+                        );
+                    };
+                    let path = if path.is_empty() || path.ends_with('/') {
+                        format!("{path}index.html")
+                    } else {
+                        path
+                    };
+                    match tokio::fs::read(dir.join(&path)).await {
+                        Ok(bytes) => respond(StatusCode::OK, content_type(&path), bytes),
+                        Err(_) => respond(
+                            StatusCode::NOT_FOUND,
+                            "text/plain; charset=utf-8",
+                            Vec::new(),
+                        ),
+                    }
+                }
+            };
+            if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                let _ = axum::serve(listener, Router::new().fallback(handler)).await;
+            }
+        });
+    });
+    Ok(format!("http://{address}/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

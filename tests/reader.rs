@@ -74,3 +74,46 @@ fn open_data_lists_every_case_study_in_json_and_csv() {
         lines[1]
     );
 }
+
+#[test]
+fn pdf_prints_the_edition_with_chromium() {
+    if guide::cmd::pdf::find_chromium().is_none() {
+        let message = "Chromium is not installed (apt-get install chromium)";
+        assert!(
+            std::env::var_os("GUIDE_REQUIRE_TOOLS").is_none(),
+            "{message}"
+        );
+        eprintln!("skipped: {message}");
+        return;
+    }
+    let site = TestSite::new("basic");
+    let run = site.run(&["pdf"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let pdf = std::fs::read(site.path("public/guide-complet.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    assert!(pdf.len() > 5_000, "a real document, not an empty page");
+}
+
+#[test]
+fn pdf_without_chromium_says_how_to_install_it() {
+    let site = TestSite::new("basic");
+    let output = assert_cmd::Command::cargo_bin("guide")
+        .unwrap()
+        .args(["pdf", "--root"])
+        .arg(site.root())
+        .env("PATH", "")
+        .env("GUIDE_CHROMIUM", "/nonexistent/chromium")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains("Chromium (ou Chrome) est introuvable"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("apt-get install chromium"), "{stderr}");
+    assert!(
+        !site.path("public").exists(),
+        "nothing is built when the PDF cannot be made"
+    );
+}

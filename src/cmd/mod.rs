@@ -3,6 +3,7 @@
 pub mod build;
 pub mod champs;
 pub mod new;
+pub mod pdf;
 
 use crate::diagnostic::Diagnostic;
 
