@@ -62,6 +62,8 @@ enum Source {
 enum Notice {
     Reload,
     Errors,
+    /// The server stops: event streams end, so that the graceful shutdown can finish.
+    Shutdown,
 }
 
 struct AppState {
@@ -266,13 +268,16 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
 }
 
 async fn events(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    let stream = BroadcastStream::new(state.notices.subscribe()).filter_map(|notice| {
-        let event = match notice.ok()? {
-            Notice::Reload => Event::default().event("reload").data("reload"),
-            Notice::Errors => Event::default().event("erreurs").data("erreurs"),
-        };
-        Some(Ok::<_, std::convert::Infallible>(event))
-    });
+    let stream = BroadcastStream::new(state.notices.subscribe())
+        .take_while(|notice| !matches!(notice, Ok(Notice::Shutdown)))
+        .filter_map(|notice| {
+            let event = match notice.ok()? {
+                Notice::Reload => Event::default().event("reload").data("reload"),
+                Notice::Errors => Event::default().event("erreurs").data("erreurs"),
+                Notice::Shutdown => return None,
+            };
+            Some(Ok::<_, std::convert::Infallible>(event))
+        });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
@@ -536,9 +541,11 @@ pub fn run(options: &ServeOptions) -> i32 {
     let served = runtime.block_on(async move {
         let _ = listener.set_nonblocking(true);
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        let shutdown = async {
+        let notices = state.notices.clone();
+        let shutdown = async move {
             let _ = tokio::signal::ctrl_c().await;
             eprintln!("\nArrêt du serveur.");
+            let _ = notices.send(Notice::Shutdown);
         };
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)

@@ -208,3 +208,25 @@ fn a_port_in_use_gives_a_clear_message() {
     assert!(run.stderr.contains("est déjà utilisé"), "{}", run.stderr);
     assert!(run.stderr.contains("--port 0"), "{}", run.stderr);
 }
+
+#[test]
+fn ctrl_c_stops_the_server_even_with_an_open_page() {
+    let site = TestSite::new("basic");
+    let mut server = start(&site);
+    let _stream = events(&server);
+    std::thread::sleep(Duration::from_millis(200));
+    let status = Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the server did not stop within 5 s of Ctrl-C");
+}
