@@ -355,7 +355,23 @@ pub fn parse(text: &str) -> (Option<SiteConfig>, Vec<Diagnostic>) {
         }
     };
     let diagnostics = check(&config, text);
-    (Some(config), diagnostics)
+    (Some(typeset(config)), diagnostics)
+}
+
+/// French typography on the texts readers see: titles and descriptions.
+fn typeset(mut config: SiteConfig) -> SiteConfig {
+    use crate::typography::title;
+    config.title = title(&config.title);
+    config.description = title(&config.description);
+    for taxonomy in &mut config.taxonomies {
+        taxonomy.title = title(&taxonomy.title);
+        taxonomy.description = title(&taxonomy.description);
+        for term in taxonomy.terms.iter_mut().flatten() {
+            term.title = title(&term.title);
+            term.description = title(&term.description);
+        }
+    }
+    config
 }
 
 fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {

@@ -206,7 +206,7 @@ fn sitemap_and_atom_are_well_formed_xml_with_absolute_urls() {
     assert_eq!(
         titles,
         [
-            "Site d'essai",
+            "Site d\u{2019}essai",
             "Fiche B",
             "Fiche A <script>alert(1)</script> & «\u{202F}co\u{202F}»",
             "Fiche en dossier"
