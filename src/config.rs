@@ -45,12 +45,35 @@ pub struct SiteConfig {
     /// Settings per section, keyed by the section's folder (relative to `content/`).
     #[serde(default)]
     pub sections: IndexMap<String, SectionConfig>,
+    /// How Markdown is turned into HTML.
+    #[serde(default)]
+    pub markdown: MarkdownConfig,
     /// Reader features: search page, printed edition, open data.
     #[serde(default)]
     pub reader: ReaderConfig,
     /// Free values for templates.
     #[serde(default)]
     pub extra: serde_json::Map<String, Value>,
+}
+
+/// How Markdown is turned into HTML.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownConfig {
+    /// Raw HTML in Markdown: kept (editors are trusted) or escaped (shown as text).
+    #[serde(default)]
+    pub raw_html: RawHtmlMode,
+}
+
+/// What happens to raw HTML written in Markdown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawHtmlMode {
+    /// Kept as written: editors are trusted.
+    #[default]
+    Allow,
+    /// Escaped: shown as text, never interpreted.
+    Escape,
 }
 
 /// Reader features, each optional.

@@ -46,6 +46,8 @@ pub struct LinkContext<'a> {
     pub site_paths: &'a std::collections::HashSet<String>,
     /// The base path of the site (`/` or `/guide/`), prefixed to `/chemin/` links.
     pub root: &'a str,
+    /// What to do with raw HTML written in Markdown.
+    pub raw_html: crate::config::RawHtmlMode,
 }
 
 /// The page being rendered.
@@ -426,6 +428,11 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 }
                 continue;
             }
+            Event::Html(html) | Event::InlineHtml(html)
+                if ctx.raw_html == crate::config::RawHtmlMode::Escape =>
+            {
+                Event::Text(html)
+            }
             other => other,
         };
         // Headings: buffered to compute their id and TOC text.
@@ -571,6 +578,7 @@ mod tests {
             assets: &assets,
             site_paths: &site_paths,
             root: "/guide/",
+            raw_html: crate::config::RawHtmlMode::Allow,
         };
         render(
             &MarkdownSource {
@@ -667,6 +675,30 @@ mod tests {
         let r = run("```rust\nfn main() {}\n```\n");
         assert!(r.html.contains("class=\"hl-"), "{}", r.html);
         assert!(!r.html.contains("style="), "{}", r.html);
+    }
+
+    #[test]
+    fn raw_html_can_be_escaped_by_configuration() {
+        let pages = HashMap::new();
+        let assets = HashMap::new();
+        let site_paths = std::collections::HashSet::new();
+        let ctx = LinkContext {
+            pages: &pages,
+            assets: &assets,
+            site_paths: &site_paths,
+            root: "/",
+            raw_html: crate::config::RawHtmlMode::Escape,
+        };
+        let source = MarkdownSource {
+            body: "Texte <script>alert(1)</script>\n\n<div onclick=\"x\">bloc</div>\n",
+            body_line: 1,
+            source: Path::new("a.md"),
+            display_path: Path::new("content/a.md"),
+        };
+        let html = render(&source, &ctx).html;
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<div onclick"), "{html}");
     }
 
     #[test]

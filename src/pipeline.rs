@@ -226,6 +226,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     let links = LinkContext {
         site_paths: &site_paths,
         root: &root,
+        raw_html: config.markdown.raw_html,
         pages: &pages_by_source,
         assets: &assets,
     };

@@ -73,6 +73,11 @@ struct AppState {
     notices: broadcast::Sender<Notice>,
 }
 
+/// Requests handled at once; further ones wait.
+pub const MAX_CONCURRENT: usize = 256;
+/// The largest request body accepted (the server only answers GET and HEAD).
+pub const MAX_REQUEST_BODY: usize = 16 * 1024;
+
 /// The path of the event stream.
 pub const EVENTS_PATH: &str = "/__guide/events";
 
@@ -184,6 +189,15 @@ fn with_reload(html: &[u8], errors: Option<&str>) -> Vec<u8> {
 }
 
 async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response {
+    if request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD {
+        return respond(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain; charset=utf-8",
+            "Seules les requêtes GET sont acceptées."
+                .as_bytes()
+                .to_vec(),
+        );
+    }
     let Some(path) = request_path(request.uri().path()) else {
         return respond(
             StatusCode::BAD_REQUEST,
@@ -423,11 +437,40 @@ fn is_relevant(root: &Path, path: &Path) -> bool {
             .any(|dir| relative.starts_with(dir))
 }
 
+/// Binds `address` with a backlog large enough for many clients connecting at once (the
+/// standard library's is 128). Must run inside the tokio runtime.
+fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.bind(address)?;
+    socket.listen(1024)
+}
+
 /// Runs the server until Ctrl-C; returns the exit status.
 pub fn run(options: &ServeOptions) -> i32 {
     let root = std::fs::canonicalize(&options.root).unwrap_or_else(|_| options.root.clone());
     let address = SocketAddr::new(options.bind, options.port);
-    let listener = match std::net::TcpListener::bind(address) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            crate::cmd::print_diagnostics(
+                &[Diagnostic::error(format!(
+                    "impossible de démarrer le serveur : {e}"
+                ))],
+                crate::cmd::Format::Human,
+            );
+            return 1;
+        }
+    };
+    let _entered = runtime.enter();
+    let listener = match listen(address) {
         Ok(listener) => listener,
         Err(e) => {
             let mut d = Diagnostic::error(format!(
@@ -518,29 +561,15 @@ pub fn run(options: &ServeOptions) -> i32 {
         });
     }
 
+    // Bounded: requests carry no body worth reading, and at most MAX_CONCURRENT requests are
+    // handled at once (the others wait for a slot).
     let app = Router::new()
         .route(EVENTS_PATH, get(events))
         .fallback(serve_file)
-        .with_state(Arc::clone(&state));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            crate::cmd::print_diagnostics(
-                &[Diagnostic::error(format!(
-                    "impossible de démarrer le serveur : {e}"
-                ))],
-                crate::cmd::Format::Human,
-            );
-            return 1;
-        }
-    };
+        .with_state(Arc::clone(&state))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT));
     let served = runtime.block_on(async move {
-        let _ = listener.set_nonblocking(true);
-        let listener = tokio::net::TcpListener::from_std(listener)?;
         let notices = state.notices.clone();
         let shutdown = async move {
             let _ = tokio::signal::ctrl_c().await;

@@ -17,11 +17,6 @@ if (racine && formulaire && statut) {
   initialiser();
 }
 
-function nombreDeProjets(n) {
-  if (n === 0) return "aucun projet";
-  return n === 1 ? "1 projet" : `${n} projets`;
-}
-
 function initialiser() {
   const liste = racine.closest(".liste-facettee");
   const elements = Array.from(liste.querySelectorAll(".cartes > li"));
@@ -125,7 +120,7 @@ function initialiser() {
           if (carte.termes[f.nom].has(c.value) && convient(carte, choix, f.nom)) n += 1;
         }
         const compte = c.parentElement.querySelector(".facette__compte");
-        if (compte) compte.textContent = `(${nombreDeProjets(n)})`;
+        if (compte) compte.textContent = `(${n})`;
         c.closest("li").classList.toggle("facette__terme--vide", n === 0);
       }
     }

@@ -64,9 +64,9 @@ async function demarrer(conteneur) {
     if (typeof pagefind.init === "function") await pagefind.init();
   } catch (erreur) {
     console.error("Recherche : impossible de charger Pagefind", erreur);
-    raison.textContent = "Le moteur de recherche n'a pas pu être chargé. Réessayez plus tard en rechargeant la page.";
+    raison.textContent = "Le moteur de recherche n’a pas pu être chargé. Réessayez plus tard en rechargeant la page.";
     secours.hidden = false;
-    statut.textContent = "La recherche n'est pas disponible pour le moment.";
+    statut.textContent = "La recherche n’est pas disponible pour le moment.";
     return;
   }
 
@@ -175,25 +175,19 @@ async function demarrer(conteneur) {
       li.append(extrait);
     }
 
-    // Thèmes et niveau de maturité (ou, plus généralement : la première taxonomie et les
+    // Thèmes et niveau de maturité (plus généralement : la première taxonomie, puis les
     // taxonomies ordonnées), lorsque la page en a.
-    const lignes = [];
-    const noms = Object.keys(meta).filter((k) => k.startsWith("tax_")).map((k) => k.slice(4));
+    const noms = Object.keys(meta).filter((k) => k.startsWith("tax_") && meta[k]).map((k) => k.slice(4));
     const premiere = facettes.length > 0 ? facettes[0].cle : noms[0];
+    const lignes = [];
+    if (noms.includes(premiere) && !meta[`rank_${premiere}`]) {
+      lignes.push(ligneMeta(titreDeFacette(premiere) || premiere, meta[`tax_${premiere}`].split(" · ").join(", ")));
+    }
     for (const nom of noms) {
       const rang = meta[`rank_${nom}`];
-      const termes = meta[`tax_${nom}`];
-      if (!termes) continue;
-      const intitule = titreDeFacette(nom) || nom;
-      if (rang) {
-        lignes.push(ligneMeta(intitule, `Niveau ${rang}${ESPACE}: ${termes}`));
-      } else if (nom === premiere) {
-        lignes.push(ligneMeta(intitule, termes.split(" · ").join(", ")));
-      }
+      if (rang) lignes.push(ligneMeta(titreDeFacette(nom) || nom, `Niveau ${rang}${ESPACE}: ${meta[`tax_${nom}`]}`));
     }
     if (lignes.length > 0) {
-      // La première taxonomie d'abord, puis les échelles.
-      lignes.sort((a, b) => (a.querySelector("dd").textContent.startsWith("Niveau ") ? 1 : 0) - (b.querySelector("dd").textContent.startsWith("Niveau ") ? 1 : 0));
       const dl = document.createElement("dl");
       dl.className = "resultat__meta";
       dl.append(...lignes);
@@ -287,7 +281,7 @@ async function demarrer(conteneur) {
     let message;
     if (n === 0) {
       message = q
-        ? `Aucun résultat pour ${guillemets(q)}${avecFiltres}. Vérifiez l'orthographe, essayez un mot plus général${nbFiltres > 0 ? " ou retirez des filtres" : ""}.`
+        ? `Aucun résultat pour ${guillemets(q)}${avecFiltres}. Vérifiez l’orthographe, essayez un mot plus général${nbFiltres > 0 ? " ou retirez des filtres" : ""}.`
         : "Aucun résultat pour ces filtres.";
     } else if (q) {
       message = `${n} ${pluriel(n, "résultat trouvé", "résultats trouvés")} pour ${guillemets(q)}${avecFiltres}`;
