@@ -525,9 +525,13 @@ fn merge_text<'a>(
 }
 
 /// Renders a one-paragraph Markdown text (a summary) to inline HTML, with French typography.
+///
+/// Raw HTML is always shown as text here: a summary travels to listings, feeds and search
+/// results, where markup written by hand has no place.
 pub fn render_inline(text: &str) -> String {
     let parser = Parser::new_ext(text, options()).map(|event| match event {
         Event::Text(t) => Event::Text(crate::typography::french(&t).into()),
+        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
         other => other,
     });
     let mut html = String::new();

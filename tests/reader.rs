@@ -62,7 +62,10 @@ fn open_data_lists_every_case_study_in_json_and_csv() {
     assert_eq!(first["url"], "https://example.org/essai/projets/fiche-a/");
     assert_eq!(first["champs"]["entreprise"]["effectif"], 45);
     assert_eq!(first["taxonomies"]["themes"][1]["slug"], "dialogue-social");
-    assert_eq!(first["resume"], "Un résumé avec du gras & des chevrons.");
+    assert_eq!(
+        first["resume"], "Un résumé avec du gras & des <b>chevrons</b>.",
+        "raw HTML in a summary is text"
+    );
 
     let csv = site.output("projets.csv");
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();

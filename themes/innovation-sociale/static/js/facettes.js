@@ -145,10 +145,10 @@ function initialiser() {
   racine.hidden = false;
   liste.classList.add("liste-facettee--active");
 
-  // Volet ouvert sur grand écran, ou si des filtres viennent de l'adresse.
-  const grandEcran = window.matchMedia("(min-width: 62rem)").matches;
+  // Volet ouvert sur grand écran (colonne de gauche) ; replié sur petit écran, où son titre
+  // dit combien de filtres sont actifs et le message, combien de projets sont affichés.
   appliquer({ annoncer: true, adresse: false });
-  if (volet && (grandEcran || Object.keys(selection()).length > 0)) volet.open = true;
+  if (volet && window.matchMedia("(min-width: 62rem)").matches) volet.open = true;
 
   formulaire.addEventListener("change", () => appliquer());
   formulaire.addEventListener("submit", (e) => { e.preventDefault(); appliquer(); });

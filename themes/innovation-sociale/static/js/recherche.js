@@ -61,6 +61,11 @@ async function demarrer(conteneur) {
   let pagefind;
   try {
     pagefind = await import(BUNDLE + "pagefind.js");
+    // L'index enregistre des adresses qui contiennent déjà le chemin de base du site
+    // (/guide/projets/…) : sans cette option, Pagefind le préfixerait une seconde fois
+    // (sa valeur par défaut est le dossier parent du paquet). adresseResultat() ajoute la
+    // racine si un index la laissait de côté.
+    if (typeof pagefind.options === "function") await pagefind.options({ baseUrl: "/", excerptEllipsis: "…" });
     if (typeof pagefind.init === "function") await pagefind.init();
   } catch (erreur) {
     console.error("Recherche : impossible de charger Pagefind", erreur);
