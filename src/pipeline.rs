@@ -336,6 +336,8 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                     sections: &section_bodies,
                     build_date: &build_date,
                     only: options.only.as_ref(),
+                    search_records: options.search == SearchMode::Build
+                        && options.mode != OutputMode::CheckOnly,
                 },
             );
             diagnostics.extend(output.diagnostics);

@@ -44,6 +44,9 @@ pub struct CopyFile {
     pub to: String,
 }
 
+/// The optional template of a page's card in listings.
+pub const CARD_TEMPLATE: &str = "card.html";
+
 /// Templates every theme must have.
 pub const REQUIRED_TEMPLATES: [&str; 7] = [
     "base.html",
@@ -105,6 +108,16 @@ struct PageSummary<'a> {
     taxonomies: IndexMap<&'a str, Vec<TermRef>>,
     fields: &'a Map<String, Value>,
     extra: &'a Map<String, Value>,
+    /// The page's card, rendered once by the theme's `card.html` (see `docs/templates.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    card: Option<Cards>,
+}
+
+/// A page's card HTML, for a listing whose card titles are `h2` or `h3`.
+#[derive(Debug, Clone, Serialize)]
+struct Cards {
+    h2: String,
+    h3: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -185,6 +198,8 @@ pub struct RenderInput<'a> {
     pub sections: &'a [Rendered],
     /// Today, `YYYY-MM-DD`.
     pub build_date: &'a str,
+    /// Whether to prepare the records of the search index.
+    pub search_records: bool,
     /// Render only these pages (by path for messages), and nothing else.
     pub only: Option<&'a std::collections::HashSet<PathBuf>>,
 }
@@ -374,7 +389,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     let mut output = RenderOutput::default();
 
     // 1. Summaries of pages, serialised once.
-    let summaries: Vec<PageSummary<'_>> = site
+    let mut summaries: Vec<PageSummary<'_>> = site
         .pages
         .iter()
         .enumerate()
@@ -408,6 +423,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
                 taxonomies,
                 fields: &page.meta.fields,
                 extra: &page.meta.extra,
+                card: None,
             }
         })
         .collect();
@@ -510,6 +526,45 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     common.insert("taxonomies", &taxonomies);
     common.insert("menu", &menu);
     common.insert("build_date", build_date);
+
+    // Cards: listings show the same page many times (its section, each of its terms, related
+    // pages); the theme's `card.html` renders each page's card once instead.
+    if tera.get_template(CARD_TEMPLATE).is_ok() {
+        let cards: Vec<Result<Cards, tera::Error>> = summaries
+            .par_iter()
+            .map(|summary| {
+                let mut context = common.clone();
+                context.insert("p", summary);
+                context.insert("h", &2);
+                let h2 = tera.render(CARD_TEMPLATE, &context)?.trim_end().to_string();
+                context.insert("h", &3);
+                let h3 = tera.render(CARD_TEMPLATE, &context)?.trim_end().to_string();
+                Ok(Cards { h2, h3 })
+            })
+            .collect();
+        for (summary, card) in summaries.iter_mut().zip(cards) {
+            match card {
+                Ok(card) => summary.card = Some(card),
+                Err(e) => {
+                    output.diagnostics.push(
+                        Diagnostic::error(format!(
+                            "le gabarit « {CARD_TEMPLATE} » a échoué pour « {} » : {}",
+                            summary.title,
+                            tera_message(&e)
+                        ))
+                        .in_file(
+                            Path::new("themes")
+                                .join(&config.theme)
+                                .join("templates")
+                                .join(CARD_TEMPLATE),
+                        ),
+                    );
+                    return output;
+                }
+            }
+        }
+    }
+    let summaries = summaries;
 
     let breadcrumbs_of_section = |mut s: usize| -> Vec<Link> {
         let mut trail = Vec::new();
@@ -735,56 +790,58 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
             .collect();
         context.insert("search", &serde_json::json!({ "bundle_url": url(&format!("{}/", crate::search::BUNDLE_DIR)), "filters": filters }));
         render_extra("recherche.html", &path, context, &mut output);
-        output.search_records = site
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(p, page)| {
-                let summary = &summaries[p];
-                let summary_text = crate::search::plain_text(&summary.summary);
-                let mut meta = std::collections::BTreeMap::new();
-                meta.insert("title".to_string(), page.meta.title.clone());
-                meta.insert("summary".to_string(), summary_text.clone());
-                meta.insert(
-                    "section".to_string(),
-                    site.sections[page.section].index.meta.title.clone(),
-                );
-                if let Some(date) = &page.meta.date {
-                    meta.insert("date".to_string(), date_fr(date));
-                }
-                let mut filters = std::collections::BTreeMap::new();
-                for (tc, terms) in config.taxonomies.iter().zip(summary.taxonomies.values()) {
-                    if terms.is_empty() {
-                        continue;
+        if input.search_records {
+            output.search_records = site
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(p, page)| {
+                    let summary = &summaries[p];
+                    let summary_text = crate::search::plain_text(&summary.summary);
+                    let mut meta = std::collections::BTreeMap::new();
+                    meta.insert("title".to_string(), page.meta.title.clone());
+                    meta.insert("summary".to_string(), summary_text.clone());
+                    meta.insert(
+                        "section".to_string(),
+                        site.sections[page.section].index.meta.title.clone(),
+                    );
+                    if let Some(date) = &page.meta.date {
+                        meta.insert("date".to_string(), date_fr(date));
                     }
-                    let titles: Vec<String> = terms.iter().map(|t| t.title.clone()).collect();
-                    meta.insert(format!("tax_{}", tc.name), titles.join(" · "));
-                    if tc.ordered && tc.single {
-                        meta.insert(
-                            format!("rank_{}", tc.name),
-                            format!("{} sur {}", terms[0].rank, terms[0].total),
-                        );
+                    let mut filters = std::collections::BTreeMap::new();
+                    for (tc, terms) in config.taxonomies.iter().zip(summary.taxonomies.values()) {
+                        if terms.is_empty() {
+                            continue;
+                        }
+                        let titles: Vec<String> = terms.iter().map(|t| t.title.clone()).collect();
+                        meta.insert(format!("tax_{}", tc.name), titles.join(" · "));
+                        if tc.ordered && tc.single {
+                            meta.insert(
+                                format!("rank_{}", tc.name),
+                                format!("{} sur {}", terms[0].rank, terms[0].total),
+                            );
+                        }
+                        filters.insert(tc.name.clone(), titles);
                     }
-                    filters.insert(tc.name.clone(), titles);
-                }
-                let mut sort = std::collections::BTreeMap::new();
-                sort.insert(
-                    "weight".to_string(),
-                    format!("{:012}", page.meta.weight.saturating_add(1 << 38)),
-                );
-                if let Some(date) = &page.meta.date {
-                    sort.insert("date".to_string(), date.clone());
-                }
-                let body = crate::search::plain_text(&input.pages[p].html);
-                crate::search::SearchRecord {
-                    url: summary.url.clone(),
-                    content: format!("{}. {summary_text} {body}", page.meta.title),
-                    meta,
-                    filters,
-                    sort,
-                }
-            })
-            .collect();
+                    let mut sort = std::collections::BTreeMap::new();
+                    sort.insert(
+                        "weight".to_string(),
+                        format!("{:012}", page.meta.weight.saturating_add(1 << 38)),
+                    );
+                    if let Some(date) = &page.meta.date {
+                        sort.insert("date".to_string(), date.clone());
+                    }
+                    let body = crate::search::plain_text(&input.pages[p].html);
+                    crate::search::SearchRecord {
+                        url: summary.url.clone(),
+                        content: format!("{}. {summary_text} {body}", page.meta.title),
+                        meta,
+                        filters,
+                        sort,
+                    }
+                })
+                .collect();
+        }
     }
     if let Some(print) = &config.reader.print {
         let path = format!("{}/", print.page.trim_matches('/'));

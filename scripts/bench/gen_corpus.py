@@ -10,6 +10,7 @@ schema (2-3 themes, one maturity level, the facets, every required field) and wh
 case studies. The same N always gives the same files.
 """
 import random
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -99,7 +100,11 @@ def main():
     if out.exists():
         shutil.rmtree(out)
     (out / "content" / "projets").mkdir(parents=True)
-    shutil.copy(REPO / "guide.yaml", out / "guide.yaml")
+    # The guide's config, without the printed edition (it names pages of the real guide, and
+    # Hugo's side has no equivalent).
+    config = (REPO / "guide.yaml").read_text(encoding="utf-8")
+    config = re.sub(r"\n  print:\n(    .*\n)+", "\n", config)
+    (out / "guide.yaml").write_text(config, encoding="utf-8")
     shutil.copytree(REPO / "themes", out / "themes")
     (out / "content" / "_index.md").write_text("---\ntitle: Accueil\n---\nCorpus de mesure.\n", encoding="utf-8")
     (out / "content" / "projets" / "_index.md").write_text("---\ntitle: Les projets\n---\nToutes les fiches.\n", encoding="utf-8")
