@@ -1,0 +1,119 @@
+//! End-to-end tests of the built guide in headless Chromium: search (Pagefind), facet filters,
+//! keyboard use, axe-core accessibility checks and the pages without JavaScript.
+//!
+//! The tests themselves are JavaScript (`tests/browser/*.test.mjs`, Node's test runner, driven
+//! by playwright-core with Debian's Chromium); this wrapper builds the guide into a temporary
+//! folder and runs them against it. They need Node 20 or later, `npm ci --prefix tests/tools`
+//! and /usr/bin/chromium: without them the test is skipped, unless GUIDE_REQUIRE_TOOLS is set
+//! (CI sets it), where it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What is missing to run the browser tests, if anything.
+fn missing_tools() -> Vec<String> {
+    let mut missing = Vec::new();
+    let node = Command::new("node").arg("--version").output();
+    match node {
+        Ok(o) if o.status.success() => {
+            let version = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+            let major: u32 = version
+                .trim_start_matches('v')
+                .split('.')
+                .next()
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(0);
+            if major < 20 {
+                missing.push(format!("Node 20 or later (found {version})"));
+            }
+        }
+        _ => missing.push("node (Node 20 or later)".to_owned()),
+    }
+    let modules = repo().join("tests/tools/node_modules");
+    for package in ["playwright-core", "axe-core"] {
+        if !modules.join(package).join("package.json").is_file() {
+            missing.push(format!(
+                "the npm package {package} (run `npm ci --prefix tests/tools`)"
+            ));
+        }
+    }
+    let chromium = std::env::var_os("GUIDE_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    if !chromium.is_file() {
+        missing.push(format!(
+            "Chromium at {} (run `apt-get install chromium`)",
+            chromium.display()
+        ));
+    }
+    missing
+}
+
+/// The test files, in a stable order.
+fn test_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/browser"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".test.mjs"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn browser_tests_pass_in_headless_chromium() {
+    let missing = missing_tools();
+    if !missing.is_empty() {
+        let message = format!("the browser tests need {}", missing.join(", "));
+        if std::env::var_os("GUIDE_REQUIRE_TOOLS").is_some() {
+            panic!("{message}");
+        }
+        eprintln!("skipped: {message}");
+        return;
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let build = Command::cargo_bin("guide")
+        .unwrap()
+        .args(["build", "--root"])
+        .arg(repo())
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "the guide does not build:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+
+    let files = test_files();
+    assert!(!files.is_empty(), "no tests/browser/*.test.mjs file");
+    // Node 20 expands a folder given to --test, later versions take globs: naming the files
+    // works with both.
+    let output = Command::new("node")
+        .args(["--test", "--test-reporter=spec", "--test-timeout=60000"])
+        .args(&files)
+        .current_dir(repo())
+        .env("GUIDE_PUBLIC", &out)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the browser tests failed ({}):\n{report}",
+        output.status
+    );
+    eprintln!("{report}");
+}
