@@ -128,6 +128,7 @@ fn main() -> ExitCode {
                 },
                 mode: OutputMode::Write,
                 only: None,
+                with_listings: false,
                 search: if no_search {
                     SearchMode::Skip
                 } else {
@@ -154,6 +155,7 @@ fn main() -> ExitCode {
             drafts: DraftMode::Exclude,
             mode: OutputMode::Write,
             only: None,
+            with_listings: false,
             search: SearchMode::Build,
         }),
         Command::New { section, titre } => cmd::new::run(&cli.root, &section, &titre),
@@ -166,6 +168,7 @@ fn main() -> ExitCode {
                 drafts: DraftMode::Include,
                 mode: OutputMode::CheckOnly,
                 only: None,
+                with_listings: false,
                 search: SearchMode::Skip,
             };
             cmd::build::run(&options, format)

@@ -57,6 +57,9 @@ pub struct BuildOptions {
     /// Render only these pages (paths for messages, e.g. `content/projets/a.md`), because only
     /// their bodies changed: `serve`'s fast path. Listings, feeds and copies are not produced.
     pub only: Option<std::collections::HashSet<PathBuf>>,
+    /// With `only`: their front matter changed too, so the listings that show them (sections,
+    /// taxonomy and term pages) and their neighbours are rendered as well.
+    pub with_listings: bool,
 }
 
 /// What a build did.
@@ -82,6 +85,8 @@ pub struct BuildReport {
     pub bodies_rendered: usize,
     /// Front-matter hash of every page and section, by path for messages.
     pub front_matters: HashMap<PathBuf, u64>,
+    /// URL path of every page and section, by path for messages.
+    pub page_paths: HashMap<PathBuf, String>,
 }
 
 /// Rendered bodies kept between builds of `serve`: a body is rendered again only when its
@@ -305,6 +310,12 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         .chain(site.sections.iter().map(|s| &s.index))
         .map(|p| (p.display_path.clone(), p.front_matter_hash))
         .collect();
+    report.page_paths = site
+        .pages
+        .iter()
+        .chain(site.sections.iter().map(|s| &s.index))
+        .map(|p| (p.display_path.clone(), p.path.clone()))
+        .collect();
     report.pages = site.pages.len();
     report.sections = site.sections.len();
     report.terms = classification
@@ -336,6 +347,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                     sections: &section_bodies,
                     build_date: &build_date,
                     only: options.only.as_ref(),
+                    with_listings: options.with_listings,
                     search_records: options.search == SearchMode::Build
                         && options.mode != OutputMode::CheckOnly,
                 },

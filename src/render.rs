@@ -202,6 +202,8 @@ pub struct RenderInput<'a> {
     pub search_records: bool,
     /// Render only these pages (by path for messages), and nothing else.
     pub only: Option<&'a std::collections::HashSet<PathBuf>>,
+    /// With `only`: also the listings that show those pages, and their neighbours.
+    pub with_listings: bool,
 }
 
 /// What the render stage produced.
@@ -598,11 +600,35 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     }
     let mut jobs: Vec<Job> = Vec::new();
     if let Some(only) = input.only {
-        jobs.extend(
-            (0..site.pages.len())
-                .filter(|&p| only.contains(&site.pages[p].display_path))
-                .map(Job::Page),
-        );
+        let changed: Vec<usize> = (0..site.pages.len())
+            .filter(|&p| only.contains(&site.pages[p].display_path))
+            .collect();
+        let mut pages: std::collections::BTreeSet<usize> = changed.iter().copied().collect();
+        if input.with_listings {
+            // Neighbours show the changed page's title; related pages its card.
+            for &p in &changed {
+                let order = &section_pages[site.pages[p].section];
+                if let Some(position) = order.iter().position(|&x| x == p) {
+                    pages.extend(position.checked_sub(1).map(|i| order[i]));
+                    pages.extend(order.get(position + 1).copied());
+                }
+            }
+            for (q, _) in site.pages.iter().enumerate() {
+                let order = &section_pages[site.pages[q].section];
+                if related(q, order, classification)
+                    .iter()
+                    .any(|r| changed.contains(r))
+                {
+                    pages.insert(q);
+                }
+            }
+            jobs.extend((0..site.sections.len()).map(Job::Section));
+            for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
+                jobs.push(Job::TaxonomyList(t));
+                jobs.extend((0..taxonomy.terms.len()).map(|i| Job::Term(t, i)));
+            }
+        }
+        jobs.extend(pages.into_iter().map(Job::Page));
     } else {
         jobs.extend((0..site.pages.len()).map(Job::Page));
         jobs.extend((0..site.sections.len()).map(Job::Section));

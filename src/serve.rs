@@ -70,6 +70,8 @@ struct AppState {
     snapshot: RwLock<Snapshot>,
     /// Front-matter hashes of the last good build, to spot body-only changes.
     front_matters: RwLock<HashMap<PathBuf, u64>>,
+    /// URL paths of the last good build, to spot a moved page.
+    page_paths: RwLock<HashMap<PathBuf, String>>,
     notices: broadcast::Sender<Notice>,
 }
 
@@ -303,38 +305,50 @@ fn build_options(root: &Path, base_url: &str) -> BuildOptions {
         drafts: DraftMode::Include,
         mode: OutputMode::Memory,
         only: None,
+        with_listings: false,
         // The index is built by `guide build`; the preview's search page explains it.
         search: pipeline::SearchMode::Skip,
     }
 }
 
-/// The pages whose body alone changed, when that is all that changed: then only they need
-/// rendering again. `None` means a full build (a template, the config, a new or deleted file,
-/// a front matter or a section changed).
-fn body_only_changes(
-    state: &AppState,
-    root: &Path,
-    changed: &[PathBuf],
-) -> Option<std::collections::HashSet<PathBuf>> {
+/// What a batch of saved files asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Change {
+    /// Only the bodies of these pages changed: render them alone.
+    Bodies(std::collections::HashSet<PathBuf>),
+    /// The front matter of these pages changed: render them, their neighbours and listings.
+    FrontMatters(std::collections::HashSet<PathBuf>),
+    /// Anything else: a template, the config, a section, a new or deleted file.
+    Full,
+}
+
+/// Sorts the saved files into a [`Change`], from the front matters of the last good build.
+fn classify_changes(state: &AppState, root: &Path, changed: &[PathBuf]) -> Change {
     let known = state
         .front_matters
         .read()
         .unwrap_or_else(|e| e.into_inner());
     let mut pages = std::collections::HashSet::new();
+    let mut front_matter_changed = false;
     for path in changed {
-        let relative = path.strip_prefix(root).ok()?.to_path_buf();
+        let Ok(relative) = path.strip_prefix(root).map(Path::to_path_buf) else {
+            return Change::Full;
+        };
         if !relative.starts_with(crate::content::CONTENT_DIR)
             || relative.extension().is_none_or(|e| e != "md")
             || relative.ends_with("_index.md")
         {
-            return None;
+            return Change::Full;
         }
-        let previous = known.get(&relative)?;
-        let text = std::fs::read_to_string(path).ok()?;
-        let split = crate::frontmatter::split(&text).ok()?;
-        let body = text.get(..text.len() - split.body.len()).unwrap_or("");
-        if body.contains("<!-- more -->") || split.body.contains("<!-- more -->") {
-            return None;
+        let (Some(previous), Ok(text)) = (known.get(&relative), std::fs::read_to_string(path))
+        else {
+            return Change::Full;
+        };
+        let Ok(split) = crate::frontmatter::split(&text) else {
+            return Change::Full;
+        };
+        if split.body.contains("<!-- more -->") {
+            return Change::Full;
         }
         let hash = {
             use std::hash::{Hash, Hasher};
@@ -342,12 +356,14 @@ fn body_only_changes(
             (split.yaml, split.body_line).hash(&mut hasher);
             hasher.finish()
         };
-        if hash != *previous {
-            return None;
-        }
+        front_matter_changed |= hash != *previous;
         pages.insert(relative);
     }
-    (!pages.is_empty()).then_some(pages)
+    match (pages.is_empty(), front_matter_changed) {
+        (true, _) => Change::Full,
+        (false, false) => Change::Bodies(pages),
+        (false, true) => Change::FrontMatters(pages),
+    }
 }
 
 /// Rebuilds and publishes the result to the open pages.
@@ -358,17 +374,44 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
         .read()
         .map(|s| s.errors.is_some())
         .unwrap_or(true);
-    let only = if had_errors {
-        None
+    let change = if had_errors {
+        Change::Full
     } else {
-        body_only_changes(state, &options.root, changed)
+        classify_changes(state, &options.root, changed)
     };
-    let partial = only.is_some();
-    let options = BuildOptions {
+    let (only, with_listings) = match change {
+        Change::Bodies(pages) => (Some(pages), false),
+        Change::FrontMatters(pages) => (Some(pages), true),
+        Change::Full => (None, false),
+    };
+    let mut partial = only.is_some();
+    let partial_options = BuildOptions {
         only,
+        with_listings,
         ..options.clone()
     };
-    let report = pipeline::run_cached(&options, Some(cache));
+    let mut report = pipeline::run_cached(&partial_options, Some(cache));
+    // A new slug moves a page: the old address must go, so render everything.
+    let moved = partial && {
+        let known = state.page_paths.read().unwrap_or_else(|e| e.into_inner());
+        report
+            .page_paths
+            .iter()
+            .any(|(source, path)| known.get(source) != Some(path))
+    };
+    if moved {
+        return rebuild(
+            state,
+            options,
+            cache,
+            &[options.root.join(crate::config::CONFIG_FILE)],
+        );
+    }
+    if report.rendered.is_none() && partial {
+        // The errors shown must be those of the whole site.
+        report = pipeline::run_cached(options, Some(cache));
+        partial = false;
+    }
     crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
     match report.rendered {
@@ -384,19 +427,20 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
                     .map(|f| (f.path, Arc::new(f.contents)))
                     .collect();
                 snapshot.copies = copies.into_iter().map(|c| (c.to, c.from)).collect();
-                *state
-                    .front_matters
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner()) = report.front_matters;
+                *state.page_paths.write().unwrap_or_else(|e| e.into_inner()) = report.page_paths;
             }
+            *state
+                .front_matters
+                .write()
+                .unwrap_or_else(|e| e.into_inner()) = report.front_matters;
             snapshot.errors = None;
             drop(snapshot);
-            let _ = state.notices.send(Notice::Reload);
             eprintln!(
                 "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
                 started.elapsed().as_millis(),
                 report.bodies_rendered
             );
+            let _ = state.notices.send(Notice::Reload);
         }
         None => {
             let text: String = report
@@ -505,6 +549,7 @@ pub fn run(options: &ServeOptions) -> i32 {
     let state = Arc::new(AppState {
         snapshot: RwLock::new(Snapshot::default()),
         front_matters: RwLock::new(HashMap::new()),
+        page_paths: RwLock::new(HashMap::new()),
         notices,
     });
     let build = build_options(&root, &base_url);

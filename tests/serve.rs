@@ -230,3 +230,55 @@ fn ctrl_c_stops_the_server_even_with_an_open_page() {
     }
     panic!("the server did not stop within 5 s of Ctrl-C");
 }
+
+#[test]
+fn a_front_matter_change_re_renders_the_page_and_its_listings_only() {
+    let site = TestSite::new("basic");
+    site.write(
+        "content/autre.md",
+        "---\ntitle: Autre page\n---\nSans lien.\n",
+    );
+    let server = start(&site);
+    let mut stream = events(&server);
+    std::thread::sleep(Duration::from_millis(200));
+    let text = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
+    site.write(
+        "content/projets/fiche-b.md",
+        &text.replace("title: Fiche B", "title: Fiche B renommée"),
+    );
+    assert!(wait_event(&mut stream, "reload", Duration::from_secs(2)));
+    let (_, term) = get(&server, "/themes/qvct/");
+    assert!(
+        term.contains("Fiche B renommée"),
+        "the term page lists the new title"
+    );
+    let (_, section) = get(&server, "/projets/");
+    assert!(
+        section.contains("Fiche B renommée"),
+        "the section lists the new title"
+    );
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    let last = log
+        .lines()
+        .rfind(|l| l.starts_with("Reconstruit"))
+        .unwrap()
+        .to_string();
+    let full = log
+        .lines()
+        .find(|l| l.starts_with("Reconstruit"))
+        .unwrap()
+        .to_string();
+    let count = |line: &str| {
+        line.split(" : ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap()
+    };
+    assert!(
+        count(&last) < count(&full),
+        "partial: {last} / full: {full}"
+    );
+    // A page that does not list fiche B was not rendered again, yet is still served.
+    assert_eq!(get(&server, "/autre/").0, 200);
+}

@@ -67,11 +67,15 @@ impl TestSite {
         self.dir.path().join(relative)
     }
 
-    /// Writes (or overwrites) a file of the site.
+    /// Writes (or overwrites) a file of the site, atomically as most editors save (a hidden
+    /// temporary file renamed over the target), so a watcher never sees it half written.
     pub fn write(&self, relative: &str, contents: &str) -> &Self {
         let path = self.path(relative);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let temporary = path.with_file_name(format!(".{name}.enregistrement"));
+        std::fs::write(&temporary, contents).unwrap();
+        std::fs::rename(&temporary, &path).unwrap();
         self
     }
 
