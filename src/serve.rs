@@ -514,6 +514,21 @@ pub fn run(options: &ServeOptions) -> i32 {
         }
     };
     let _entered = runtime.enter();
+    // Ctrl-C is caught from now on, even during the first build.
+    #[cfg(unix)]
+    let mut interrupt =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+            Ok(signal) => signal,
+            Err(e) => {
+                crate::cmd::print_diagnostics(
+                    &[Diagnostic::error(format!(
+                        "impossible d'intercepter Ctrl+C : {e}"
+                    ))],
+                    crate::cmd::Format::Human,
+                );
+                return 1;
+            }
+        };
     let listener = match listen(address) {
         Ok(listener) => listener,
         Err(e) => {
@@ -617,6 +632,9 @@ pub fn run(options: &ServeOptions) -> i32 {
     let served = runtime.block_on(async move {
         let notices = state.notices.clone();
         let shutdown = async move {
+            #[cfg(unix)]
+            let _ = interrupt.recv().await;
+            #[cfg(not(unix))]
             let _ = tokio::signal::ctrl_c().await;
             eprintln!("\nArrêt du serveur.");
             let _ = notices.send(Notice::Shutdown);
