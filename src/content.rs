@@ -537,6 +537,13 @@ fn load_file(
         }
         format!("{}{slug}/", folder_url(parent))
     };
+    if let Some(reserved) = path.split('/').find(|segment| is_windows_reserved(segment)) {
+        reporter.diagnostics.push(
+            Diagnostic::error(format!("l'adresse /{path} contient « {reserved} », un nom que Windows réserve (CON, NUL, AUX, COM1…)"))
+                .in_file(&display_path)
+                .with_hint("renommez le fichier ou le dossier, ou donnez à la page un « slug » différent"),
+        );
+    }
     let page = Page {
         source: relative.to_path_buf(),
         display_path: display_path.clone(),

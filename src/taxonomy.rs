@@ -150,6 +150,15 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
                         );
                         None
                     }
+                    None if crate::content::is_windows_reserved(&slug) => {
+                        diagnostics.push(
+                            Diagnostic::error(format!("terme refusé dans « {} » : « {} » donnerait une adresse que Windows réserve", taxonomy.name, raw.value))
+                                .in_file(&page.display_path)
+                                .at(raw.line, raw.column, raw.value.chars().count())
+                                .with_hint("choisissez un autre mot pour ce terme"),
+                        );
+                        None
+                    }
                     None if slug.is_empty() => {
                         diagnostics.push(
                             Diagnostic::error(format!("terme vide dans « {} »", taxonomy.name))
