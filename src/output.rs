@@ -86,6 +86,14 @@ pub fn write_site(
     {
         let _ = crate::fs::remove_dir_all(&stale);
     }
+    if let Some(not_a_folder) = output.ancestors().find(|a| a.exists() && !a.is_dir()) {
+        return Err(vec![Diagnostic::error(format!(
+            "impossible de construire le site dans « {} » : « {} » n'est pas un dossier mais un fichier",
+            output.display(),
+            not_a_folder.display()
+        ))
+        .with_hint("choisissez un autre dossier de sortie avec --output, ou renommez ce fichier")]);
+    }
     if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
         crate::fs::create_dir_all(parent).map_err(|e| vec![fs_error(e)])?;
     }
@@ -99,7 +107,11 @@ pub fn write_site(
         return Err(diagnostics);
     }
 
-    // 3. Swap.
+    // 3. Swap: in one step where the system allows it, so that `public/` always exists.
+    if output.is_dir() && exchange(&tmp, output).is_ok() {
+        let _ = crate::fs::remove_dir_all(&tmp);
+        return Ok(());
+    }
     let old = sibling(output, "old");
     let had_output = output.exists();
     if had_output {
@@ -119,6 +131,37 @@ pub fn write_site(
         let _ = crate::fs::remove_dir_all(&old);
     }
     Ok(())
+}
+
+/// Exchanges two folders atomically (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let to_c = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
+    let (a, b) = (to_c(a)?, to_c(b)?);
+    // SAFETY: both are valid NUL-terminated paths that outlive the call; AT_FDCWD resolves
+    // them like rename(2) does.
+    let result = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Elsewhere: not available, so the two-rename swap is used.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
 fn write_all(tmp: &Path, files: &[OutputFile], copies: &[CopyFile]) -> Result<(), Vec<Diagnostic>> {
