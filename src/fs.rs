@@ -19,9 +19,11 @@ pub struct FsError {
 
 impl std::fmt::Display for FsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let elided = self.action.starts_with(['a', 'e', 'é', 'i', 'o', 'u']);
         write!(
             f,
-            "impossible de {} « {} » : {}",
+            "impossible {}{} « {} » : {}",
+            if elided { "d’" } else { "de " },
             self.action,
             self.path.display(),
             describe_io_error(&self.source)

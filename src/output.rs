@@ -187,10 +187,18 @@ fn write_all(tmp: &Path, files: &[OutputFile], copies: &[CopyFile]) -> Result<()
         .map(fs_error)
         .collect();
     if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
+        return Ok(());
     }
+    // A full disk fails every file the same way: show a few, then count the rest.
+    const SHOWN: usize = 3;
+    let hidden = errors.len().saturating_sub(SHOWN);
+    let mut errors: Vec<Diagnostic> = errors.into_iter().take(SHOWN).collect();
+    if hidden > 0 {
+        errors.push(Diagnostic::error(format!(
+            "… et {hidden} autres fichiers n’ont pas pu être écrits"
+        )));
+    }
+    Err(errors)
 }
 
 #[cfg(test)]

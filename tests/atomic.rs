@@ -282,3 +282,46 @@ fn a_read_only_output_parent_is_refused_in_french_without_panic() {
     );
     assert_eq!(std::fs::read_dir(&parent).unwrap().count(), 0);
 }
+
+#[test]
+fn a_full_disk_gives_a_clear_error_and_leaves_nothing_behind() {
+    // A 300 KiB tmpfs: the site (with its search index) does not fit. Mounting needs root,
+    // which CI has.
+    let site = TestSite::new("basic");
+    let disk = site.path("disque");
+    std::fs::create_dir_all(&disk).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=300k", "tmpfs"])
+        .arg(&disk)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        let message = "cannot mount a small tmpfs (needs root)";
+        assert!(
+            std::env::var_os("GUIDE_REQUIRE_TOOLS").is_none(),
+            "{message}"
+        );
+        eprintln!("skipped: {message}");
+        return;
+    }
+    let output = disk.join("public");
+    let run = site.run(&["build", "--output", output.to_str().unwrap()]);
+    let leftovers: Vec<_> = std::fs::read_dir(&disk)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let _ = std::process::Command::new("umount").arg(&disk).status();
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stderr.contains("disque plein"), "{}", run.stderr);
+    assert!(run.stderr.contains("libérez de la place"), "{}", run.stderr);
+    assert!(
+        run.stderr.matches("disque plein").count() <= 3,
+        "a few errors, then a count: {}",
+        run.stderr
+    );
+    assert!(
+        leftovers.is_empty(),
+        "the temporary folder is removed: {leftovers:?}"
+    );
+}
