@@ -25,7 +25,7 @@ def main():
         host, port = url.rsplit(":", 1)
         events = socket.create_connection((host, int(port)))
         events.sendall(f"GET /__guide/events HTTP/1.1\r\nHost: {url}\r\n\r\n".encode())
-        events.settimeout(10)
+        events.settimeout(120)  # a rebuild of the 10 000 corpus on a busy machine can take a while
         time.sleep(0.3)
         page = sorted((site / "content" / "projets").glob("*.md"))[1]
         original = page.read_text(encoding="utf-8")
