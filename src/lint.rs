@@ -46,25 +46,10 @@ fn warn(
     range: &Range<usize>,
     body_line: usize,
 ) -> Diagnostic {
-    let start = range.start.min(body.len());
-    let before = &body.as_bytes()[..start];
-    let line = body_line + before.iter().filter(|b| **b == b'\n').count();
-    let line_start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = body
-        .get(line_start..start)
-        .map_or(1, |s| s.chars().count() + 1);
-    let end = body[start..]
-        .find('\n')
-        .map_or(body.len(), |i| start + i)
-        .min(range.end.max(start));
-    let span = body.get(start..end).map_or(1, |s| s.chars().count());
-    Diagnostic::warning(message)
+    let d = Diagnostic::warning(message)
         .in_file(display_path)
-        .at(line, column, span)
-        .with_hint(hint)
+        .with_hint(hint);
+    crate::markdown::locate_in_body(d, body, range, body_line)
 }
 
 fn normalise(text: &str) -> String {

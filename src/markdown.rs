@@ -88,7 +88,7 @@ fn options() -> Options {
 }
 
 /// Places a diagnostic at the byte range `range` of the body.
-fn locate_in_body(
+pub(crate) fn locate_in_body(
     d: Diagnostic,
     body: &str,
     range: &std::ops::Range<usize>,
