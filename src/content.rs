@@ -553,12 +553,7 @@ fn load_file(
         body_line: split.body_line,
         path,
         bundle_dir: is_bundle.then(|| dir.to_path_buf()),
-        front_matter_hash: {
-            use std::hash::{Hash, Hasher};
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            (split.yaml, split.body_line).hash(&mut hasher);
-            hasher.finish()
-        },
+        front_matter_hash: split.front_matter_hash(),
     };
     (Some(page), reporter.diagnostics)
 }

@@ -67,6 +67,17 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
     })
 }
 
+impl Split<'_> {
+    /// A hash of the front matter and of where the body starts: equal hashes mean only the
+    /// body of the file changed (`serve` relies on it).
+    pub fn front_matter_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (self.yaml, self.body_line).hash(&mut hasher);
+        hasher.finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -268,6 +268,28 @@ fn insert(siblings: &mut Vec<TocEntry>, entry: TocEntry) {
     siblings.push(entry);
 }
 
+/// A link or image destination, resolved; a broken one is reported at its place in the body.
+fn rewrite<'e>(
+    dest: CowStr<'e>,
+    is_image: bool,
+    range: &std::ops::Range<usize>,
+    page: &MarkdownSource<'_>,
+    ctx: &LinkContext<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> CowStr<'e> {
+    match resolve_link(&dest, is_image, page.source, ctx) {
+        LinkOutcome::Keep => dest,
+        LinkOutcome::Rewrite(url) => url.into(),
+        LinkOutcome::Error(message, hint) => {
+            let d = Diagnostic::error(message)
+                .in_file(page.display_path)
+                .with_hint(hint);
+            out.push(locate_in_body(d, page.body, range, page.body_line));
+            dest
+        }
+    }
+}
+
 /// A heading being read: its start tag's parts, its inner events and its text.
 struct HeadingBuffer<'a> {
     level: HeadingLevel,
@@ -334,22 +356,14 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 let dest_url = if autolink {
                     dest_url
                 } else {
-                    match resolve_link(&dest_url, false, page.source, ctx) {
-                        LinkOutcome::Keep => dest_url,
-                        LinkOutcome::Rewrite(url) => url.into(),
-                        LinkOutcome::Error(message, hint) => {
-                            let d = Diagnostic::error(message)
-                                .in_file(page.display_path)
-                                .with_hint(hint);
-                            rendered.diagnostics.push(locate_in_body(
-                                d,
-                                page.body,
-                                &range,
-                                page.body_line,
-                            ));
-                            dest_url
-                        }
-                    }
+                    rewrite(
+                        dest_url,
+                        false,
+                        &range,
+                        page,
+                        ctx,
+                        &mut rendered.diagnostics,
+                    )
                 };
                 Event::Start(Tag::Link {
                     link_type,
@@ -368,22 +382,8 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 title,
                 id,
             }) => {
-                let dest_url = match resolve_link(&dest_url, true, page.source, ctx) {
-                    LinkOutcome::Keep => dest_url,
-                    LinkOutcome::Rewrite(url) => url.into(),
-                    LinkOutcome::Error(message, hint) => {
-                        let d = Diagnostic::error(message)
-                            .in_file(page.display_path)
-                            .with_hint(hint);
-                        rendered.diagnostics.push(locate_in_body(
-                            d,
-                            page.body,
-                            &range,
-                            page.body_line,
-                        ));
-                        dest_url
-                    }
-                };
+                let dest_url =
+                    rewrite(dest_url, true, &range, page, ctx, &mut rendered.diagnostics);
                 image = Some((range.clone(), String::new()));
                 Event::Start(Tag::Image {
                     link_type,

@@ -350,12 +350,7 @@ fn classify_changes(state: &AppState, root: &Path, changed: &[PathBuf]) -> Chang
         if split.body.contains("<!-- more -->") {
             return Change::Full;
         }
-        let hash = {
-            use std::hash::{Hash, Hasher};
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            (split.yaml, split.body_line).hash(&mut hasher);
-            hasher.finish()
-        };
+        let hash = split.front_matter_hash();
         front_matter_changed |= hash != *previous;
         pages.insert(relative);
     }
