@@ -7,10 +7,10 @@
 //! and /usr/bin/chromium: without them the test is skipped, unless GUIDE_REQUIRE_TOOLS is set
 //! (CI sets it), where it fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use assert_cmd::cargo::CommandCargoExt;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -74,28 +74,11 @@ fn browser_tests_pass_in_headless_chromium() {
     let missing = missing_tools();
     if !missing.is_empty() {
         let message = format!("the browser tests need {}", missing.join(", "));
-        if std::env::var_os("GUIDE_REQUIRE_TOOLS").is_some() {
-            panic!("{message}");
-        }
-        eprintln!("skipped: {message}");
+        common::missing_tool(&message);
         return;
     }
 
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("public");
-    let build = Command::cargo_bin("guide")
-        .unwrap()
-        .args(["build", "--root"])
-        .arg(repo())
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        build.status.success(),
-        "the guide does not build:\n{}",
-        String::from_utf8_lossy(&build.stderr)
-    );
+    let (_dir, out, _) = common::build_repo_guide();
 
     let files = test_files();
     assert!(!files.is_empty(), "no tests/browser/*.test.mjs file");

@@ -3,10 +3,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
 use guide::content::DraftMode;
 
 fn repo() -> &'static Path {
@@ -14,20 +13,8 @@ fn repo() -> &'static Path {
 }
 
 /// Builds the repository's guide into a temporary folder.
-fn build_guide() -> (tempfile::TempDir, PathBuf, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("public");
-    let output = Command::cargo_bin("guide")
-        .unwrap()
-        .args(["build", "--root"])
-        .arg(repo())
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "{stderr}");
-    (dir, out, stderr)
+fn build_guide() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    common::build_repo_guide()
 }
 
 #[test]
@@ -97,10 +84,7 @@ fn every_page_of_the_guide_is_valid_html() {
         .is_ok_and(|o| o.status.success());
     if !jar.is_file() || !java {
         let message = "the W3C Nu HTML Checker is not installed: run `npm install --prefix tests/tools` (Java 17 needed)";
-        if std::env::var_os("GUIDE_REQUIRE_TOOLS").is_some() {
-            panic!("{message}");
-        }
-        eprintln!("skipped: {message}");
+        common::missing_tool(message);
         return;
     }
     let (_dir, out, _) = build_guide();

@@ -146,3 +146,31 @@ pub fn main_of(html: &str) -> &str {
     let end = html.find("</main>").unwrap_or(html.len());
     &html[start..end]
 }
+
+/// A tool a test needs is missing: in CI (`GUIDE_REQUIRE_TOOLS` set by `.ci/run`) the test
+/// fails; elsewhere it says why it is skipped. Call it, then return.
+pub fn missing_tool(message: &str) {
+    assert!(
+        std::env::var_os("GUIDE_REQUIRE_TOOLS").is_none(),
+        "{message}"
+    );
+    eprintln!("skipped: {message}");
+}
+
+/// Builds this repository's guide into a temporary folder: (folder, output, stderr).
+pub fn build_repo_guide() -> (tempfile::TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let output = Command::cargo_bin("guide")
+        .unwrap()
+        .args(["build", "--root", env!("CARGO_MANIFEST_DIR"), "--output"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "the guide does not build:\n{stderr}"
+    );
+    (dir, out, stderr)
+}
