@@ -15,6 +15,7 @@ pub mod lint;
 pub mod markdown;
 pub mod opendata;
 pub mod output;
+pub mod pdf_pages;
 pub mod pipeline;
 pub mod render;
 pub mod scaffold;

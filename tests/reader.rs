@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::TestSite;
 
 #[test]
@@ -88,9 +90,210 @@ fn pdf_prints_the_edition_with_chromium() {
     let site = TestSite::new("basic");
     let run = site.run(&["pdf"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("sommaire sans numéros de page"),
+        "a theme without data-cible is printed once: {}",
+        run.stderr
+    );
     let pdf = std::fs::read(site.path("public/guide-complet.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
     assert!(pdf.len() > 5_000, "a real document, not an empty page");
+}
+
+/// The text of a PDF (`pdftotext`, from poppler-utils), of one page or all (pages separated by
+/// form feeds); `None` when pdftotext is missing.
+fn pdftotext(pdf: &Path, page: Option<u32>) -> Option<String> {
+    let mut command = std::process::Command::new("pdftotext");
+    if let Some(n) = page {
+        command.args(["-f", &n.to_string(), "-l", &n.to_string()]);
+    }
+    let output = command.arg(pdf).arg("-").output().ok()?;
+    assert!(
+        output.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Text with every run of spaces (no-break ones included) and line breaks made one space.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of a bit of HTML: tags dropped, the entities Tera writes decoded.
+fn html_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&nbsp;", "\u{a0}")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The entries of the printed table of contents: (target id, title as printed).
+fn toc_entries(html: &str) -> Vec<(String, String)> {
+    let nav = &html[html
+        .find("<nav class=\"edition-sommaire\"")
+        .expect("the table of contents")..];
+    let nav = &nav[..nav.find("</nav>").unwrap()];
+    nav.split("<span class=\"edition-sommaire__intitule\">")
+        .skip(1)
+        .map(|entry| {
+            let (title, rest) = entry
+                .split_once("<span class=\"edition-sommaire__page\" data-cible=\"")
+                .expect("each entry has its page number element");
+            let id = rest.split('"').next().unwrap();
+            let title = title.strip_suffix("</span>").unwrap_or(title);
+            (id.to_string(), words(&html_text(title)))
+        })
+        .collect()
+}
+
+#[test]
+fn the_printed_table_of_contents_gives_the_page_of_each_case_study() {
+    if guide::cmd::pdf::find_chromium().is_none() {
+        common::missing_tool("Chromium is not installed (apt-get install chromium)");
+        return;
+    }
+    if std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        common::missing_tool("pdftotext is not installed (apt-get install poppler-utils)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let output = assert_cmd::Command::cargo_bin("guide")
+        .unwrap()
+        .args(["pdf", "--root", env!("CARGO_MANIFEST_DIR"), "--output"])
+        .arg(&out)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "guide pdf failed:\n{stderr}");
+    assert!(stderr.contains("sommaire numéroté en"), "{stderr}");
+    let pdf = out.join("guide-innovation-sociale.pdf");
+    let leftovers: Vec<_> = std::fs::read_dir(out.join("guide-complet"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "index.html")
+        .collect();
+    assert!(leftovers.is_empty(), "temporary copies left: {leftovers:?}");
+
+    let html = std::fs::read_to_string(out.join("guide-complet/index.html")).unwrap();
+    let entries = toc_entries(&html);
+    assert!(entries.len() > 10, "{entries:?}");
+    assert!(
+        entries
+            .iter()
+            .all(|(id, _)| html.contains(&format!("data-cible=\"{id}\"></span>"))),
+        "the public page keeps its page number elements empty"
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|(id, _)| html.contains(&format!(" id=\"{id}\""))),
+        "each data-cible is an id of the page: {entries:?}"
+    );
+
+    // The numbers, as printed after each title of the table of contents.
+    let document = pdftotext(&pdf, None).unwrap();
+    let pages: Vec<&str> = document.split('\u{c}').collect();
+    let toc_page = pages
+        .iter()
+        .position(|p| p.contains("Sommaire"))
+        .expect("a page titled Sommaire");
+    let toc = words(&pages[toc_page..].join(" "));
+    let mut from = 0;
+    let mut numbers = Vec::new();
+    for (id, title) in &entries {
+        let at = from
+            + toc[from..]
+                .find(title.as_str())
+                .unwrap_or_else(|| panic!("« {title} » is not in the printed TOC:\n{toc}"));
+        let after = toc[at + title.len()..].trim_start_matches([' ', '.', '\u{a0}']);
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        let number: u32 = digits.parse().unwrap_or_else(|_| {
+            let next: String = after.chars().take(40).collect();
+            panic!("no page number after « {title} »: {next}")
+        });
+        assert!(
+            (toc_page as u32 + 2..=pages.len() as u32).contains(&number),
+            "#{id}: page {number} is not after the table of contents"
+        );
+        numbers.push(number);
+        from = at + title.len();
+    }
+    assert!(
+        numbers.windows(2).all(|w| w[0] <= w[1]),
+        "pages in reading order: {numbers:?}"
+    );
+
+    // Each entry's title is on the page its number gives.
+    let mut case_studies = 0;
+    for ((id, title), number) in entries.iter().zip(&numbers) {
+        let heading = match title.split_once(" : ") {
+            Some((_, chapter)) if id.starts_with("chapitre-") => chapter,
+            _ => title.as_str(),
+        };
+        let page = words(&pdftotext(&pdf, Some(*number)).unwrap());
+        assert!(
+            page.contains(heading),
+            "#{id}: « {heading} » is not on page {number}:\n{page}"
+        );
+        case_studies += usize::from(id.starts_with("projets-"));
+    }
+    assert!(
+        case_studies >= 11,
+        "every case study is checked: {entries:?}"
+    );
+}
+
+#[test]
+fn pdf_fails_in_french_when_a_toc_entry_targets_nothing_printed() {
+    if guide::cmd::pdf::find_chromium().is_none() {
+        common::missing_tool("Chromium is not installed (apt-get install chromium)");
+        return;
+    }
+    let site = TestSite::new("basic");
+    site.write(
+        "themes/plain/templates/guide_complet.html",
+        r##"{% extends "base.html" %}
+{% block main %}<h1>{{ config.title }}</h1>
+<nav><ol><li><a href="#intro">Introduction</a> <span data-cible="intro"></span></li>
+<li><a href="#absente">Absente</a> <span data-cible="absente"></span></li></ol></nav>
+<section id="intro"><h2>Introduction</h2></section>{% endblock %}"##,
+    );
+    let run = site.run(&["pdf"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("le sommaire renvoie à des éléments absents du PDF : « #absente »"),
+        "{}",
+        run.stderr
+    );
+    assert!(!site.path("public/guide-complet.pdf").exists());
+    let files = site.output_files();
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.contains(".partiel") || f.contains("sommaire-numerote")),
+        "no partial PDF nor temporary copy left: {files:?}"
+    );
 }
 
 #[test]

@@ -1,5 +1,18 @@
 //! `guide pdf`: builds the site, then prints the printed edition to PDF with headless Chromium.
+//!
+//! Chromium does not support CSS `target-counter()`, so the page numbers of the table of
+//! contents are found by printing twice:
+//!
+//! 1. print the page as built; its table of contents has an empty element
+//!    `data-cible="ID"` per entry, whose width the print style sheet reserves;
+//! 2. read in that PDF on which page each `ID` lands ([`crate::pdf_pages`]: Chromium writes a
+//!    named destination per link target);
+//! 3. write beside the page a temporary copy whose `data-cible` elements hold the numbers, print
+//!    it, and read the pages again: if a number moved, print once more (at most
+//!    [`MAX_PASSES`] prints in all), else the PDF is done;
+//! 4. rename the finished PDF into place.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -55,8 +68,8 @@ pub fn run(options: &BuildOptions) -> i32 {
         .output
         .clone()
         .unwrap_or_else(|| options.root.join("public"));
-    let url = match crate::serve::serve_folder(output.clone()) {
-        Ok(base) => format!("{base}{}/", print.page.trim_matches('/')),
+    let base = match crate::serve::serve_folder(output.clone()) {
+        Ok(base) => base,
         Err(e) => {
             return fail(Diagnostic::error(format!(
                 "impossible de servir le site pour l'imprimer : {e}"
@@ -73,59 +86,280 @@ pub fn run(options: &BuildOptions) -> i32 {
     };
     let target = output.join(&print.pdf);
     let partial = output.join(format!(".{}.partiel", print.pdf));
-    let result = Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--no-pdf-header-footer",
-            "--virtual-time-budget=5000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--print-to-pdf={}", partial.display()))
-        .arg(&url)
-        .output();
+    let printer = Printer {
+        chromium,
+        profile: profile.clone(),
+    };
+    let page = print.page.trim_matches('/');
+    let result = print_with_page_numbers(&printer, &base, page, &output.join(page), &partial);
     let _ = std::fs::remove_dir_all(&profile);
     match result {
-        Ok(out) if out.status.success() && is_pdf(&partial) => {
-            match std::fs::rename(&partial, &target) {
-                Ok(()) => {
-                    eprintln!("PDF écrit : {}", target.display());
-                    0
-                }
-                Err(e) => fail(Diagnostic::error(format!(
+        Ok(report) => match std::fs::rename(&partial, &target) {
+            Ok(()) => {
+                eprintln!("PDF écrit : {} ({report})", target.display());
+                0
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                fail(Diagnostic::error(format!(
                     "impossible d'écrire {} : {e}",
                     target.display()
-                ))),
+                )))
+            }
+        },
+        Err(d) => {
+            let _ = std::fs::remove_file(&partial);
+            fail(*d)
+        }
+    }
+}
+
+/// How many times the edition may be printed in all: once to find the pages, then until the
+/// numbers written in the table of contents are those of the PDF they are printed in.
+pub const MAX_PASSES: u32 = 3;
+
+/// Prints the edition to `partial`; when its table of contents asks for page numbers
+/// (`data-cible`), prints a copy of the page with the numbers read from the previous PDF, until
+/// they no longer move. Returns what to tell the user.
+fn print_with_page_numbers(
+    printer: &Printer,
+    base: &str,
+    page: &str,
+    page_dir: &Path,
+    partial: &Path,
+) -> Result<String, Box<Diagnostic>> {
+    let first = printer.print(&format!("{base}{page}/"), partial)?;
+    let index = page_dir.join("index.html");
+    let html = std::fs::read_to_string(&index)
+        .map_err(|e| Diagnostic::error(format!("impossible de lire {} : {e}", index.display())))?;
+    let targets = page_targets(&html);
+    if targets.is_empty() {
+        return Ok(format!(
+            "{}, sommaire sans numéros de page",
+            pages_fr(page_count(&first)?)
+        ));
+    }
+    let mut pages = target_pages(&first, &targets)?;
+    let copy =
+        TemporaryFile(page_dir.join(format!(".sommaire-numerote-{}.html", std::process::id())));
+    let copy_url = format!(
+        "{base}{page}/.sommaire-numerote-{}.html",
+        std::process::id()
+    );
+    let mut moved = None;
+    for pass in 2..=MAX_PASSES {
+        std::fs::write(&copy.0, with_page_numbers(&html, &pages)).map_err(|e| {
+            Diagnostic::error(format!("impossible d'écrire {} : {e}", copy.0.display()))
+        })?;
+        let pdf = printer.print(&copy_url, partial)?;
+        let printed = target_pages(&pdf, &targets)?;
+        moved = targets.iter().find_map(|t| {
+            let (before, now) = (pages.get(t)?, printed.get(t)?);
+            (before != now).then(|| (t.clone(), *before, *now))
+        });
+        if moved.is_none() {
+            return Ok(format!(
+                "{}, sommaire numéroté en {pass} impressions",
+                pages_fr(page_count(&pdf)?)
+            ));
+        }
+        pages = printed;
+    }
+    let detail = moved.map_or_else(String::new, |(id, before, now)| {
+        format!(" : « #{id} » passe de la page {before} à la page {now}")
+    });
+    Err(Box::new(Diagnostic::error(format!(
+        "les numéros de page du sommaire changent encore après {MAX_PASSES} impressions{detail}"
+    ))
+    .with_hint(
+        "écrire les numéros déplace le texte qui suit : réservez-leur une largeur fixe à l'impression (.edition-sommaire__page, voir docs/templates.md)",
+    )))
+}
+
+/// The ids the table of contents asks the page numbers of: the values of its `data-cible`
+/// attributes, in order, each once.
+pub fn page_targets(html: &str) -> Vec<String> {
+    let mut targets: Vec<String> = Vec::new();
+    for (at, _) in html.match_indices(TARGET_ATTRIBUTE) {
+        let rest = &html[at + TARGET_ATTRIBUTE.len()..];
+        if let Some(end) = rest.find('"') {
+            let id = &rest[..end];
+            if !id.is_empty() && !targets.iter().any(|t| t == id) {
+                targets.push(id.to_string());
             }
         }
-        Ok(out) => {
-            let _ = std::fs::remove_file(&partial);
-            fail(Diagnostic::error(format!(
+    }
+    targets
+}
+
+const TARGET_ATTRIBUTE: &str = " data-cible=\"";
+
+/// The page HTML with each element `data-cible="ID"` holding the page of `ID` instead of what
+/// it held. Only a `span` with text only is filled (docs/templates.md asks for an empty one);
+/// any other element, or an id without a page, is left as it is.
+pub fn with_page_numbers(html: &str, pages: &HashMap<String, u32>) -> String {
+    let mut out = String::with_capacity(html.len() + 8 * pages.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(TARGET_ATTRIBUTE) {
+        let value = at + TARGET_ATTRIBUTE.len();
+        let (Some(value_end), Some(tag_end)) = (
+            rest[value..].find('"').map(|i| value + i),
+            rest[value..].find('>').map(|i| value + i + 1),
+        ) else {
+            break;
+        };
+        out.push_str(&rest[..tag_end]);
+        let page = pages.get(&rest[value..value_end]);
+        let content_end = rest[tag_end..].find('<').map(|i| tag_end + i);
+        match (page, content_end) {
+            (Some(page), Some(end)) if rest[end..].starts_with("</span>") => {
+                out.push_str(&page.to_string());
+                rest = &rest[end..];
+            }
+            _ => rest = &rest[tag_end..],
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The page of each target in a printed PDF; every target must have one.
+fn target_pages(pdf: &[u8], targets: &[String]) -> Result<HashMap<String, u32>, Box<Diagnostic>> {
+    let all = crate::pdf_pages::destination_pages(pdf).map_err(|e| {
+        Diagnostic::error(format!(
+            "impossible de trouver les numéros de page du sommaire : {e}"
+        ))
+    })?;
+    let missing: Vec<String> = targets
+        .iter()
+        .filter(|t| !all.contains_key(*t))
+        .map(|t| format!("« #{t} »"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Box::new(Diagnostic::error(format!(
+            "le sommaire renvoie à des éléments absents du PDF : {}",
+            missing.join(", ")
+        ))
+        .with_hint("chaque data-cible doit être l'id d'un élément imprimé de la page, visé par le lien de son entrée (voir docs/templates.md)")));
+    }
+    Ok(targets
+        .iter()
+        .filter_map(|t| Some((t.clone(), *all.get(t)?)))
+        .collect())
+}
+
+fn page_count(pdf: &[u8]) -> Result<u32, Box<Diagnostic>> {
+    crate::pdf_pages::page_count(pdf).map_err(|e| Box::new(Diagnostic::error(e)))
+}
+
+fn pages_fr(count: u32) -> String {
+    if count > 1 {
+        format!("{count} pages")
+    } else {
+        format!("{count} page")
+    }
+}
+
+/// Headless Chromium with the flags that work here and its own throwaway profile.
+struct Printer {
+    chromium: PathBuf,
+    profile: PathBuf,
+}
+
+impl Printer {
+    /// Prints `url` to `to` and returns the PDF's bytes.
+    fn print(&self, url: &str, to: &Path) -> Result<Vec<u8>, Box<Diagnostic>> {
+        let _ = std::fs::remove_file(to);
+        let out = Command::new(&self.chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--no-pdf-header-footer",
+                "--virtual-time-budget=5000",
+            ])
+            .arg(format!("--user-data-dir={}", self.profile.display()))
+            .arg(format!("--print-to-pdf={}", to.display()))
+            .arg(url)
+            .output()
+            .map_err(|e| {
+                Diagnostic::error(format!(
+                    "impossible de lancer {} : {e}",
+                    self.chromium.display()
+                ))
+            })?;
+        match std::fs::read(to) {
+            Ok(bytes) if out.status.success() && bytes.starts_with(b"%PDF") => Ok(bytes),
+            _ => Err(Box::new(Diagnostic::error(format!(
                 "Chromium n'a pas produit de PDF : {}",
                 String::from_utf8_lossy(&out.stderr)
                     .lines()
                     .last()
                     .unwrap_or("raison inconnue")
-            )))
+            )))),
         }
-        Err(e) => fail(Diagnostic::error(format!(
-            "impossible de lancer {} : {e}",
-            chromium.display()
-        ))),
     }
 }
 
-fn is_pdf(path: &Path) -> bool {
-    std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(b"%PDF"))
+/// A file deleted when this goes out of scope, whatever happens in between.
+struct TemporaryFile(PathBuf);
+
+impl Drop for TemporaryFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 fn tempfile_dir() -> std::io::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("guide-pdf-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOMMAIRE: &str = r##"<ol><li><a href="#a"><span class="edition-sommaire__intitule">A</span><span class="edition-sommaire__page" data-cible="a"></span></a></li><li><a href="#chapitre-b"><span class="edition-sommaire__intitule">B</span><span class="edition-sommaire__page" data-cible="chapitre-b"></span></a><ol><li><a href="#a"><span class="edition-sommaire__page" data-cible="a">99</span></a></li></ol></li></ol><p data-cible-x="z">fin</p>"##;
+
+    #[test]
+    fn the_targets_are_the_data_cible_values_in_order_each_once() {
+        assert_eq!(page_targets(SOMMAIRE), ["a", "chapitre-b"]);
+        assert!(page_targets("<p>sans sommaire</p>").is_empty());
+    }
+
+    #[test]
+    fn each_target_element_receives_its_page_number() {
+        let pages = HashMap::from([("a".to_string(), 3), ("chapitre-b".to_string(), 12)]);
+        let html = with_page_numbers(SOMMAIRE, &pages);
+        assert_eq!(
+            html,
+            SOMMAIRE
+                .replace(r#"data-cible="a"></span>"#, r#"data-cible="a">3</span>"#)
+                .replace(
+                    r#"data-cible="chapitre-b"></span>"#,
+                    r#"data-cible="chapitre-b">12</span>"#
+                )
+                .replace(r#"data-cible="a">99</span>"#, r#"data-cible="a">3</span>"#)
+        );
+    }
+
+    #[test]
+    fn an_unknown_target_or_an_element_with_children_is_left_as_it_was() {
+        let pages = HashMap::from([("a".to_string(), 3)]);
+        let html = r#"<span data-cible="inconnu"></span>"#;
+        assert_eq!(with_page_numbers(html, &pages), html);
+        for left in [
+            r#"<span data-cible="a"#,
+            r#"<span data-cible="a">"#,
+            r#"<div data-cible="a"><p>texte</p></div><span>x</span>"#,
+            r#"<span data-cible="a"><b>1</b></span>"#,
+        ] {
+            assert_eq!(with_page_numbers(left, &pages), left);
+        }
+    }
 }
