@@ -9,6 +9,11 @@ use guide::cmd::{self, Format};
 use guide::content::DraftMode;
 use guide::pipeline::{BuildOptions, OutputMode, SearchMode};
 
+// Builds allocate many small strings from both cores; mimalloc cuts the time glibc's allocator
+// spent there (a quarter of a 10 000-page build, by `perf`) and returns memory sooner.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
 
 /// Générateur du guide de l'innovation sociale : transforme des fiches Markdown en site statique.

@@ -21,6 +21,9 @@ use serde::Serialize;
 use crate::diagnostic::{closest, Diagnostic};
 use crate::slug::{slugify, UniqueIds};
 
+/// The line that ends a page's summary.
+pub const MORE_MARKER: &str = "<!-- more -->";
+
 /// An entry of a page's table of contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TocEntry {
@@ -422,7 +425,7 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                     Event::Text(crate::typography::french(&text).into())
                 }
             }
-            Event::Html(html) | Event::InlineHtml(html) if html.trim() == "<!-- more -->" => {
+            Event::Html(html) | Event::InlineHtml(html) if html.trim() == MORE_MARKER => {
                 if more_at.is_none() && heading.is_none() {
                     more_at = Some(events.len());
                 }

@@ -74,63 +74,99 @@ pub fn write_site(
     files: &[OutputFile],
     copies: &[CopyFile],
 ) -> Result<(), Vec<Diagnostic>> {
-    // 1. Recover from interrupted builds.
-    if !output.exists() {
-        if let Some(old) = leftovers(output, "old").pop() {
-            let _ = std::fs::rename(&old, output);
+    let staging = Staging::begin(output)?;
+    staging.write(files, copies)?;
+    staging.commit()
+}
+
+/// A new output being written aside, in several batches (the pages, then the search index,
+/// so that the pages' bytes are freed before the index is built). Dropped without
+/// [`Staging::commit`], it is removed and the last good output stays as it was.
+#[derive(Debug)]
+pub struct Staging {
+    output: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Recovers from interrupted builds and creates the folder aside.
+    pub fn begin(output: &Path) -> Result<Self, Vec<Diagnostic>> {
+        // 1. Recover from interrupted builds.
+        if !output.exists() {
+            if let Some(old) = leftovers(output, "old").pop() {
+                let _ = std::fs::rename(&old, output);
+            }
         }
-    }
-    for stale in leftovers(output, "tmp")
-        .into_iter()
-        .chain(leftovers(output, "old"))
-    {
-        let _ = crate::fs::remove_dir_all(&stale);
-    }
-    if let Some(not_a_folder) = output.ancestors().find(|a| a.exists() && !a.is_dir()) {
-        return Err(vec![Diagnostic::error(format!(
-            "impossible de construire le site dans « {} » : « {} » n'est pas un dossier mais un fichier",
-            output.display(),
-            not_a_folder.display()
-        ))
-        .with_hint("choisissez un autre dossier de sortie avec --output, ou renommez ce fichier")]);
-    }
-    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        crate::fs::create_dir_all(parent).map_err(|e| vec![fs_error(e)])?;
+        for stale in leftovers(output, "tmp")
+            .into_iter()
+            .chain(leftovers(output, "old"))
+        {
+            let _ = crate::fs::remove_dir_all(&stale);
+        }
+        if let Some(not_a_folder) = output.ancestors().find(|a| a.exists() && !a.is_dir()) {
+            return Err(vec![Diagnostic::error(format!(
+                "impossible de construire le site dans « {} » : « {} » n'est pas un dossier mais un fichier",
+                output.display(),
+                not_a_folder.display()
+            ))
+            .with_hint("choisissez un autre dossier de sortie avec --output, ou renommez ce fichier")]);
+        }
+        if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+            crate::fs::create_dir_all(parent).map_err(|e| vec![fs_error(e)])?;
+        }
+        // 2. The new site is written aside.
+        let tmp = sibling(output, "tmp");
+        crate::fs::create_dir_all(&tmp).map_err(|e| vec![fs_error(e)])?;
+        Ok(Self {
+            output: output.to_path_buf(),
+            tmp,
+            committed: false,
+        })
     }
 
-    // 2. Write the new site aside.
-    let tmp = sibling(output, "tmp");
-    crate::fs::create_dir_all(&tmp).map_err(|e| vec![fs_error(e)])?;
-    let result = write_all(&tmp, files, copies);
-    if let Err(diagnostics) = result {
-        let _ = crate::fs::remove_dir_all(&tmp);
-        return Err(diagnostics);
+    /// Writes a batch of files and copies, in parallel.
+    pub fn write(&self, files: &[OutputFile], copies: &[CopyFile]) -> Result<(), Vec<Diagnostic>> {
+        write_all(&self.tmp, files, copies)
     }
 
-    // 3. Swap: in one step where the system allows it, so that `public/` always exists.
-    if output.is_dir() && exchange(&tmp, output).is_ok() {
-        let _ = crate::fs::remove_dir_all(&tmp);
-        return Ok(());
-    }
-    let old = sibling(output, "old");
-    let had_output = output.exists();
-    if had_output {
-        if let Err(e) = crate::fs::rename(output, &old) {
-            let _ = crate::fs::remove_dir_all(&tmp);
+    /// Swaps the new output in: in one step where the system allows it, so that the output
+    /// folder always exists.
+    pub fn commit(mut self) -> Result<(), Vec<Diagnostic>> {
+        self.committed = true;
+        let (output, tmp) = (self.output.as_path(), self.tmp.as_path());
+        if output.is_dir() && exchange(tmp, output).is_ok() {
+            let _ = crate::fs::remove_dir_all(tmp);
+            return Ok(());
+        }
+        let old = sibling(output, "old");
+        let had_output = output.exists();
+        if had_output {
+            if let Err(e) = crate::fs::rename(output, &old) {
+                let _ = crate::fs::remove_dir_all(tmp);
+                return Err(vec![fs_error(e)]);
+            }
+        }
+        if let Err(e) = crate::fs::rename(tmp, output) {
+            if had_output {
+                let _ = std::fs::rename(&old, output);
+            }
+            let _ = crate::fs::remove_dir_all(tmp);
             return Err(vec![fs_error(e)]);
         }
-    }
-    if let Err(e) = crate::fs::rename(&tmp, output) {
         if had_output {
-            let _ = std::fs::rename(&old, output);
+            let _ = crate::fs::remove_dir_all(&old);
         }
-        let _ = crate::fs::remove_dir_all(&tmp);
-        return Err(vec![fs_error(e)]);
+        Ok(())
     }
-    if had_output {
-        let _ = crate::fs::remove_dir_all(&old);
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = crate::fs::remove_dir_all(&self.tmp);
+        }
     }
-    Ok(())
 }
 
 /// Exchanges two folders atomically (Linux `renameat2` with `RENAME_EXCHANGE`).

@@ -87,6 +87,174 @@ pub struct BuildReport {
     pub front_matters: HashMap<PathBuf, u64>,
     /// URL path of every page and section, by path for messages.
     pub page_paths: HashMap<PathBuf, String>,
+    /// In [`OutputMode::Memory`], what a good build keeps for [`rerender_bodies`].
+    pub prepared: Option<Box<Prepared>>,
+}
+
+/// The state of a good build that `serve` keeps, so that a page whose body alone changed is
+/// rendered again without reading the other files (see [`rerender_bodies`]).
+pub struct Prepared {
+    config: crate::config::SiteConfig,
+    tera: tera::Tera,
+    site: crate::content::Site,
+    classification: crate::taxonomy::Classification,
+    page_bodies: Vec<Rendered>,
+    section_bodies: Vec<Rendered>,
+    order: Vec<Vec<usize>>,
+    related: Vec<Vec<usize>>,
+    pages_by_source: HashMap<String, String>,
+    assets: HashMap<String, String>,
+    site_paths: std::collections::HashSet<String>,
+    base_path: String,
+    build_date: String,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("pages", &self.site.pages.len())
+            .field("sections", &self.site.sections.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Prepared {
+    fn render_input<'a>(
+        &'a self,
+        root: &'a Path,
+        scope: crate::render::Scope<'a>,
+    ) -> crate::render::RenderInput<'a> {
+        crate::render::RenderInput {
+            root,
+            config: &self.config,
+            site: &self.site,
+            classification: &self.classification,
+            pages: &self.page_bodies,
+            sections: &self.section_bodies,
+            build_date: &self.build_date,
+            order: &self.order,
+            related: &self.related,
+            search_records: false,
+            scope,
+        }
+    }
+
+    fn links(&self) -> LinkContext<'_> {
+        LinkContext {
+            site_paths: &self.site_paths,
+            root: &self.base_path,
+            raw_html: self.config.markdown.raw_html,
+            pages: &self.pages_by_source,
+            assets: &self.assets,
+        }
+    }
+
+    /// The output path of the printed edition, when the site has one.
+    pub fn print_path(&self) -> Option<String> {
+        let print = self.config.reader.print.as_ref()?;
+        Some(format!("{}/index.html", print.page.trim_matches('/')))
+    }
+
+    /// Renders the printed edition alone (`serve` refreshes it when it is asked for).
+    pub fn render_print_edition(&self, root: &Path) -> Vec<crate::render::OutputFile> {
+        let output = crate::render::render_site(
+            &self.tera,
+            &self.render_input(root, crate::render::Scope::PrintEdition),
+        );
+        output.files
+    }
+}
+
+/// What [`rerender_bodies`] did.
+#[derive(Debug, Default)]
+pub struct BodiesReport {
+    /// Problems found in the changed pages (with an error, nothing was rendered).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The pages rendered again.
+    pub files: Vec<crate::render::OutputFile>,
+}
+
+/// `serve`'s fastest path: renders again the pages (paths for messages) whose body alone
+/// changed, from the last good build, reading no other file. `None` when the change needs a
+/// build: a front matter, a `<!-- more -->` marker (the summary) or a file it does not know.
+/// Errors leave `prepared` as it was.
+pub fn rerender_bodies(
+    prepared: &mut Prepared,
+    root: &Path,
+    changed: &std::collections::HashSet<PathBuf>,
+) -> Option<BodiesReport> {
+    let mut updates = Vec::new();
+    for relative in changed {
+        let p = prepared
+            .site
+            .pages
+            .iter()
+            .position(|page| &page.display_path == relative)?;
+        let page = &prepared.site.pages[p];
+        let text = std::fs::read_to_string(root.join(relative)).ok()?;
+        let split = crate::frontmatter::split(&text).ok()?;
+        if split.front_matter_hash() != page.front_matter_hash
+            || split.body.contains(crate::markdown::MORE_MARKER)
+            || page.body.contains(crate::markdown::MORE_MARKER)
+        {
+            return None;
+        }
+        let rendered = render_body(
+            &crate::content::Page {
+                body: split.body.to_string(),
+                ..page.clone()
+            },
+            &prepared.links(),
+        );
+        updates.push((p, split.body.to_string(), rendered));
+    }
+    let mut report = BodiesReport::default();
+    for (_, _, rendered) in &updates {
+        report
+            .diagnostics
+            .extend(rendered.diagnostics.iter().cloned());
+    }
+    add_source_lines(root, &mut report.diagnostics);
+    crate::diagnostic::sort(&mut report.diagnostics);
+    if report.diagnostics.iter().any(Diagnostic::is_error) {
+        return Some(report);
+    }
+    for (p, body, rendered) in updates {
+        prepared.site.pages[p].body = body;
+        prepared.page_bodies[p] = rendered;
+    }
+    let output = crate::render::render_site(
+        &prepared.tera,
+        &prepared.render_input(
+            root,
+            crate::render::Scope::Pages {
+                only: changed,
+                with_listings: false,
+            },
+        ),
+    );
+    report.diagnostics.extend(output.diagnostics);
+    report.files = output.files;
+    Some(report)
+}
+
+/// Renders one body and checks its accessibility.
+fn render_body(page: &crate::content::Page, links: &LinkContext<'_>) -> Rendered {
+    let mut rendered = crate::markdown::render(
+        &MarkdownSource {
+            body: &page.body,
+            body_line: page.body_line,
+            source: &page.source,
+            display_path: &page.display_path,
+        },
+        links,
+    );
+    rendered.diagnostics.extend(crate::lint::check_body(
+        &page.body,
+        page.body_line,
+        &page.display_path,
+    ));
+    rendered
 }
 
 /// Rendered bodies kept between builds of `serve`: a body is rendered again only when its
@@ -246,7 +414,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         hash_of(&[keys.join("\n").as_bytes()])
     };
     let fresh = std::sync::atomic::AtomicUsize::new(0);
-    let render_body = |page: &crate::content::Page| -> Rendered {
+    let body_of = |page: &crate::content::Page| -> Rendered {
         let key = hash_of(&[
             page.body.as_bytes(),
             page.display_path.as_os_str().as_encoded_bytes(),
@@ -263,21 +431,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             }
         }
         fresh.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let rendered = crate::markdown::render(
-            &MarkdownSource {
-                body: &page.body,
-                body_line: page.body_line,
-                source: &page.source,
-                display_path: &page.display_path,
-            },
-            &links,
-        );
-        let mut rendered = rendered;
-        rendered.diagnostics.extend(crate::lint::check_body(
-            &page.body,
-            page.body_line,
-            &page.display_path,
-        ));
+        let rendered = render_body(page, &links);
         if let Some(cache) = cache {
             let mut entries = cache.entries.lock().unwrap_or_else(|e| e.into_inner());
             entries.insert(page.display_path.clone(), (key, rendered.clone()));
@@ -285,11 +439,11 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         progress.tick();
         rendered
     };
-    let page_bodies: Vec<Rendered> = site.pages.par_iter().map(render_body).collect();
+    let mut page_bodies: Vec<Rendered> = site.pages.par_iter().map(body_of).collect();
     let section_bodies: Vec<Rendered> = site
         .sections
         .par_iter()
-        .map(|s| render_body(&s.index))
+        .map(|s| body_of(&s.index))
         .collect();
     for rendered in page_bodies.iter().chain(&section_bodies) {
         diagnostics.extend(rendered.diagnostics.iter().cloned());
@@ -331,13 +485,16 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             None
         }
     };
+    let order = crate::render::section_order(&site, &config);
+    let related = crate::render::related_pages(&order, &classification);
+    let build_date = today();
     let mut files = Vec::new();
     let mut copies = Vec::new();
-    if let Some(tera) = tera {
+    let mut records = Vec::new();
+    if let Some(tera) = &tera {
         if !diagnostics.iter().any(Diagnostic::is_error) {
-            let build_date = today();
             let output = crate::render::render_site(
-                &tera,
+                tera,
                 &crate::render::RenderInput {
                     root: &options.root,
                     config: &config,
@@ -346,28 +503,74 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                     pages: &page_bodies,
                     sections: &section_bodies,
                     build_date: &build_date,
-                    only: options.only.as_ref(),
-                    with_listings: options.with_listings,
+                    order: &order,
+                    related: &related,
                     search_records: options.search == SearchMode::Build
                         && options.mode != OutputMode::CheckOnly,
+                    scope: match &options.only {
+                        Some(only) => crate::render::Scope::Pages {
+                            only,
+                            with_listings: options.with_listings,
+                        },
+                        None => crate::render::Scope::All,
+                    },
                 },
             );
             diagnostics.extend(output.diagnostics);
             files = output.files;
-            let wants_index = options.search == SearchMode::Build
-                && options.mode != OutputMode::CheckOnly
-                && options.only.is_none();
-            if wants_index
-                && !output.search_records.is_empty()
-                && !diagnostics.iter().any(Diagnostic::is_error)
-            {
-                match crate::search::build_index(output.search_records, &config.language) {
-                    Ok(index) => files.extend(index),
-                    Err(message) => diagnostics.push(Diagnostic::error(message)),
+            copies = output.copies;
+            if options.only.is_none() {
+                records = output.search_records;
+            }
+            diagnostics.extend(check_unique_paths(&files, &copies));
+        }
+    }
+    // A build writes the pages first and frees them, then builds the search index: the two
+    // never hold memory at the same time.
+    let mut staging = None;
+    let mut written = std::collections::HashSet::new();
+    if options.mode == OutputMode::Write && !diagnostics.iter().any(Diagnostic::is_error) {
+        let started = crate::output::Staging::begin(&report.output)
+            .and_then(|staging| staging.write(&files, &copies).map(|()| staging));
+        match started {
+            Ok(started) => {
+                report.files = files.len() + copies.len();
+                staging = Some(started);
+                written = files.drain(..).map(|f| f.path).collect();
+                written.extend(copies.drain(..).map(|c| c.to));
+                drop(std::mem::take(&mut page_bodies));
+            }
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    if !records.is_empty() && !diagnostics.iter().any(Diagnostic::is_error) {
+        match crate::search::build_index(std::mem::take(&mut records), &config.language) {
+            Ok(index) => {
+                for file in index.iter().filter(|f| written.contains(&f.path)) {
+                    diagnostics.push(
+                        Diagnostic::error(format!(
+                            "« {} » produit l'adresse /{} que l'index de recherche utilise",
+                            file.origin.display(),
+                            file.path
+                        ))
+                        .with_hint(format!(
+                            "le dossier « {} » est réservé à l'index de recherche : renommez le vôtre",
+                            crate::search::BUNDLE_DIR
+                        )),
+                    );
+                }
+                match &staging {
+                    Some(staging) if !diagnostics.iter().any(Diagnostic::is_error) => {
+                        match staging.write(&index, &[]) {
+                            Ok(()) => report.files += index.len(),
+                            Err(errors) => diagnostics.extend(errors),
+                        }
+                    }
+                    Some(_) => {}
+                    None => files.extend(index),
                 }
             }
-            copies = output.copies;
-            diagnostics.extend(check_unique_paths(&files, &copies));
+            Err(message) => diagnostics.push(Diagnostic::error(message)),
         }
     }
     progress.bar.finish_and_clear();
@@ -377,11 +580,34 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     report.bodies_rendered = fresh.load(std::sync::atomic::Ordering::Relaxed);
     if !report.has_errors() && options.mode == OutputMode::Memory {
         report.rendered = Some((std::mem::take(&mut files), std::mem::take(&mut copies)));
+        if let Some(tera) = tera {
+            report.prepared = Some(Box::new(Prepared {
+                base_path: root,
+                config,
+                tera,
+                site,
+                classification,
+                page_bodies,
+                section_bodies,
+                order,
+                related,
+                pages_by_source,
+                assets,
+                site_paths,
+                build_date,
+            }));
+        }
     }
-    if !report.has_errors() && options.mode == OutputMode::Write {
-        match crate::output::write_site(&report.output, &files, &copies) {
-            Ok(()) => report.files = files.len() + copies.len(),
-            Err(errors) => report.diagnostics.extend(errors),
+    if let Some(staging) = staging {
+        // Dropped with errors, the new output is removed and the last good one stays.
+        let committed = if report.has_errors() {
+            Err(Vec::new())
+        } else {
+            staging.commit()
+        };
+        if let Err(errors) = committed {
+            report.files = 0;
+            report.diagnostics.extend(errors);
         }
     }
     report.elapsed = started.elapsed();
@@ -466,7 +692,10 @@ fn page_warnings(
         let has_schema = config
             .section(section)
             .is_some_and(|s| !s.schema.is_empty());
-        if has_schema && page.meta.summary.is_none() && !page.body.contains("<!-- more -->") {
+        if has_schema
+            && page.meta.summary.is_none()
+            && !page.body.contains(crate::markdown::MORE_MARKER)
+        {
             out.push(
                 Diagnostic::warning("fiche sans résumé : les listes et la recherche n'afficheront que son titre")
                     .in_file(&page.display_path)

@@ -198,12 +198,31 @@ pub struct RenderInput<'a> {
     pub sections: &'a [Rendered],
     /// Today, `YYYY-MM-DD`.
     pub build_date: &'a str,
+    /// Pages of each section, in the section's order (from [`section_order`]).
+    pub order: &'a [Vec<usize>],
+    /// Related pages of each page (from [`related_pages`]).
+    pub related: &'a [Vec<usize>],
     /// Whether to prepare the records of the search index.
     pub search_records: bool,
-    /// Render only these pages (by path for messages), and nothing else.
-    pub only: Option<&'a std::collections::HashSet<PathBuf>>,
-    /// With `only`: also the listings that show those pages, and their neighbours.
-    pub with_listings: bool,
+    /// What to render.
+    pub scope: Scope<'a>,
+}
+
+/// What a render produces: the whole site, or part of it for `serve`.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every file.
+    All,
+    /// These pages (by path for messages) and nothing else; with `with_listings`, also their
+    /// neighbours, the pages that show them as related, and every listing.
+    Pages {
+        /// The pages whose source changed.
+        only: &'a std::collections::HashSet<PathBuf>,
+        /// Whether their front matter changed (listings show it).
+        with_listings: bool,
+    },
+    /// The printed edition only (`reader.print`).
+    PrintEdition,
 }
 
 /// What the render stage produced.
@@ -390,12 +409,36 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     let permalink = |path: &str| format!("{origin}{root}{path}");
     let mut output = RenderOutput::default();
 
-    // 1. Summaries of pages, serialised once.
+    let section_pages = input.order;
+    // Pages a partial render shows: the changed ones, their neighbours and related pages.
+    let shown: Option<std::collections::BTreeSet<usize>> = match input.scope {
+        Scope::Pages {
+            only,
+            with_listings: false,
+        } => {
+            let mut shown = std::collections::BTreeSet::new();
+            for (p, page) in site.pages.iter().enumerate() {
+                if only.contains(&page.display_path) {
+                    shown.insert(p);
+                    shown.extend(neighbours(p, &section_pages[page.section]));
+                    shown.extend(input.related[p].iter().copied());
+                }
+            }
+            Some(shown)
+        }
+        _ => None,
+    };
+
+    // 1. Summaries of pages, serialised once. A partial render leaves the pages it does not
+    // show with a blank summary (never rendered), so that 10 000 pages cost nothing.
     let mut summaries: Vec<PageSummary<'_>> = site
         .pages
         .iter()
         .enumerate()
         .map(|(p, page)| {
+            if shown.as_ref().is_some_and(|shown| !shown.contains(&p)) {
+                return PageSummary::blank(page);
+            }
             let mut taxonomies = IndexMap::new();
             for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
                 let refs: Vec<TermRef> = classification.page_terms[p][t]
@@ -429,32 +472,6 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
             }
         })
         .collect();
-
-    // Pages of each section, in the section's order.
-    let mut section_pages: Vec<Vec<usize>> = vec![Vec::new(); site.sections.len()];
-    for (p, page) in site.pages.iter().enumerate() {
-        section_pages[page.section].push(p);
-    }
-    for (s, pages) in section_pages.iter_mut().enumerate() {
-        let mode = config
-            .section(&site.sections[s].name)
-            .map(|c| c.sort_by)
-            .unwrap_or_default();
-        pages.sort_by(|&a, &b| {
-            let (a, b) = (&site.pages[a], &site.pages[b]);
-            match mode {
-                crate::config::SortMode::Weight => compare_pages(a, b),
-                crate::config::SortMode::Date => b
-                    .meta
-                    .date
-                    .cmp(&a.meta.date)
-                    .then_with(|| compare_pages(a, b)),
-                crate::config::SortMode::Title => {
-                    crate::slug::slugify(&a.meta.title).cmp(&crate::slug::slugify(&b.meta.title))
-                }
-            }
-        });
-    }
 
     // 2. The common context.
     let taxonomies: Vec<TaxonomyContext<'_>> = config
@@ -531,22 +548,26 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
 
     // Cards: listings show the same page many times (its section, each of its terms, related
     // pages); the theme's `card.html` renders each page's card once instead.
-    if tera.get_template(CARD_TEMPLATE).is_ok() {
-        let cards: Vec<Result<Cards, tera::Error>> = summaries
+    if tera.get_template(CARD_TEMPLATE).is_ok() && !matches!(input.scope, Scope::PrintEdition) {
+        let cards: Vec<Result<Option<Cards>, tera::Error>> = summaries
             .par_iter()
-            .map(|summary| {
+            .enumerate()
+            .map(|(p, summary)| {
+                if shown.as_ref().is_some_and(|shown| !shown.contains(&p)) {
+                    return Ok(None);
+                }
                 let mut context = common.clone();
                 context.insert("p", summary);
                 context.insert("h", &2);
                 let h2 = tera.render(CARD_TEMPLATE, &context)?.trim_end().to_string();
                 context.insert("h", &3);
                 let h3 = tera.render(CARD_TEMPLATE, &context)?.trim_end().to_string();
-                Ok(Cards { h2, h3 })
+                Ok(Some(Cards { h2, h3 }))
             })
             .collect();
         for (summary, card) in summaries.iter_mut().zip(cards) {
             match card {
-                Ok(card) => summary.card = Some(card),
+                Ok(card) => summary.card = card,
                 Err(e) => {
                     output.diagnostics.push(
                         Diagnostic::error(format!(
@@ -599,60 +620,65 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         NotFound,
     }
     let mut jobs: Vec<Job> = Vec::new();
-    if let Some(only) = input.only {
-        let changed: Vec<usize> = (0..site.pages.len())
-            .filter(|&p| only.contains(&site.pages[p].display_path))
-            .collect();
-        let mut pages: std::collections::BTreeSet<usize> = changed.iter().copied().collect();
-        if input.with_listings {
-            // Neighbours show the changed page's title; related pages its card.
-            for &p in &changed {
-                let order = &section_pages[site.pages[p].section];
-                if let Some(position) = order.iter().position(|&x| x == p) {
-                    pages.extend(position.checked_sub(1).map(|i| order[i]));
-                    pages.extend(order.get(position + 1).copied());
-                }
-            }
-            for (q, _) in site.pages.iter().enumerate() {
-                let order = &section_pages[site.pages[q].section];
-                if related(q, order, classification)
-                    .iter()
-                    .any(|r| changed.contains(r))
-                {
-                    pages.insert(q);
-                }
-            }
-            jobs.extend((0..site.sections.len()).map(Job::Section));
-            for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
-                jobs.push(Job::TaxonomyList(t));
-                jobs.extend((0..taxonomy.terms.len()).map(|i| Job::Term(t, i)));
-            }
-        }
-        jobs.extend(pages.into_iter().map(Job::Page));
-    } else {
-        jobs.extend((0..site.pages.len()).map(Job::Page));
+    let listings = |jobs: &mut Vec<Job>| {
         jobs.extend((0..site.sections.len()).map(Job::Section));
         for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
             jobs.push(Job::TaxonomyList(t));
             jobs.extend((0..taxonomy.terms.len()).map(|i| Job::Term(t, i)));
         }
-        jobs.push(Job::NotFound);
+    };
+    match input.scope {
+        Scope::All => {
+            jobs.extend((0..site.pages.len()).map(Job::Page));
+            listings(&mut jobs);
+            jobs.push(Job::NotFound);
+        }
+        Scope::Pages {
+            only,
+            with_listings,
+        } => {
+            let changed: Vec<usize> = (0..site.pages.len())
+                .filter(|&p| only.contains(&site.pages[p].display_path))
+                .collect();
+            let mut pages: std::collections::BTreeSet<usize> = changed.iter().copied().collect();
+            if with_listings {
+                // Neighbours show the changed page's title; related pages its card.
+                for &p in &changed {
+                    pages.extend(neighbours(p, &section_pages[site.pages[p].section]));
+                }
+                for (q, related) in input.related.iter().enumerate() {
+                    if related.iter().any(|r| changed.contains(r)) {
+                        pages.insert(q);
+                    }
+                }
+                listings(&mut jobs);
+            }
+            jobs.extend(pages.into_iter().map(Job::Page));
+        }
+        Scope::PrintEdition => {}
     }
 
-    // Templates named by pages and sections must exist.
-    for page in &site.pages {
-        if let Some(name) = page_template(page, site, config) {
-            check_template(tera, &name, &page.display_path, &mut output.diagnostics);
-        }
-    }
-    for section in &site.sections {
-        if let Some(name) = section_template(section, config) {
-            check_template(
-                tera,
-                &name,
-                &section.index.display_path,
-                &mut output.diagnostics,
-            );
+    // Templates named by the pages and sections rendered must exist.
+    for job in &jobs {
+        match *job {
+            Job::Page(p) => {
+                let page = &site.pages[p];
+                if let Some(name) = page_template(page, site, config) {
+                    check_template(tera, &name, &page.display_path, &mut output.diagnostics);
+                }
+            }
+            Job::Section(s) => {
+                let section = &site.sections[s];
+                if let Some(name) = section_template(section, config) {
+                    check_template(
+                        tera,
+                        &name,
+                        &section.index.display_path,
+                        &mut output.diagnostics,
+                    );
+                }
+            }
+            _ => {}
         }
     }
     if !output.diagnostics.is_empty() {
@@ -680,7 +706,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
                         reading_time: rendered.word_count.div_ceil(200).max(1),
                         previous,
                         next,
-                        related: related(p, order, classification).into_iter().map(|i| &summaries[i]).collect(),
+                        related: input.related[p].iter().map(|&i| &summaries[i]).collect(),
                         source: crate::markdown::link_key(&page.source),
                     };
                     context.insert("page", &ctx);
@@ -777,7 +803,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         }
     }
 
-    if input.only.is_some() {
+    if matches!(input.scope, Scope::Pages { .. }) {
         return output;
     }
 
@@ -806,7 +832,8 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
             ),
         }
     };
-    if let Some(search_path) = &config.reader.search {
+    let everything = matches!(input.scope, Scope::All);
+    if let Some(search_path) = config.reader.search.as_ref().filter(|_| everything) {
         let path = format!("{}/", search_path.trim_matches('/'));
         let mut context = common.clone();
         let filters: Vec<serde_json::Value> = config
@@ -947,6 +974,9 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
                     .with_hint("reader.print.section nomme un dossier de content/, reader.print.chapters une taxonomie de guide.yaml"),
             ),
         }
+    }
+    if !everything {
+        return output;
     }
     if let Some(open) = &config.reader.open_data {
         let pages: Vec<crate::opendata::DataPage> = site
@@ -1093,35 +1123,112 @@ fn section_template(section: &crate::content::Section, config: &SiteConfig) -> O
     })
 }
 
-/// Up to 3 pages of the same section sharing the most terms of the first taxonomy.
-fn related(p: usize, order: &[usize], classification: &Classification) -> Vec<usize> {
-    let Some(own) = classification.page_terms[p].first() else {
-        return Vec::new();
-    };
-    if own.is_empty() {
-        return Vec::new();
+/// The pages of each section, in the section's order (`sort_by` of `guide.yaml`).
+pub fn section_order(site: &Site, config: &SiteConfig) -> Vec<Vec<usize>> {
+    let mut section_pages: Vec<Vec<usize>> = vec![Vec::new(); site.sections.len()];
+    for (p, page) in site.pages.iter().enumerate() {
+        section_pages[page.section].push(p);
     }
-    let mut scored: Vec<(usize, usize)> = order
-        .iter()
-        .enumerate()
-        .filter(|(_, &q)| q != p)
-        .map(|(rank, &q)| {
-            (
-                classification.page_terms[q][0]
+    for (s, pages) in section_pages.iter_mut().enumerate() {
+        let mode = config
+            .section(&site.sections[s].name)
+            .map(|c| c.sort_by)
+            .unwrap_or_default();
+        if mode == crate::config::SortMode::Title {
+            pages.sort_by_cached_key(|&p| crate::slug::slugify(&site.pages[p].meta.title));
+            continue;
+        }
+        pages.sort_by(|&a, &b| {
+            let (a, b) = (&site.pages[a], &site.pages[b]);
+            match mode {
+                crate::config::SortMode::Date => b
+                    .meta
+                    .date
+                    .cmp(&a.meta.date)
+                    .then_with(|| compare_pages(a, b)),
+                _ => compare_pages(a, b),
+            }
+        });
+    }
+    section_pages
+}
+
+/// The page before and the page after `p` in its section's `order`.
+fn neighbours(p: usize, order: &[usize]) -> impl Iterator<Item = usize> + '_ {
+    let position = order.iter().position(|&x| x == p);
+    let before = position.and_then(|i| i.checked_sub(1)).map(|i| order[i]);
+    let after = position.and_then(|i| order.get(i + 1)).copied();
+    before.into_iter().chain(after)
+}
+
+/// How many related pages a page shows.
+const RELATED: usize = 3;
+
+/// For each page, up to 3 pages of the same section sharing the most terms of the first
+/// taxonomy (ties: the section's order). Pages with the same terms share one ranking, so the
+/// cost grows with the number of pages times the number of distinct term sets, not its square.
+pub fn related_pages(order: &[Vec<usize>], classification: &Classification) -> Vec<Vec<usize>> {
+    let mut related = vec![Vec::new(); classification.page_terms.len()];
+    for section in order {
+        // Ranking of the section's pages for each term set: RELATED + 1 best, so that the
+        // page itself can be left out.
+        let mut rankings: HashMap<&[usize], Vec<usize>> = HashMap::new();
+        for &p in section {
+            let Some(own) = classification.page_terms[p]
+                .first()
+                .filter(|t| !t.is_empty())
+            else {
+                continue;
+            };
+            let best = rankings.entry(own.as_slice()).or_insert_with(|| {
+                let mut scored: Vec<(usize, usize)> = section
                     .iter()
-                    .filter(|t| own.contains(t))
-                    .count(),
-                rank,
-            )
-        })
-        .filter(|(shared, _)| *shared > 0)
-        .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, rank)| order[rank])
-        .collect()
+                    .enumerate()
+                    .filter_map(|(rank, &q)| {
+                        let theirs = classification.page_terms[q].first()?;
+                        let shared = theirs.iter().filter(|t| own.contains(t)).count();
+                        (shared > 0).then_some((shared, rank))
+                    })
+                    .collect();
+                let keep = (RELATED + 1).min(scored.len());
+                let by_score =
+                    |a: &(usize, usize), b: &(usize, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+                if keep > 0 && keep < scored.len() {
+                    scored.select_nth_unstable_by(keep - 1, by_score);
+                    scored.truncate(keep);
+                }
+                scored.sort_by(by_score);
+                scored.into_iter().map(|(_, rank)| section[rank]).collect()
+            });
+            related[p] = best
+                .iter()
+                .copied()
+                .filter(|&q| q != p)
+                .take(RELATED)
+                .collect();
+        }
+    }
+    related
+}
+
+impl<'a> PageSummary<'a> {
+    /// A summary a partial render never shows: no URL, no terms, nothing serialised.
+    fn blank(page: &'a Page) -> Self {
+        Self {
+            title: &page.meta.title,
+            url: String::new(),
+            permalink: String::new(),
+            date: None,
+            updated: None,
+            summary: String::new(),
+            weight: 0,
+            section: "",
+            taxonomies: IndexMap::new(),
+            fields: &page.meta.fields,
+            extra: &page.meta.extra,
+            card: None,
+        }
+    }
 }
 
 fn summaries_for_feeds(site: &Site, summaries: &[PageSummary<'_>]) -> Vec<crate::feeds::FeedPage> {

@@ -47,6 +47,11 @@ struct Snapshot {
     files: HashMap<String, Arc<Vec<u8>>>,
     copies: HashMap<String, PathBuf>,
     errors: Option<String>,
+    /// The errors come from the fast path: the last good build is still the state to use.
+    fast_errors: bool,
+    /// The printed edition, when a partial rebuild left it out of date: it is rendered again
+    /// when it is asked for (it holds every page, too costly to render on every save).
+    stale_print: Option<String>,
 }
 
 /// Where a served file's bytes are.
@@ -72,6 +77,10 @@ struct AppState {
     front_matters: RwLock<HashMap<PathBuf, u64>>,
     /// URL paths of the last good build, to spot a moved page.
     page_paths: RwLock<HashMap<PathBuf, String>>,
+    /// What the last good build keeps for rendering a saved page alone.
+    prepared: std::sync::Mutex<Option<Box<pipeline::Prepared>>>,
+    /// The site folder.
+    root: PathBuf,
     notices: broadcast::Sender<Notice>,
 }
 
@@ -79,6 +88,10 @@ struct AppState {
 pub const MAX_CONCURRENT: usize = 256;
 /// The largest request body accepted (the server only answers GET and HEAD).
 pub const MAX_REQUEST_BODY: usize = 16 * 1024;
+
+/// How long the watcher waits after a file's last event before rebuilding: an editor's save
+/// (write a temporary file, rename it) fits in it, and a reload stays well under 50 ms.
+const DEBOUNCE: Duration = Duration::from_millis(12);
 
 /// The path of the event stream.
 pub const EVENTS_PATH: &str = "/__guide/events";
@@ -207,6 +220,19 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
             "Chemin refusé.".as_bytes().to_vec(),
         );
     };
+    let index = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.clone()
+    };
+    let stale = {
+        let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
+        snapshot.stale_print.as_deref() == Some(index.as_str())
+    };
+    if stale {
+        let state = Arc::clone(&state);
+        let _ = tokio::task::spawn_blocking(move || refresh_print_edition(&state)).await;
+    }
     let (found, errors) = {
         let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
         let errors = snapshot.errors.clone();
@@ -221,11 +247,6 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
                         .get(p)
                         .map(|from| (p.to_string(), Source::Disk(from.clone())))
                 })
-        };
-        let index = if path.is_empty() || path.ends_with('/') {
-            format!("{path}index.html")
-        } else {
-            path.clone()
         };
         let mut found = lookup(&index);
         if found.is_none()
@@ -347,7 +368,7 @@ fn classify_changes(state: &AppState, root: &Path, changed: &[PathBuf]) -> Chang
         let Ok(split) = crate::frontmatter::split(&text) else {
             return Change::Full;
         };
-        if split.body.contains("<!-- more -->") {
+        if split.body.contains(crate::markdown::MORE_MARKER) {
             return Change::Full;
         }
         let hash = split.front_matter_hash();
@@ -361,19 +382,91 @@ fn classify_changes(state: &AppState, root: &Path, changed: &[PathBuf]) -> Chang
     }
 }
 
+/// Renders the out-of-date printed edition again, from the last good build.
+fn refresh_print_edition(state: &AppState) {
+    let files = {
+        let prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
+        match prepared.as_ref() {
+            Some(prepared) => prepared.render_print_edition(&state.root),
+            None => return,
+        }
+    };
+    let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
+    for file in files {
+        snapshot.files.insert(file.path, Arc::new(file.contents));
+    }
+    snapshot.stale_print = None;
+}
+
+/// The fast path: pages whose body alone changed, rendered from the last good build without
+/// reading the other files. Returns false when the change needs a build.
+fn rerender_bodies(
+    state: &AppState,
+    root: &Path,
+    pages: &std::collections::HashSet<PathBuf>,
+) -> bool {
+    let started = Instant::now();
+    let mut prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(prepared) = prepared.as_mut() else {
+        return false;
+    };
+    let Some(report) = pipeline::rerender_bodies(prepared, root, pages) else {
+        return false;
+    };
+    crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
+    let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
+    if report.diagnostics.iter().any(Diagnostic::is_error) {
+        snapshot.errors = Some(error_text(&report.diagnostics));
+        snapshot.fast_errors = true;
+        drop(snapshot);
+        eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
+        let _ = state.notices.send(Notice::Errors);
+        return true;
+    }
+    let rendered = report.files.len();
+    for file in report.files {
+        snapshot.files.insert(file.path, Arc::new(file.contents));
+    }
+    snapshot.errors = None;
+    snapshot.fast_errors = false;
+    snapshot.stale_print = prepared.print_path();
+    drop(snapshot);
+    eprintln!(
+        "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
+        started.elapsed().as_millis(),
+        pages.len()
+    );
+    let _ = state.notices.send(Notice::Reload);
+    true
+}
+
+fn error_text(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(Diagnostic::render)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Rebuilds and publishes the result to the open pages.
 fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, changed: &[PathBuf]) {
     let started = Instant::now();
-    let had_errors = state
+    let (had_errors, fast_errors) = state
         .snapshot
         .read()
-        .map(|s| s.errors.is_some())
-        .unwrap_or(true);
-    let change = if had_errors {
+        .map(|s| (s.errors.is_some(), s.fast_errors))
+        .unwrap_or((true, false));
+    let change = if had_errors && !fast_errors {
         Change::Full
     } else {
         classify_changes(state, &options.root, changed)
     };
+    if let Change::Bodies(pages) = &change {
+        if rerender_bodies(state, &options.root, pages) {
+            return;
+        }
+    }
     let (only, with_listings) = match change {
         Change::Bodies(pages) => (Some(pages), false),
         Change::FrontMatters(pages) => (Some(pages), true),
@@ -408,6 +501,7 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
         partial = false;
     }
     crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
+    let prepared = report.prepared.take();
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
     match report.rendered {
         Some((files, copies)) => {
@@ -416,7 +510,9 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
                 for file in files {
                     snapshot.files.insert(file.path, Arc::new(file.contents));
                 }
+                snapshot.stale_print = prepared.as_ref().and_then(|p| p.print_path());
             } else {
+                snapshot.stale_print = None;
                 snapshot.files = files
                     .into_iter()
                     .map(|f| (f.path, Arc::new(f.contents)))
@@ -429,7 +525,9 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
                 .write()
                 .unwrap_or_else(|e| e.into_inner()) = report.front_matters;
             snapshot.errors = None;
+            snapshot.fast_errors = false;
             drop(snapshot);
+            *state.prepared.lock().unwrap_or_else(|e| e.into_inner()) = prepared;
             eprintln!(
                 "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
                 started.elapsed().as_millis(),
@@ -438,14 +536,8 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
             let _ = state.notices.send(Notice::Reload);
         }
         None => {
-            let text: String = report
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(Diagnostic::render)
-                .collect::<Vec<_>>()
-                .join("\n");
-            snapshot.errors = Some(text);
+            snapshot.errors = Some(error_text(&report.diagnostics));
+            snapshot.fast_errors = false;
             drop(snapshot);
             eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
             let _ = state.notices.send(Notice::Errors);
@@ -560,6 +652,8 @@ pub fn run(options: &ServeOptions) -> i32 {
         snapshot: RwLock::new(Snapshot::default()),
         front_matters: RwLock::new(HashMap::new()),
         page_paths: RwLock::new(HashMap::new()),
+        prepared: std::sync::Mutex::new(None),
+        root: root.clone(),
         notices,
     });
     let build = build_options(&root, &base_url);
@@ -570,19 +664,19 @@ pub fn run(options: &ServeOptions) -> i32 {
 
     // Watcher: a thread that rebuilds on each debounced batch of relevant changes.
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer =
-        match notify_debouncer_full::new_debouncer(Duration::from_millis(80), None, tx) {
-            Ok(debouncer) => debouncer,
-            Err(e) => {
-                crate::cmd::print_diagnostics(
-                    &[Diagnostic::error(format!(
-                        "impossible de surveiller les fichiers : {e}"
-                    ))],
-                    crate::cmd::Format::Human,
-                );
-                return 1;
-            }
-        };
+    let mut debouncer = match notify_debouncer_full::new_debouncer(DEBOUNCE, Some(DEBOUNCE / 4), tx)
+    {
+        Ok(debouncer) => debouncer,
+        Err(e) => {
+            crate::cmd::print_diagnostics(
+                &[Diagnostic::error(format!(
+                    "impossible de surveiller les fichiers : {e}"
+                ))],
+                crate::cmd::Format::Human,
+            );
+            return 1;
+        }
+    };
     use notify_debouncer_full::notify::RecursiveMode;
     for dir in ["content", "themes", "static"] {
         let path = root.join(dir);

@@ -147,6 +147,11 @@ fn serve_reloads_on_save_and_shows_then_clears_errors() {
         log.contains(": 1 fichier(s) rendu(s), 1 texte(s) converti(s)"),
         "{log}"
     );
+    // The printed edition holds every page: left out of the fast path, it is rendered again
+    // when it is asked for.
+    assert!(get(&server, "/guide-complet/")
+        .1
+        .contains("Un texte tout neuf."));
 
     site.write("content/projets/fiche-b.md", "---\ntitle: [cassé\n---\n");
     assert!(
