@@ -135,6 +135,7 @@ impl Prepared {
             order: &self.order,
             related: &self.related,
             search_records: false,
+            keep_contents: true,
             scope,
         }
     }
@@ -507,6 +508,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                     related: &related,
                     search_records: options.search == SearchMode::Build
                         && options.mode != OutputMode::CheckOnly,
+                    keep_contents: options.mode != OutputMode::CheckOnly,
                     scope: match &options.only {
                         Some(only) => crate::render::Scope::Pages {
                             only,

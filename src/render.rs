@@ -204,6 +204,9 @@ pub struct RenderInput<'a> {
     pub related: &'a [Vec<usize>],
     /// Whether to prepare the records of the search index.
     pub search_records: bool,
+    /// Whether to keep the rendered bytes: `check` renders every template to find its errors,
+    /// then drops the result (the files keep their paths, for the duplicate check).
+    pub keep_contents: bool,
     /// What to render.
     pub scope: Scope<'a>,
 }
@@ -785,7 +788,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
                 }
             };
             match tera.render(&template, &context) {
-                Ok(html) => Ok(OutputFile { path, contents: html.into_bytes(), origin }),
+                Ok(html) => Ok(OutputFile { path, contents: if input.keep_contents { html.into_bytes() } else { Vec::new() }, origin }),
                 Err(e) => Err(Box::new(Diagnostic::error(format!(
                     "le gabarit « {template} » a échoué en rendant {} : {}",
                     origin.display(),
@@ -824,7 +827,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         context.insert("current_url", &url(path));
         context.insert("current_permalink", &permalink(path));
         match tera.render(template, &context) {
-            Ok(html) => output.files.push(OutputFile { path: format!("{path}index.html"), contents: html.into_bytes(), origin: display_templates.join(template) }),
+            Ok(html) => output.files.push(OutputFile { path: format!("{path}index.html"), contents: if input.keep_contents { html.into_bytes() } else { Vec::new() }, origin: display_templates.join(template) }),
             Err(e) => output.diagnostics.push(
                 Diagnostic::error(format!("le gabarit « {template} » a échoué : {}", tera_message(&e)))
                     .in_file(display_templates.join(template))
