@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Time from saving one page to the reload event of `guide serve`.
 
-Usage: reload.py GUIDE_BINARY SITE_DIR [RUNS]
+Usage: reload.py GUIDE_BINARY SITE_DIR [RUNS] [--front-matter]
 
 Starts `guide serve --port 0` on SITE_DIR, listens to /__guide/events, then RUNS times appends
 a sentence to one case study and measures the time until `event: reload` arrives. Prints each
 time and the median, in milliseconds. Loopback only; stops the server at the end.
+
+With --front-matter, each save changes the case study's title instead (a front-matter change:
+listings show it, so `guide serve` loads the site again and renders the listings).
 """
 import socket
 import statistics
@@ -16,8 +19,10 @@ from pathlib import Path
 
 
 def main():
-    binary, site = sys.argv[1], Path(sys.argv[2])
-    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    front_matter = "--front-matter" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--front-matter"]
+    binary, site = args[0], Path(args[1])
+    runs = int(args[2]) if len(args) > 2 else 10
     server = subprocess.Popen([binary, "serve", "--port", "0", "--root", str(site)],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -33,7 +38,11 @@ def main():
         for run in range(runs):
             buffer = b""
             started = time.perf_counter()
-            page.write_text(original + f"\nAjout numéro {run}.\n", encoding="utf-8")
+            if front_matter:
+                edited = original.replace("title: \"", f"title: \"Version {run} : ", 1)
+            else:
+                edited = original + f"\nAjout numéro {run}.\n"
+            page.write_text(edited, encoding="utf-8")
             while b"event: reload" not in buffer:
                 buffer += events.recv(4096)
             times.append((time.perf_counter() - started) * 1000)
