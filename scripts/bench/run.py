@@ -271,6 +271,19 @@ def report(sizes, results, reloads):
         if (n, "guide check") in results and (n, "guide build") in results:
             c, b = stats(results[(n, "guide check")])[0], stats(results[(n, "guide build")])[0]
             lines.append(f"| {n:,} | {c:.2f} | {b:.2f} | {b / c:.1f}× | {'yes' if b / c >= 3 else 'no'} |")
+    if len(sizes) > 1:
+        small, large = min(sizes), max(sizes)
+        lines.append("")
+        lines.append(f"Cost per page at N = {large:,} against N = {small:,} "
+                     "(median wall ÷ N; target for guide: at most 1.3×):")
+        lines.append("")
+        lines.append(f"| Generator | ms per page at {small:,} | ms per page at {large:,} | Ratio |")
+        lines.append("|---|---:|---:|---:|")
+        for name in GENERATORS:
+            if (small, name) in results and (large, name) in results:
+                a = stats(results[(small, name)])[0] / small * 1000
+                b = stats(results[(large, name)])[0] / large * 1000
+                lines.append(f"| {name} | {a:.2f} | {b:.2f} | {b / a:.2f}× |")
     if reloads:
         lines.append("")
         lines.append("Save-to-reload time of `guide serve` (scripts/bench/reload.py, one case study edited):")
