@@ -71,8 +71,8 @@ fn fs_error(e: crate::fs::FsError) -> Diagnostic {
 /// Writes `files` and `copies` as the new content of `output`.
 pub fn write_site(
     output: &Path,
-    files: &[OutputFile],
-    copies: &[CopyFile],
+    files: Vec<OutputFile>,
+    copies: Vec<CopyFile>,
 ) -> Result<(), Vec<Diagnostic>> {
     let staging = Staging::begin(output)?;
     staging.write(files, copies)?;
@@ -125,8 +125,13 @@ impl Staging {
         })
     }
 
-    /// Writes a batch of files and copies, in parallel.
-    pub fn write(&self, files: &[OutputFile], copies: &[CopyFile]) -> Result<(), Vec<Diagnostic>> {
+    /// Writes a batch of files and copies, in parallel; each file's bytes are freed once
+    /// written.
+    pub fn write(
+        &self,
+        files: Vec<OutputFile>,
+        copies: Vec<CopyFile>,
+    ) -> Result<(), Vec<Diagnostic>> {
         write_all(&self.tmp, files, copies)
     }
 
@@ -200,7 +205,11 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
-fn write_all(tmp: &Path, files: &[OutputFile], copies: &[CopyFile]) -> Result<(), Vec<Diagnostic>> {
+fn write_all(
+    tmp: &Path,
+    files: Vec<OutputFile>,
+    copies: Vec<CopyFile>,
+) -> Result<(), Vec<Diagnostic>> {
     let mut dirs: Vec<PathBuf> = files
         .iter()
         .map(|f| f.path.as_str())
@@ -213,11 +222,11 @@ fn write_all(tmp: &Path, files: &[OutputFile], copies: &[CopyFile]) -> Result<()
         crate::fs::create_dir_all(&tmp.join(dir)).map_err(|e| vec![fs_error(e)])?;
     }
     let errors: Vec<Diagnostic> = files
-        .par_iter()
+        .into_par_iter()
         .filter_map(|f| crate::fs::write(&tmp.join(&f.path), &f.contents).err())
         .chain(
             copies
-                .par_iter()
+                .into_par_iter()
                 .filter_map(|c| crate::fs::copy(&c.from, &tmp.join(&c.to)).err()),
         )
         .map(fs_error)
@@ -262,11 +271,11 @@ mod tests {
         };
         write_site(
             &out,
-            &[file("a/index.html", "1"), file("old.html", "x")],
-            &[],
+            vec![file("a/index.html", "1"), file("old.html", "x")],
+            Vec::new(),
         )
         .unwrap();
-        write_site(&out, &[file("a/index.html", "2")], &[]).unwrap();
+        write_site(&out, vec![file("a/index.html", "2")], Vec::new()).unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("a/index.html")).unwrap(),
             "2"

@@ -531,49 +531,72 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     // never hold memory at the same time.
     let mut staging = None;
     let mut written = std::collections::HashSet::new();
+    let mut index = None;
     if options.mode == OutputMode::Write && !diagnostics.iter().any(Diagnostic::is_error) {
-        let started = crate::output::Staging::begin(&report.output)
-            .and_then(|staging| staging.write(&files, &copies).map(|()| staging));
-        match started {
+        match crate::output::Staging::begin(&report.output) {
             Ok(started) => {
+                written = files.iter().map(|f| f.path.clone()).collect();
+                written.extend(copies.iter().map(|c| c.to.clone()));
                 report.files = files.len() + copies.len();
-                staging = Some(started);
-                written = files.drain(..).map(|f| f.path).collect();
-                written.extend(copies.drain(..).map(|c| c.to));
                 drop(std::mem::take(&mut page_bodies));
+                let (files, copies) = (std::mem::take(&mut files), std::mem::take(&mut copies));
+                let records = std::mem::take(&mut records);
+                let (target, language) = (&started, &config.language);
+                // Pagefind works on one core: the pages are written meanwhile, each freed once
+                // written, so the two phases share the time but hardly the memory.
+                let (wrote, built) = std::thread::scope(|scope| {
+                    let writer = scope.spawn(move || target.write(files, copies));
+                    let built = (!records.is_empty())
+                        .then(|| crate::search::build_index(records, language));
+                    (writer.join(), built)
+                });
+                match wrote {
+                    Ok(Ok(())) => {}
+                    Ok(Err(errors)) => diagnostics.extend(errors),
+                    Err(_) => diagnostics.push(Diagnostic::error(
+                        "l'écriture du site s'est interrompue (erreur interne)",
+                    )),
+                }
+                index = built;
+                staging = Some(started);
             }
             Err(errors) => diagnostics.extend(errors),
         }
+    } else if !records.is_empty() && !diagnostics.iter().any(Diagnostic::is_error) {
+        index = Some(crate::search::build_index(
+            std::mem::take(&mut records),
+            &config.language,
+        ));
     }
-    if !records.is_empty() && !diagnostics.iter().any(Diagnostic::is_error) {
-        match crate::search::build_index(std::mem::take(&mut records), &config.language) {
-            Ok(index) => {
-                for file in index.iter().filter(|f| written.contains(&f.path)) {
-                    diagnostics.push(
-                        Diagnostic::error(format!(
-                            "« {} » produit l'adresse /{} que l'index de recherche utilise",
-                            file.origin.display(),
-                            file.path
-                        ))
-                        .with_hint(format!(
-                            "le dossier « {} » est réservé à l'index de recherche : renommez le vôtre",
-                            crate::search::BUNDLE_DIR
-                        )),
-                    );
-                }
-                match &staging {
-                    Some(staging) if !diagnostics.iter().any(Diagnostic::is_error) => {
-                        match staging.write(&index, &[]) {
-                            Ok(()) => report.files += index.len(),
-                            Err(errors) => diagnostics.extend(errors),
-                        }
-                    }
-                    Some(_) => {}
-                    None => files.extend(index),
-                }
+    match index {
+        Some(Ok(index)) => {
+            for file in index.iter().filter(|f| written.contains(&f.path)) {
+                diagnostics.push(
+                    Diagnostic::error(format!(
+                        "« {} » produit l'adresse /{} que l'index de recherche utilise",
+                        file.origin.display(),
+                        file.path
+                    ))
+                    .with_hint(format!(
+                        "le dossier « {} » est réservé à l'index de recherche : renommez le vôtre",
+                        crate::search::BUNDLE_DIR
+                    )),
+                );
             }
-            Err(message) => diagnostics.push(Diagnostic::error(message)),
+            match &staging {
+                Some(staging) if !diagnostics.iter().any(Diagnostic::is_error) => {
+                    let count = index.len();
+                    match staging.write(index, Vec::new()) {
+                        Ok(()) => report.files += count,
+                        Err(errors) => diagnostics.extend(errors),
+                    }
+                }
+                Some(_) => {}
+                None => files.extend(index),
+            }
         }
+        Some(Err(message)) => diagnostics.push(Diagnostic::error(message)),
+        None => {}
     }
     progress.bar.finish_and_clear();
     add_source_lines(&options.root, &mut diagnostics);

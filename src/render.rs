@@ -787,8 +787,10 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
                     ("404.html".into(), "404.html".into(), PathBuf::from("404.html"))
                 }
             };
-            match tera.render(&template, &context) {
-                Ok(html) => Ok(OutputFile { path, contents: if input.keep_contents { html.into_bytes() } else { Vec::new() }, origin }),
+            // Rendered straight into bytes: `Tera::render` would check the whole page is UTF-8.
+            let mut html = Vec::new();
+            match tera.render_to(&template, &context, &mut html) {
+                Ok(()) => Ok(OutputFile { path, contents: if input.keep_contents { html } else { Vec::new() }, origin }),
                 Err(e) => Err(Box::new(Diagnostic::error(format!(
                     "le gabarit « {template} » a échoué en rendant {} : {}",
                     origin.display(),
