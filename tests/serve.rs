@@ -183,6 +183,62 @@ fn serve_reloads_on_save_and_shows_then_clears_errors() {
 }
 
 #[test]
+fn an_error_in_a_saved_body_shows_over_the_page_and_the_next_save_clears_it() {
+    let site = TestSite::new("basic");
+    let server = start(&site);
+    let mut stream = events(&server);
+    std::thread::sleep(Duration::from_millis(200));
+    let text = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
+    // Only the body changes: the page is rendered alone, and its link is checked.
+    site.write(
+        "content/projets/fiche-b.md",
+        &text.replace(
+            "Une autre fiche.",
+            "Voir [la fiche fantôme](@/projets/fantome.md).",
+        ),
+    );
+    assert!(
+        wait_event(&mut stream, "erreurs", Duration::from_secs(2)),
+        "no error event within 2 s"
+    );
+    let page = get(&server, "/projets/fiche-b/").1;
+    assert!(
+        page.contains("id=\"guide-erreurs\""),
+        "overlay shown: {page}"
+    );
+    assert!(
+        page.contains("content/projets/fiche-b.md:11"),
+        "the diagnostic gives the file and the line of the link: {page}"
+    );
+    assert!(
+        page.contains("Une autre fiche."),
+        "the last good page stays under the overlay"
+    );
+
+    site.write(
+        "content/projets/fiche-b.md",
+        &text.replace(
+            "Une autre fiche.",
+            "Voir [la fiche A](@/projets/fiche-a.md).",
+        ),
+    );
+    assert!(
+        wait_event(&mut stream, "reload", Duration::from_secs(2)),
+        "no reload event within 2 s"
+    );
+    let page = get(&server, "/projets/fiche-b/").1;
+    assert!(!page.contains("guide-erreurs"), "overlay cleared: {page}");
+    assert!(page.contains(">la fiche A</a>"), "{page}");
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert_eq!(
+        log.matches(": 1 fichier(s) rendu(s), 1 texte(s) converti(s)")
+            .count(),
+        1,
+        "the fix took the fast path too: {log}"
+    );
+}
+
+#[test]
 fn serve_refuses_paths_outside_the_site_and_answers_404() {
     let site = TestSite::new("basic");
     let server = start(&site);
