@@ -384,12 +384,22 @@ fn classify_changes(state: &AppState, root: &Path, changed: &[PathBuf]) -> Chang
 
 /// Renders the out-of-date printed edition again, from the last good build.
 fn refresh_print_edition(state: &AppState) {
-    let files = {
-        let prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
-        match prepared.as_ref() {
-            Some(prepared) => prepared.render_print_edition(&state.root),
-            None => return,
-        }
+    // The state stays locked until the snapshot is updated (the order every rebuild takes
+    // too): a save in between cannot be overwritten by an edition rendered before it.
+    let prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
+    let still_stale = state
+        .snapshot
+        .read()
+        .map(|s| s.stale_print.is_some())
+        .unwrap_or(true);
+    if !still_stale {
+        return; // another request rendered it meanwhile
+    }
+    let Some(files) = prepared
+        .as_ref()
+        .map(|prepared| prepared.render_print_edition(&state.root))
+    else {
+        return;
     };
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
     for file in files {
@@ -502,6 +512,12 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
     }
     crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
     let prepared = report.prepared.take();
+    let print_path = prepared.as_ref().and_then(|p| p.print_path());
+    if report.rendered.is_some() {
+        // Replaced before the snapshot, so that a printed edition rendered on request in
+        // between comes from the new state, never from the old one.
+        *state.prepared.lock().unwrap_or_else(|e| e.into_inner()) = prepared;
+    }
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
     match report.rendered {
         Some((files, copies)) => {
@@ -510,7 +526,7 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
                 for file in files {
                     snapshot.files.insert(file.path, Arc::new(file.contents));
                 }
-                snapshot.stale_print = prepared.as_ref().and_then(|p| p.print_path());
+                snapshot.stale_print = print_path;
             } else {
                 snapshot.stale_print = None;
                 snapshot.files = files
@@ -527,7 +543,6 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
             snapshot.errors = None;
             snapshot.fast_errors = false;
             drop(snapshot);
-            *state.prepared.lock().unwrap_or_else(|e| e.into_inner()) = prepared;
             eprintln!(
                 "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
                 started.elapsed().as_millis(),
