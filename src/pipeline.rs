@@ -530,13 +530,20 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     // A build writes the pages first and frees them, then builds the search index: the two
     // never hold memory at the same time.
     let mut staging = None;
-    let mut written = std::collections::HashSet::new();
+    // Every path written, with the file it comes from (for a clash with the search index).
+    let mut written: HashMap<String, PathBuf> = HashMap::new();
     let mut index = None;
     if options.mode == OutputMode::Write && !diagnostics.iter().any(Diagnostic::is_error) {
         match crate::output::Staging::begin(&report.output) {
             Ok(started) => {
-                written = files.iter().map(|f| f.path.clone()).collect();
-                written.extend(copies.iter().map(|c| c.to.clone()));
+                written = files
+                    .iter()
+                    .map(|f| (f.path.clone(), f.origin.clone()))
+                    .collect();
+                written.extend(copies.iter().map(|c| {
+                    let from = c.from.strip_prefix(&options.root).unwrap_or(&c.from);
+                    (c.to.clone(), from.to_path_buf())
+                }));
                 report.files = files.len() + copies.len();
                 drop(std::mem::take(&mut page_bodies));
                 let (files, copies) = (std::mem::take(&mut files), std::mem::take(&mut copies));
@@ -570,13 +577,15 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     }
     match index {
         Some(Ok(index)) => {
-            for file in index.iter().filter(|f| written.contains(&f.path)) {
+            for (path, origin) in index
+                .iter()
+                .filter_map(|f| Some((&f.path, written.get(&f.path)?)))
+            {
                 diagnostics.push(
                     Diagnostic::error(format!(
-                        "« {} » produit l'adresse /{} que l'index de recherche utilise",
-                        file.origin.display(),
-                        file.path
+                        "ce fichier produit l'adresse /{path}, que l'index de recherche utilise"
                     ))
+                    .in_file(origin)
                     .with_hint(format!(
                         "le dossier « {} » est réservé à l'index de recherche : renommez le vôtre",
                         crate::search::BUNDLE_DIR

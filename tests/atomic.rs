@@ -321,3 +321,24 @@ fn a_full_disk_gives_a_clear_error_and_leaves_nothing_behind() {
         "the temporary folder is removed: {leftovers:?}"
     );
 }
+
+#[test]
+fn a_build_failing_after_its_pages_were_written_leaves_the_old_site_and_nothing_aside() {
+    // The pages are written aside while the search index is built; a static file where the
+    // index goes is only found then, and the folder aside must go.
+    let site = TestSite::new("basic");
+    site.build();
+    let before = manifest(&site.path("public")).unwrap();
+    site.write("static/pagefind/pagefind.js", "// un fichier à moi\n");
+    let run = site.run(&["build"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("static/pagefind/pagefind.js\n  ce fichier produit l'adresse /pagefind/pagefind.js, que l'index de recherche utilise"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("renommez le vôtre"), "{}", run.stderr);
+    assert_eq!(manifest(&site.path("public")).unwrap(), before);
+    assert_eq!(leftovers(&site), Vec::<String>::new());
+}
