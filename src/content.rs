@@ -356,6 +356,24 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
     (site, diagnostics)
 }
 
+/// Reads and checks page `p` of `site` again (`serve`, after a save), with the same section.
+pub fn reload_page(
+    root: &Path,
+    config: &SiteConfig,
+    site: &Site,
+    p: usize,
+) -> (Option<Page>, Vec<Diagnostic>) {
+    let page = &site.pages[p];
+    load_file(
+        &root.join(CONTENT_DIR),
+        &page.source,
+        page.section,
+        &site.sections[page.section].name,
+        false,
+        config,
+    )
+}
+
 /// Places diagnostics about one file at lines of its front matter.
 struct FileReporter<'a> {
     display_path: &'a Path,

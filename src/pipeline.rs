@@ -156,6 +156,25 @@ impl Prepared {
         Some(format!("{}/index.html", print.page.trim_matches('/')))
     }
 
+    /// Renders every listing (`serve` refreshes them when one is asked for, after a
+    /// front-matter change).
+    pub fn render_listings(&self, root: &Path) -> Vec<crate::render::OutputFile> {
+        let output = crate::render::render_site(
+            &self.tera,
+            &self.render_input(root, crate::render::Scope::Listings),
+        );
+        output.files
+    }
+
+    /// The output paths of the pages (not the sections), which listings never are.
+    pub fn page_files(&self) -> std::collections::HashSet<String> {
+        self.site
+            .pages
+            .iter()
+            .map(|page| format!("{}index.html", page.path))
+            .collect()
+    }
+
     /// Renders the printed edition alone (`serve` refreshes it when it is asked for).
     pub fn render_print_edition(&self, root: &Path) -> Vec<crate::render::OutputFile> {
         let output = crate::render::render_site(
@@ -230,6 +249,117 @@ pub fn rerender_bodies(
             root,
             crate::render::Scope::Pages {
                 only: changed,
+                with_listings: false,
+            },
+        ),
+    );
+    report.diagnostics.extend(output.diagnostics);
+    report.files = output.files;
+    Some(report)
+}
+
+/// What [`rerender_front_matters`] did.
+#[derive(Debug, Default)]
+pub struct FrontMattersReport {
+    /// Problems found in the changed pages (with an error, nothing was rendered).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The pages rendered again: the changed ones, their old and new neighbours, and the pages
+    /// that show them as related. Listings are left to [`Prepared::render_listings`].
+    pub files: Vec<crate::render::OutputFile>,
+    /// The new front-matter hash of each changed page.
+    pub front_matters: Vec<(PathBuf, u64)>,
+}
+
+/// `serve`'s path for a changed front matter that moves no page and changes no term (so the
+/// classification stands): reads only the saved files, renders them and the pages that show
+/// them, from the last good build.
+/// `None` when the change needs a build: a page of the home's section (the menu shows it), a
+/// new address or alias, other terms (every page shows the terms' counts), a file it does not
+/// know. Errors leave `prepared` as it was.
+pub fn rerender_front_matters(
+    prepared: &mut Prepared,
+    root: &Path,
+    changed: &std::collections::HashSet<PathBuf>,
+) -> Option<FrontMattersReport> {
+    let mut report = FrontMattersReport::default();
+    let mut updates = Vec::new();
+    for relative in changed {
+        let p = prepared
+            .site
+            .pages
+            .iter()
+            .position(|page| &page.display_path == relative)?;
+        let old = &prepared.site.pages[p];
+        if old.section == 0 {
+            return None;
+        }
+        let (page, diagnostics) =
+            crate::content::reload_page(root, &prepared.config, &prepared.site, p);
+        report.diagnostics.extend(diagnostics);
+        let Some(page) = page else { continue };
+        // The same terms, written the same way, resolve as in the last good build.
+        let terms =
+            |page: &crate::content::Page| -> std::collections::BTreeMap<String, Vec<String>> {
+                page.meta
+                    .terms
+                    .iter()
+                    .map(|(name, raw)| {
+                        (name.clone(), raw.iter().map(|r| r.value.clone()).collect())
+                    })
+                    .collect()
+            };
+        if page.path != old.path
+            || page.meta.aliases != old.meta.aliases
+            || terms(&page) != terms(old)
+        {
+            return None;
+        }
+        let rendered = render_body(&page, &prepared.links());
+        report
+            .diagnostics
+            .extend(rendered.diagnostics.iter().cloned());
+        updates.push((p, page, rendered));
+    }
+    add_source_lines(root, &mut report.diagnostics);
+    crate::diagnostic::sort(&mut report.diagnostics);
+    if report.diagnostics.iter().any(Diagnostic::is_error) {
+        return Some(report);
+    }
+    let mut changed_pages = Vec::new();
+    for (p, page, rendered) in updates {
+        report
+            .front_matters
+            .push((page.display_path.clone(), page.front_matter_hash));
+        prepared.site.pages[p] = page;
+        prepared.page_bodies[p] = rendered;
+        changed_pages.push(p);
+    }
+    // Pages showing a changed page: its neighbours before and after (its place in the
+    // section's order may have moved), and the pages listing it as related.
+    let order = crate::render::section_order(&prepared.site, &prepared.config);
+    let related = crate::render::related_pages(&order, &prepared.classification);
+    let mut shown: std::collections::HashSet<PathBuf> = changed.clone();
+    for &p in &changed_pages {
+        let section = prepared.site.pages[p].section;
+        for around in [&prepared.order[section], &order[section]] {
+            for q in crate::render::neighbours(p, around) {
+                shown.insert(prepared.site.pages[q].display_path.clone());
+            }
+        }
+    }
+    for (q, (old, new)) in prepared.related.iter().zip(&related).enumerate() {
+        if old != new || new.iter().any(|r| changed_pages.contains(r)) {
+            shown.insert(prepared.site.pages[q].display_path.clone());
+        }
+    }
+    prepared.order = order;
+    prepared.related = related;
+    let output = crate::render::render_site(
+        &prepared.tera,
+        &prepared.render_input(
+            root,
+            crate::render::Scope::Pages {
+                only: &shown,
                 with_listings: false,
             },
         ),

@@ -226,6 +226,9 @@ pub enum Scope<'a> {
     },
     /// The printed edition only (`reader.print`).
     PrintEdition,
+    /// Every file that lists pages: sections, taxonomies, terms, the printed edition, the
+    /// open data, the feed and the sitemap (`serve`, after a front-matter change).
+    Listings,
 }
 
 /// What the render stage produced.
@@ -658,6 +661,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
             }
             jobs.extend(pages.into_iter().map(Job::Page));
         }
+        Scope::Listings => listings(&mut jobs),
         Scope::PrintEdition => {}
     }
 
@@ -838,6 +842,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         }
     };
     let everything = matches!(input.scope, Scope::All);
+    let lists = everything || matches!(input.scope, Scope::Listings);
     if let Some(search_path) = config.reader.search.as_ref().filter(|_| everything) {
         let path = format!("{}/", search_path.trim_matches('/'));
         let mut context = common.clone();
@@ -980,7 +985,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
             ),
         }
     }
-    if !everything {
+    if !lists {
         return output;
     }
     if let Some(open) = &config.reader.open_data {
@@ -1037,6 +1042,9 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         &classification_urls(&taxonomies),
         build_date,
     ));
+    if !everything {
+        return output;
+    }
     for page in &site.pages {
         for alias in &page.meta.aliases {
             let target = url(&page.path);
@@ -1159,7 +1167,7 @@ pub fn section_order(site: &Site, config: &SiteConfig) -> Vec<Vec<usize>> {
 }
 
 /// The page before and the page after `p` in its section's `order`.
-fn neighbours(p: usize, order: &[usize]) -> impl Iterator<Item = usize> + '_ {
+pub(crate) fn neighbours(p: usize, order: &[usize]) -> impl Iterator<Item = usize> + '_ {
     let position = order.iter().position(|&x| x == p);
     let before = position.and_then(|i| i.checked_sub(1)).map(|i| order[i]);
     let after = position.and_then(|i| order.get(i + 1)).copied();
@@ -1170,8 +1178,8 @@ fn neighbours(p: usize, order: &[usize]) -> impl Iterator<Item = usize> + '_ {
 const RELATED: usize = 3;
 
 /// For each page, up to 3 pages of the same section sharing the most terms of the first
-/// taxonomy (ties: the section's order). Pages with the same terms share one ranking, so the
-/// cost grows with the number of pages times the number of distinct term sets, not its square.
+/// taxonomy (ties: the section's order). Pages with the same terms share one ranking, which
+/// stops reading the section once enough pages share all of them.
 pub fn related_pages(order: &[Vec<usize>], classification: &Classification) -> Vec<Vec<usize>> {
     let mut related = vec![Vec::new(); classification.page_terms.len()];
     for section in order {
@@ -1186,24 +1194,28 @@ pub fn related_pages(order: &[Vec<usize>], classification: &Classification) -> V
                 continue;
             };
             let best = rankings.entry(own.as_slice()).or_insert_with(|| {
-                let mut scored: Vec<(usize, usize)> = section
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(rank, &q)| {
-                        let theirs = classification.page_terms[q].first()?;
-                        let shared = theirs.iter().filter(|t| own.contains(t)).count();
-                        (shared > 0).then_some((shared, rank))
-                    })
-                    .collect();
-                let keep = (RELATED + 1).min(scored.len());
-                let by_score =
-                    |a: &(usize, usize), b: &(usize, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-                if keep > 0 && keep < scored.len() {
-                    scored.select_nth_unstable_by(keep - 1, by_score);
-                    scored.truncate(keep);
+                // Pages by number of shared terms, each list in the section's order and kept
+                // to RELATED + 1; once that many share every term, no later page can rank.
+                let top = own.len();
+                let mut by_shared: Vec<Vec<usize>> = vec![Vec::new(); top + 1];
+                for &q in section {
+                    let Some(theirs) = classification.page_terms[q].first() else {
+                        continue;
+                    };
+                    let shared = theirs.iter().filter(|t| own.contains(t)).count().min(top);
+                    if shared > 0 && by_shared[shared].len() <= RELATED {
+                        by_shared[shared].push(q);
+                        if shared == top && by_shared[top].len() > RELATED {
+                            break;
+                        }
+                    }
                 }
-                scored.sort_by(by_score);
-                scored.into_iter().map(|(_, rank)| section[rank]).collect()
+                by_shared
+                    .into_iter()
+                    .rev()
+                    .flatten()
+                    .take(RELATED + 1)
+                    .collect()
             });
             related[p] = best
                 .iter()
@@ -1263,6 +1275,54 @@ fn classification_urls(taxonomies: &[TaxonomyContext<'_>]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn related_pages_are_those_sharing_the_most_terms_then_the_first_in_order() {
+        // 200 pages in two sections, 1 to 3 terms out of 6 each (a fixed pseudo-random draw);
+        // the result must equal a plain ranking of every other page of the section.
+        let mut seed: u64 = 7;
+        let mut next = move |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % n
+        };
+        let page_terms: Vec<Vec<Vec<usize>>> = (0..200)
+            .map(|_| {
+                let mut terms: Vec<usize> = (0..=next(3)).map(|_| next(6) as usize).collect();
+                terms.sort_unstable();
+                terms.dedup();
+                vec![terms]
+            })
+            .collect();
+        let mut order: Vec<Vec<usize>> = vec![(0..200).filter(|p| p % 3 != 0).collect(), vec![]];
+        order[1] = (0..200).filter(|p| p % 3 == 0).rev().collect();
+        let classification = Classification {
+            taxonomies: Vec::new(),
+            page_terms,
+        };
+        let related = related_pages(&order, &classification);
+        for section in &order {
+            for &p in section {
+                let own = &classification.page_terms[p][0];
+                let mut expected: Vec<(usize, usize, usize)> = section
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &q)| q != p)
+                    .map(|(rank, &q)| {
+                        let shared = classification.page_terms[q][0]
+                            .iter()
+                            .filter(|t| own.contains(t))
+                            .count();
+                        (shared, rank, q)
+                    })
+                    .filter(|&(shared, _, _)| shared > 0)
+                    .collect();
+                expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                let expected: Vec<usize> = expected.iter().take(3).map(|e| e.2).collect();
+                assert_eq!(related[p], expected, "page {p}");
+            }
+        }
+        assert!(related.iter().any(|r| r.len() == 3));
+    }
 
     #[test]
     fn french_dates_say_premier_for_the_first() {

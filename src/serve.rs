@@ -49,9 +49,50 @@ struct Snapshot {
     errors: Option<String>,
     /// The errors come from the fast path: the last good build is still the state to use.
     fast_errors: bool,
-    /// The printed edition, when a partial rebuild left it out of date: it is rendered again
-    /// when it is asked for (it holds every page, too costly to render on every save).
-    stale_print: Option<String>,
+    /// What a partial rebuild left out of date: rendered again when it is asked for.
+    stale: Stale,
+}
+
+/// Files a fast path did not render, because they hold or list every page (too costly to
+/// render on every save): they are rendered from the last good build on request.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+enum Stale {
+    /// Everything is up to date.
+    #[default]
+    Nothing,
+    /// The printed edition, at this output path (a body changed).
+    Print(String),
+    /// Every listing, the printed edition included (a front matter changed); `pages` are the
+    /// output paths of the pages, which are up to date.
+    Listings {
+        pages: std::collections::HashSet<String>,
+    },
+}
+
+impl Stale {
+    /// What is out of date after `self`, then `next`.
+    fn and(self, next: Stale) -> Stale {
+        match (self, next) {
+            (listings @ Stale::Listings { .. }, _) | (_, listings @ Stale::Listings { .. }) => {
+                listings
+            }
+            (_, next) => next,
+        }
+    }
+
+    /// Whether the file at `path` (e.g. `projets/index.html`) may be out of date.
+    fn covers(&self, path: &str) -> bool {
+        match self {
+            Stale::Nothing => false,
+            Stale::Print(print) => print == path,
+            Stale::Listings { pages } => {
+                !pages.contains(path)
+                    && [".html", ".xml", ".json", ".csv"]
+                        .iter()
+                        .any(|end| path.ends_with(end))
+            }
+        }
+    }
 }
 
 /// Where a served file's bytes are.
@@ -227,11 +268,11 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
     };
     let stale = {
         let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
-        snapshot.stale_print.as_deref() == Some(index.as_str())
+        snapshot.stale.covers(&index)
     };
     if stale {
         let state = Arc::clone(&state);
-        let _ = tokio::task::spawn_blocking(move || refresh_print_edition(&state)).await;
+        let _ = tokio::task::spawn_blocking(move || refresh_stale(&state)).await;
     }
     let (found, errors) = {
         let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
@@ -382,71 +423,112 @@ fn classify_changes(state: &AppState, root: &Path, changed: &[PathBuf]) -> Chang
     }
 }
 
-/// Renders the out-of-date printed edition again, from the last good build.
-fn refresh_print_edition(state: &AppState) {
+/// Renders the out-of-date files again, from the last good build.
+fn refresh_stale(state: &AppState) {
     // The state stays locked until the snapshot is updated (the order every rebuild takes
-    // too): a save in between cannot be overwritten by an edition rendered before it.
+    // too): a save in between cannot be overwritten by files rendered before it.
     let prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
-    let still_stale = state
+    let stale = state
         .snapshot
         .read()
-        .map(|s| s.stale_print.is_some())
-        .unwrap_or(true);
-    if !still_stale {
-        return; // another request rendered it meanwhile
-    }
-    let Some(files) = prepared
-        .as_ref()
-        .map(|prepared| prepared.render_print_edition(&state.root))
-    else {
+        .map(|s| s.stale.clone())
+        .unwrap_or_default();
+    let Some(prepared) = prepared.as_ref() else {
         return;
+    };
+    let files = match stale {
+        Stale::Nothing => return, // another request rendered them meanwhile
+        Stale::Print(_) => prepared.render_print_edition(&state.root),
+        Stale::Listings { .. } => prepared.render_listings(&state.root),
     };
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
     for file in files {
         snapshot.files.insert(file.path, Arc::new(file.contents));
     }
-    snapshot.stale_print = None;
+    snapshot.stale = Stale::Nothing;
 }
 
-/// The fast path: pages whose body alone changed, rendered from the last good build without
-/// reading the other files. Returns false when the change needs a build.
-fn rerender_bodies(
-    state: &AppState,
-    root: &Path,
-    pages: &std::collections::HashSet<PathBuf>,
-) -> bool {
+/// What a fast path rendered.
+struct FastResult {
+    diagnostics: Vec<Diagnostic>,
+    files: Vec<crate::render::OutputFile>,
+    stale: Stale,
+}
+
+/// Publishes a fast path's result to the snapshot and the open pages.
+fn publish_fast(state: &AppState, started: Instant, pages: usize, result: FastResult) {
+    crate::cmd::print_diagnostics(&result.diagnostics, crate::cmd::Format::Human);
+    let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
+    if result.diagnostics.iter().any(Diagnostic::is_error) {
+        snapshot.errors = Some(error_text(&result.diagnostics));
+        snapshot.fast_errors = true;
+        drop(snapshot);
+        eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
+        let _ = state.notices.send(Notice::Errors);
+        return;
+    }
+    let rendered = result.files.len();
+    for file in result.files {
+        snapshot.files.insert(file.path, Arc::new(file.contents));
+    }
+    snapshot.errors = None;
+    snapshot.fast_errors = false;
+    snapshot.stale = std::mem::take(&mut snapshot.stale).and(result.stale);
+    drop(snapshot);
+    eprintln!(
+        "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {pages} texte(s) converti(s).",
+        started.elapsed().as_millis(),
+    );
+    let _ = state.notices.send(Notice::Reload);
+}
+
+/// The fast paths: pages whose body alone changed, or whose front matter changed without
+/// moving them or changing their terms, rendered from the last good build without reading
+/// the other files. Returns false when the change needs a build.
+fn rerender_fast(state: &AppState, root: &Path, change: &Change) -> bool {
     let started = Instant::now();
     let mut prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
     let Some(prepared) = prepared.as_mut() else {
         return false;
     };
-    let Some(report) = pipeline::rerender_bodies(prepared, root, pages) else {
-        return false;
+    let (pages, result) = match change {
+        Change::Bodies(pages) => {
+            let Some(report) = pipeline::rerender_bodies(prepared, root, pages) else {
+                return false;
+            };
+            let stale = prepared.print_path().map_or(Stale::Nothing, Stale::Print);
+            (
+                pages,
+                FastResult {
+                    diagnostics: report.diagnostics,
+                    files: report.files,
+                    stale,
+                },
+            )
+        }
+        Change::FrontMatters(pages) => {
+            let Some(report) = pipeline::rerender_front_matters(prepared, root, pages) else {
+                return false;
+            };
+            let mut known = state
+                .front_matters
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
+            known.extend(report.front_matters);
+            (
+                pages,
+                FastResult {
+                    diagnostics: report.diagnostics,
+                    files: report.files,
+                    stale: Stale::Listings {
+                        pages: prepared.page_files(),
+                    },
+                },
+            )
+        }
+        Change::Full => return false,
     };
-    crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
-    let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
-    if report.diagnostics.iter().any(Diagnostic::is_error) {
-        snapshot.errors = Some(error_text(&report.diagnostics));
-        snapshot.fast_errors = true;
-        drop(snapshot);
-        eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
-        let _ = state.notices.send(Notice::Errors);
-        return true;
-    }
-    let rendered = report.files.len();
-    for file in report.files {
-        snapshot.files.insert(file.path, Arc::new(file.contents));
-    }
-    snapshot.errors = None;
-    snapshot.fast_errors = false;
-    snapshot.stale_print = prepared.print_path();
-    drop(snapshot);
-    eprintln!(
-        "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
-        started.elapsed().as_millis(),
-        pages.len()
-    );
-    let _ = state.notices.send(Notice::Reload);
+    publish_fast(state, started, pages.len(), result);
     true
 }
 
@@ -472,10 +554,8 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
     } else {
         classify_changes(state, &options.root, changed)
     };
-    if let Change::Bodies(pages) = &change {
-        if rerender_bodies(state, &options.root, pages) {
-            return;
-        }
+    if rerender_fast(state, &options.root, &change) {
+        return;
     }
     let (only, with_listings) = match change {
         Change::Bodies(pages) => (Some(pages), false),
@@ -526,9 +606,10 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
                 for file in files {
                     snapshot.files.insert(file.path, Arc::new(file.contents));
                 }
-                snapshot.stale_print = print_path;
+                let stale = print_path.map_or(Stale::Nothing, Stale::Print);
+                snapshot.stale = std::mem::take(&mut snapshot.stale).and(stale);
             } else {
-                snapshot.stale_print = None;
+                snapshot.stale = Stale::Nothing;
                 snapshot.files = files
                     .into_iter()
                     .map(|f| (f.path, Arc::new(f.contents)))

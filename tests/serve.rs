@@ -238,6 +238,71 @@ fn an_error_in_a_saved_body_shows_over_the_page_and_the_next_save_clears_it() {
     );
 }
 
+/// The number of files the last rebuild rendered, from the server's log.
+fn last_rendered(server: &Server) -> usize {
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    let line = log
+        .lines()
+        .rfind(|l| l.starts_with("Reconstruit"))
+        .unwrap()
+        .to_string();
+    line.split(" : ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected log line: {line}"))
+}
+
+#[test]
+fn a_new_title_reaches_neighbours_at_once_and_listings_when_asked_a_new_theme_rebuilds() {
+    let site = TestSite::new("basic");
+    let server = start(&site);
+    let mut stream = events(&server);
+    std::thread::sleep(Duration::from_millis(200));
+    let text = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
+    site.write(
+        "content/projets/fiche-b.md",
+        &text.replace("title: Fiche B", "title: Fiche B renommée"),
+    );
+    assert!(wait_event(&mut stream, "reload", Duration::from_secs(2)));
+    // Fiche A follows fiche B in the section: its "previous" link shows the new title.
+    assert!(
+        get(&server, "/projets/fiche-a/")
+            .1
+            .contains(">Fiche B renommée</a>"),
+        "the neighbour was rendered again"
+    );
+    let rendered = last_rendered(&server);
+    assert!(
+        rendered <= 4,
+        "the page and the pages around it only, listings on request: {rendered}"
+    );
+    for listing in [
+        "/projets.json",
+        "/guide-complet/",
+        "/themes/qvct/",
+        "/atom.xml",
+    ] {
+        assert!(
+            get(&server, listing).1.contains("Fiche B renommée"),
+            "{listing} is out of date"
+        );
+    }
+
+    // Another theme: the classification changes, so the whole site is rendered again.
+    let renamed = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
+    site.write(
+        "content/projets/fiche-b.md",
+        &renamed.replace("themes: [qvct]", "themes: [partage-valeur]"),
+    );
+    assert!(wait_event(&mut stream, "reload", Duration::from_secs(2)));
+    assert!(last_rendered(&server) > 4);
+    assert!(!get(&server, "/themes/qvct/").1.contains("Fiche B renommée"));
+    assert!(get(&server, "/themes/partage-valeur/")
+        .1
+        .contains("Fiche B renommée"));
+}
+
 #[test]
 fn serve_refuses_paths_outside_the_site_and_answers_404() {
     let site = TestSite::new("basic");
