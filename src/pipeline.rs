@@ -336,8 +336,20 @@ pub fn rerender_front_matters(
     }
     // Pages showing a changed page: its neighbours before and after (its place in the
     // section's order may have moved), and the pages listing it as related.
-    let order = crate::render::section_order(&prepared.site, &prepared.config);
-    let related = crate::render::related_pages(&order, &prepared.classification);
+    let mut order = prepared.order.clone();
+    for &p in &changed_pages {
+        crate::render::reposition(&prepared.site, &prepared.config, &mut order, p);
+    }
+    debug_assert_eq!(
+        order,
+        crate::render::section_order(&prepared.site, &prepared.config)
+    );
+    // With the same terms and the same order, related pages stay the same.
+    let related = if order == prepared.order {
+        prepared.related.clone()
+    } else {
+        crate::render::related_pages(&order, &prepared.classification)
+    };
     let mut shown: std::collections::HashSet<PathBuf> = changed.clone();
     for &p in &changed_pages {
         let section = prepared.site.pages[p].section;

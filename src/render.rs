@@ -1143,27 +1143,58 @@ pub fn section_order(site: &Site, config: &SiteConfig) -> Vec<Vec<usize>> {
         section_pages[page.section].push(p);
     }
     for (s, pages) in section_pages.iter_mut().enumerate() {
-        let mode = config
-            .section(&site.sections[s].name)
-            .map(|c| c.sort_by)
-            .unwrap_or_default();
-        if mode == crate::config::SortMode::Title {
-            pages.sort_by_cached_key(|&p| crate::slug::slugify(&site.pages[p].meta.title));
-            continue;
+        if sort_mode(site, config, s) == crate::config::SortMode::Title {
+            // The same order as `compare_in_section`, with each slug computed once.
+            pages.sort_by_cached_key(|&p| (crate::slug::slugify(&site.pages[p].meta.title), p));
+        } else {
+            let compare = compare_in_section(site, config, s);
+            pages.sort_by(|&a, &b| compare(a, b));
         }
-        pages.sort_by(|&a, &b| {
-            let (a, b) = (&site.pages[a], &site.pages[b]);
-            match mode {
-                crate::config::SortMode::Date => b
-                    .meta
-                    .date
-                    .cmp(&a.meta.date)
-                    .then_with(|| compare_pages(a, b)),
-                _ => compare_pages(a, b),
-            }
-        });
     }
     section_pages
+}
+
+fn sort_mode(site: &Site, config: &SiteConfig, s: usize) -> crate::config::SortMode {
+    config
+        .section(&site.sections[s].name)
+        .map(|c| c.sort_by)
+        .unwrap_or_default()
+}
+
+/// How two pages of section `s` compare in its order: a total order (ties go by file or index).
+fn compare_in_section<'a>(
+    site: &'a Site,
+    config: &SiteConfig,
+    s: usize,
+) -> impl Fn(usize, usize) -> std::cmp::Ordering + 'a {
+    let mode = sort_mode(site, config, s);
+    move |a, b| {
+        let (x, y) = (&site.pages[a], &site.pages[b]);
+        match mode {
+            crate::config::SortMode::Title => crate::slug::slugify(&x.meta.title)
+                .cmp(&crate::slug::slugify(&y.meta.title))
+                .then(a.cmp(&b)),
+            crate::config::SortMode::Date => y
+                .meta
+                .date
+                .cmp(&x.meta.date)
+                .then_with(|| compare_pages(x, y)),
+            crate::config::SortMode::Weight => compare_pages(x, y),
+        }
+    }
+}
+
+/// Moves page `p` to its place in its section's `order` after its front matter changed (the
+/// other pages keep theirs): what [`section_order`] would give, without sorting every page.
+pub fn reposition(site: &Site, config: &SiteConfig, order: &mut [Vec<usize>], p: usize) {
+    let s = site.pages[p].section;
+    let compare = compare_in_section(site, config, s);
+    let pages = &mut order[s];
+    if let Some(at) = pages.iter().position(|&q| q == p) {
+        pages.remove(at);
+    }
+    let at = pages.partition_point(|&q| compare(q, p) == std::cmp::Ordering::Less);
+    pages.insert(at, p);
 }
 
 /// The page before and the page after `p` in its section's `order`.

@@ -289,6 +289,25 @@ fn a_new_title_reaches_neighbours_at_once_and_listings_when_asked_a_new_theme_re
         );
     }
 
+    // An older date moves fiche B after fiche A: the neighbours on both sides follow.
+    let renamed = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
+    site.write(
+        "content/projets/fiche-b.md",
+        &renamed.replace("date: 2024-05-10", "date: 2023-06-01"),
+    );
+    assert!(wait_event(&mut stream, "reload", Duration::from_secs(2)));
+    let link = |path: &str, rel: &str| -> String {
+        let page = get(&server, path).1;
+        let start = page
+            .find(&format!("<a rel=\"{rel}\""))
+            .unwrap_or_else(|| panic!("no {rel} link in {path}: {page}"));
+        page[start..].split("</a>").next().unwrap().to_string()
+    };
+    assert!(link("/projets/fiche-bundle/", "next").contains("fiche-a/"));
+    assert!(link("/projets/fiche-a/", "next").contains("Fiche B renommée"));
+    assert!(link("/projets/fiche-b/", "prev").contains("fiche-a/"));
+    assert!(last_rendered(&server) <= 4);
+
     // Another theme: the classification changes, so the whole site is rendered again.
     let renamed = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
     site.write(
