@@ -185,13 +185,85 @@ impl Prepared {
     }
 }
 
-/// What [`rerender_bodies`] did.
+/// What a fast path of `serve` did ([`rerender_bodies`], [`rerender_front_matters`]).
 #[derive(Debug, Default)]
-pub struct BodiesReport {
+pub struct PartialReport {
     /// Problems found in the changed pages (with an error, nothing was rendered).
     pub diagnostics: Vec<Diagnostic>,
-    /// The pages rendered again.
+    /// The pages rendered again: the changed ones and, for a front matter, their old and new
+    /// neighbours and the pages that show them as related. Listings are left to
+    /// [`Prepared::render_listings`].
     pub files: Vec<crate::render::OutputFile>,
+    /// The front-matter hash of each changed page.
+    pub front_matters: Vec<(PathBuf, u64)>,
+}
+
+impl Prepared {
+    /// The index of the page at `path` (path for messages).
+    fn page_index(&self, path: &Path) -> Option<usize> {
+        self.site
+            .pages
+            .iter()
+            .position(|page| page.display_path == path)
+    }
+
+    /// Renders the changed pages' bodies and, when no error is found, puts the pages in place.
+    /// Returns their indices, or `None` with the errors in `report`.
+    fn apply(
+        &mut self,
+        root: &Path,
+        pages: Vec<(usize, crate::content::Page)>,
+        report: &mut PartialReport,
+    ) -> Option<Vec<usize>> {
+        let updates: Vec<(usize, crate::content::Page, Rendered)> = pages
+            .into_iter()
+            .map(|(p, page)| {
+                let rendered = render_body(&page, &self.links());
+                (p, page, rendered)
+            })
+            .collect();
+        for (_, _, rendered) in &updates {
+            report
+                .diagnostics
+                .extend(rendered.diagnostics.iter().cloned());
+        }
+        add_source_lines(root, &mut report.diagnostics);
+        crate::diagnostic::sort(&mut report.diagnostics);
+        if report.diagnostics.iter().any(Diagnostic::is_error) {
+            return None;
+        }
+        let mut changed = Vec::new();
+        for (p, page, rendered) in updates {
+            report
+                .front_matters
+                .push((page.display_path.clone(), page.front_matter_hash));
+            self.site.pages[p] = page;
+            self.page_bodies[p] = rendered;
+            changed.push(p);
+        }
+        Some(changed)
+    }
+
+    /// Renders the pages at `only` (paths for messages) into `report`.
+    fn render_pages(
+        &self,
+        root: &Path,
+        only: &std::collections::HashSet<PathBuf>,
+        report: &mut PartialReport,
+    ) {
+        let output = crate::render::render_site(
+            &self.tera,
+            &self.render_input(
+                root,
+                crate::render::Scope::Pages {
+                    only,
+                    with_listings: false,
+                },
+            ),
+        );
+        report.diagnostics.extend(output.diagnostics);
+        report.files = output.files;
+    }
 }
 
 /// `serve`'s fastest path: renders again the pages (paths for messages) whose body alone
@@ -202,14 +274,10 @@ pub fn rerender_bodies(
     prepared: &mut Prepared,
     root: &Path,
     changed: &std::collections::HashSet<PathBuf>,
-) -> Option<BodiesReport> {
-    let mut updates = Vec::new();
+) -> Option<PartialReport> {
+    let mut pages = Vec::new();
     for relative in changed {
-        let p = prepared
-            .site
-            .pages
-            .iter()
-            .position(|page| &page.display_path == relative)?;
+        let p = prepared.page_index(relative)?;
         let page = &prepared.site.pages[p];
         let text = std::fs::read_to_string(root.join(relative)).ok()?;
         let split = crate::frontmatter::split(&text).ok()?;
@@ -219,55 +287,20 @@ pub fn rerender_bodies(
         {
             return None;
         }
-        let rendered = render_body(
-            &crate::content::Page {
-                body: split.body.to_string(),
+        let body = split.body.to_string();
+        pages.push((
+            p,
+            crate::content::Page {
+                body,
                 ..page.clone()
             },
-            &prepared.links(),
-        );
-        updates.push((p, split.body.to_string(), rendered));
+        ));
     }
-    let mut report = BodiesReport::default();
-    for (_, _, rendered) in &updates {
-        report
-            .diagnostics
-            .extend(rendered.diagnostics.iter().cloned());
+    let mut report = PartialReport::default();
+    if prepared.apply(root, pages, &mut report).is_some() {
+        prepared.render_pages(root, changed, &mut report);
     }
-    add_source_lines(root, &mut report.diagnostics);
-    crate::diagnostic::sort(&mut report.diagnostics);
-    if report.diagnostics.iter().any(Diagnostic::is_error) {
-        return Some(report);
-    }
-    for (p, body, rendered) in updates {
-        prepared.site.pages[p].body = body;
-        prepared.page_bodies[p] = rendered;
-    }
-    let output = crate::render::render_site(
-        &prepared.tera,
-        &prepared.render_input(
-            root,
-            crate::render::Scope::Pages {
-                only: changed,
-                with_listings: false,
-            },
-        ),
-    );
-    report.diagnostics.extend(output.diagnostics);
-    report.files = output.files;
     Some(report)
-}
-
-/// What [`rerender_front_matters`] did.
-#[derive(Debug, Default)]
-pub struct FrontMattersReport {
-    /// Problems found in the changed pages (with an error, nothing was rendered).
-    pub diagnostics: Vec<Diagnostic>,
-    /// The pages rendered again: the changed ones, their old and new neighbours, and the pages
-    /// that show them as related. Listings are left to [`Prepared::render_listings`].
-    pub files: Vec<crate::render::OutputFile>,
-    /// The new front-matter hash of each changed page.
-    pub front_matters: Vec<(PathBuf, u64)>,
 }
 
 /// `serve`'s path for a changed front matter that moves no page and changes no term (so the
@@ -280,15 +313,19 @@ pub fn rerender_front_matters(
     prepared: &mut Prepared,
     root: &Path,
     changed: &std::collections::HashSet<PathBuf>,
-) -> Option<FrontMattersReport> {
-    let mut report = FrontMattersReport::default();
-    let mut updates = Vec::new();
-    for relative in changed {
-        let p = prepared
-            .site
-            .pages
+) -> Option<PartialReport> {
+    let mut report = PartialReport::default();
+    let mut pages = Vec::new();
+    // The same terms, written the same way, resolve as in the last good build.
+    let terms = |page: &crate::content::Page| -> std::collections::BTreeMap<String, Vec<String>> {
+        page.meta
+            .terms
             .iter()
-            .position(|page| &page.display_path == relative)?;
+            .map(|(name, raw)| (name.clone(), raw.iter().map(|r| r.value.clone()).collect()))
+            .collect()
+    };
+    for relative in changed {
+        let p = prepared.page_index(relative)?;
         let old = &prepared.site.pages[p];
         if old.section == 0 {
             return None;
@@ -297,43 +334,17 @@ pub fn rerender_front_matters(
             crate::content::reload_page(root, &prepared.config, &prepared.site, p);
         report.diagnostics.extend(diagnostics);
         let Some(page) = page else { continue };
-        // The same terms, written the same way, resolve as in the last good build.
-        let terms =
-            |page: &crate::content::Page| -> std::collections::BTreeMap<String, Vec<String>> {
-                page.meta
-                    .terms
-                    .iter()
-                    .map(|(name, raw)| {
-                        (name.clone(), raw.iter().map(|r| r.value.clone()).collect())
-                    })
-                    .collect()
-            };
         if page.path != old.path
             || page.meta.aliases != old.meta.aliases
             || terms(&page) != terms(old)
         {
             return None;
         }
-        let rendered = render_body(&page, &prepared.links());
-        report
-            .diagnostics
-            .extend(rendered.diagnostics.iter().cloned());
-        updates.push((p, page, rendered));
+        pages.push((p, page));
     }
-    add_source_lines(root, &mut report.diagnostics);
-    crate::diagnostic::sort(&mut report.diagnostics);
-    if report.diagnostics.iter().any(Diagnostic::is_error) {
+    let Some(changed_pages) = prepared.apply(root, pages, &mut report) else {
         return Some(report);
-    }
-    let mut changed_pages = Vec::new();
-    for (p, page, rendered) in updates {
-        report
-            .front_matters
-            .push((page.display_path.clone(), page.front_matter_hash));
-        prepared.site.pages[p] = page;
-        prepared.page_bodies[p] = rendered;
-        changed_pages.push(p);
-    }
+    };
     // Pages showing a changed page: its neighbours before and after (its place in the
     // section's order may have moved), and the pages listing it as related.
     let mut order = prepared.order.clone();
@@ -366,18 +377,7 @@ pub fn rerender_front_matters(
     }
     prepared.order = order;
     prepared.related = related;
-    let output = crate::render::render_site(
-        &prepared.tera,
-        &prepared.render_input(
-            root,
-            crate::render::Scope::Pages {
-                only: &shown,
-                with_listings: false,
-            },
-        ),
-    );
-    report.diagnostics.extend(output.diagnostics);
-    report.files = output.files;
+    prepared.render_pages(root, &shown, &mut report);
     Some(report)
 }
 

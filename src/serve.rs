@@ -448,32 +448,31 @@ fn refresh_stale(state: &AppState) {
     snapshot.stale = Stale::Nothing;
 }
 
-/// What a fast path rendered.
-struct FastResult {
-    diagnostics: Vec<Diagnostic>,
-    files: Vec<crate::render::OutputFile>,
-    stale: Stale,
-}
-
 /// Publishes a fast path's result to the snapshot and the open pages.
-fn publish_fast(state: &AppState, started: Instant, pages: usize, result: FastResult) {
-    crate::cmd::print_diagnostics(&result.diagnostics, crate::cmd::Format::Human);
+fn publish_fast(
+    state: &AppState,
+    started: Instant,
+    pages: usize,
+    report: pipeline::PartialReport,
+    stale: Stale,
+) {
+    crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
-    if result.diagnostics.iter().any(Diagnostic::is_error) {
-        snapshot.errors = Some(error_text(&result.diagnostics));
+    if report.diagnostics.iter().any(Diagnostic::is_error) {
+        snapshot.errors = Some(error_text(&report.diagnostics));
         snapshot.fast_errors = true;
         drop(snapshot);
         eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
         let _ = state.notices.send(Notice::Errors);
         return;
     }
-    let rendered = result.files.len();
-    for file in result.files {
+    let rendered = report.files.len();
+    for file in report.files {
         snapshot.files.insert(file.path, Arc::new(file.contents));
     }
     snapshot.errors = None;
     snapshot.fast_errors = false;
-    snapshot.stale = std::mem::take(&mut snapshot.stale).and(result.stale);
+    snapshot.stale = std::mem::take(&mut snapshot.stale).and(stale);
     drop(snapshot);
     eprintln!(
         "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {pages} texte(s) converti(s).",
@@ -491,44 +490,30 @@ fn rerender_fast(state: &AppState, root: &Path, change: &Change) -> bool {
     let Some(prepared) = prepared.as_mut() else {
         return false;
     };
-    let (pages, result) = match change {
-        Change::Bodies(pages) => {
-            let Some(report) = pipeline::rerender_bodies(prepared, root, pages) else {
-                return false;
-            };
-            let stale = prepared.print_path().map_or(Stale::Nothing, Stale::Print);
-            (
-                pages,
-                FastResult {
-                    diagnostics: report.diagnostics,
-                    files: report.files,
-                    stale,
-                },
-            )
-        }
-        Change::FrontMatters(pages) => {
-            let Some(report) = pipeline::rerender_front_matters(prepared, root, pages) else {
-                return false;
-            };
-            let mut known = state
-                .front_matters
-                .write()
-                .unwrap_or_else(|e| e.into_inner());
-            known.extend(report.front_matters);
-            (
-                pages,
-                FastResult {
-                    diagnostics: report.diagnostics,
-                    files: report.files,
-                    stale: Stale::Listings {
-                        pages: prepared.page_files(),
-                    },
-                },
-            )
-        }
+    let (pages, report) = match change {
+        Change::Bodies(pages) => (pages, pipeline::rerender_bodies(prepared, root, pages)),
+        Change::FrontMatters(pages) => (
+            pages,
+            pipeline::rerender_front_matters(prepared, root, pages),
+        ),
         Change::Full => return false,
     };
-    publish_fast(state, started, pages.len(), result);
+    let Some(mut report) = report else {
+        return false;
+    };
+    // A body leaves only the printed edition out of date; a front matter, every listing.
+    let stale = match change {
+        Change::Bodies(_) => prepared.print_path().map_or(Stale::Nothing, Stale::Print),
+        _ => Stale::Listings {
+            pages: prepared.page_files(),
+        },
+    };
+    state
+        .front_matters
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(std::mem::take(&mut report.front_matters));
+    publish_fast(state, started, pages.len(), report, stale);
     true
 }
 
@@ -687,13 +672,9 @@ pub fn run(options: &ServeOptions) -> i32 {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            crate::cmd::print_diagnostics(
-                &[Diagnostic::error(format!(
-                    "impossible de démarrer le serveur : {e}"
-                ))],
-                crate::cmd::Format::Human,
-            );
-            return 1;
+            return crate::cmd::fail(Diagnostic::error(format!(
+                "impossible de démarrer le serveur : {e}"
+            )));
         }
     };
     let _entered = runtime.enter();
@@ -703,13 +684,9 @@ pub fn run(options: &ServeOptions) -> i32 {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
             Ok(signal) => signal,
             Err(e) => {
-                crate::cmd::print_diagnostics(
-                    &[Diagnostic::error(format!(
-                        "impossible d'intercepter Ctrl+C : {e}"
-                    ))],
-                    crate::cmd::Format::Human,
-                );
-                return 1;
+                return crate::cmd::fail(Diagnostic::error(format!(
+                    "impossible d'intercepter Ctrl+C : {e}"
+                )));
             }
         };
     let listener = match listen(address) {
@@ -724,8 +701,7 @@ pub fn run(options: &ServeOptions) -> i32 {
             } else {
                 d.with_hint("vérifiez l'adresse donnée à --bind")
             };
-            crate::cmd::print_diagnostics(&[d], crate::cmd::Format::Human);
-            return 1;
+            return crate::cmd::fail(d);
         }
     };
     let local = listener.local_addr().unwrap_or(address);
@@ -764,13 +740,9 @@ pub fn run(options: &ServeOptions) -> i32 {
     {
         Ok(debouncer) => debouncer,
         Err(e) => {
-            crate::cmd::print_diagnostics(
-                &[Diagnostic::error(format!(
-                    "impossible de surveiller les fichiers : {e}"
-                ))],
-                crate::cmd::Format::Human,
-            );
-            return 1;
+            return crate::cmd::fail(Diagnostic::error(format!(
+                "impossible de surveiller les fichiers : {e}"
+            )));
         }
     };
     use notify_debouncer_full::notify::RecursiveMode;
@@ -831,13 +803,7 @@ pub fn run(options: &ServeOptions) -> i32 {
     drop(debouncer);
     match served {
         Ok(()) => 0,
-        Err(e) => {
-            crate::cmd::print_diagnostics(
-                &[Diagnostic::error(format!("le serveur s'est arrêté : {e}"))],
-                crate::cmd::Format::Human,
-            );
-            1
-        }
+        Err(e) => crate::cmd::fail(Diagnostic::error(format!("le serveur s'est arrêté : {e}"))),
     }
 }
 

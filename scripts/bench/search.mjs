@@ -24,27 +24,16 @@
 // first results of each query (to check them by eye) and the index size on disk by kind of file.
 // With --json FILE, also writes every sample.
 
-import { createServer } from "node:http";
 import { createRequire } from "node:module";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+// The browser tests' static server and Chromium launch, shared.
+import { CHROMIUM, REPO, launch, serve } from "../../tests/browser/support.mjs";
+
 const outils = createRequire(path.join(REPO, "tests", "tools", "package.json"));
-const CHROMIUM = process.env.GUIDE_CHROMIUM || "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 // French queries: accented and not, one and several words, frequent, rare and absent words. On the
 // generated benchmark corpus (scripts/bench/gen_corpus.py) the vocabulary is about 45 words:
@@ -103,69 +92,26 @@ function parseArgs(argv) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A static server: `/dir/` → `dir/index.html`, a missing file → 404. It remembers, per path, the
-// size of the file and its size once gzip-compressed (for files that are not already gzip), to
-// tell what the HTML, CSS and JS of the page would weigh from a server that compresses.
+// The size of each file served once gzip-compressed (the same size for files Pagefind already
+// compressed), to tell what the HTML, CSS and JS of the page would weigh from a server that
+// compresses.
 
-const TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".ico": "image/x-icon",
-  ".woff2": "font/woff2",
-  ".woff": "font/woff",
-};
+let siteRoot = "";
+const gzipped = new Map(); // url path → size once gzip-compressed
 
-const gzipped = new Map(); // url path → size once gzip-compressed (the same size if already gzip)
-
-async function serve(root) {
-  const server = createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url, "http://localhost");
-      const rel = decodeURIComponent(url.pathname);
-      let file = path.join(root, rel);
-      if (file !== root && !file.startsWith(root + path.sep)) {
-        res.writeHead(403).end();
-        return;
-      }
-      if (existsSync(file) && statSync(file).isDirectory()) {
-        if (!rel.endsWith("/")) {
-          res.writeHead(301, { Location: `${url.pathname}/${url.search}` }).end();
-          return;
-        }
-        file = path.join(file, "index.html");
-      }
-      if (!existsSync(file) || !statSync(file).isFile()) {
-        res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("404");
-        return;
-      }
-      const body = await readFile(file);
-      if (!gzipped.has(url.pathname)) {
-        const dejaGzip = body.length > 2 && body[0] === 0x1f && body[1] === 0x8b;
-        gzipped.set(url.pathname, dejaGzip ? body.length : gzipSync(body).length);
-      }
-      res.writeHead(200, {
-        "Content-Type": TYPES[path.extname(file).toLowerCase()] || "application/octet-stream",
-        "Content-Length": body.length,
-      });
-      res.end(req.method === "HEAD" ? undefined : body);
-    } catch (erreur) {
-      res.writeHead(500).end(String(erreur));
+function gzippedSize(urlPath, size) {
+  if (!gzipped.has(urlPath)) {
+    let file = path.join(siteRoot, decodeURIComponent(urlPath));
+    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, "index.html");
+    let compressed = size;
+    if (existsSync(file) && statSync(file).isFile()) {
+      const body = readFileSync(file);
+      const dejaGzip = body.length > 2 && body[0] === 0x1f && body[1] === 0x8b;
+      compressed = dejaGzip ? body.length : gzipSync(body).length;
     }
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    origin: `http://127.0.0.1:${server.address().port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+    gzipped.set(urlPath, compressed);
+  }
+  return gzipped.get(urlPath);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,7 +182,7 @@ function tally(records, from = 0) {
     requests++;
     parts[partOf(r.path)] += r.body;
     total += r.body;
-    totalGz += gzipped.get(r.path) ?? r.body;
+    totalGz += gzippedSize(r.path, r.body);
     if (r.path.includes("/pagefind/")) {
       pagefind += r.body;
       pagefindRequests++;
@@ -380,14 +326,13 @@ const fmtInt = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const { chromium } = outils("playwright-core");
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing: ${CHROMIUM} (apt-get install chromium)`);
+  siteRoot = options.dir;
   const pages = walk(options.dir).filter((f) => f.rel.endsWith("index.html")).length;
 
   const started = new Date();
   const loadStart = os.loadavg();
   const serveur = await serve(options.dir);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  const browser = await launch();
   const version = browser.version();
   const samples = [];
   try {

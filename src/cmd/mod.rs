@@ -35,3 +35,9 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
         }
     }
 }
+
+/// Prints one error and gives the exit status of a failed command (1).
+pub fn fail(d: Diagnostic) -> i32 {
+    print_diagnostics(&[d], Format::Human);
+    1
+}

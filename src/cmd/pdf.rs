@@ -36,11 +36,6 @@ pub fn find_chromium() -> Option<PathBuf> {
     .find(|candidate| candidate.is_file())
 }
 
-fn fail(d: Diagnostic) -> i32 {
-    super::print_diagnostics(&[d], super::Format::Human);
-    1
-}
-
 /// Runs the command; returns the exit status.
 pub fn run(options: &BuildOptions) -> i32 {
     let (config, diagnostics) = crate::config::load(&options.root);
@@ -49,14 +44,14 @@ pub fn run(options: &BuildOptions) -> i32 {
         return 1;
     };
     let Some(print) = config.reader.print.clone() else {
-        return fail(
+        return super::fail(
             Diagnostic::error("ce site n'a pas d'édition imprimable")
                 .in_file(crate::config::CONFIG_FILE)
                 .with_hint("ajoutez reader.print dans guide.yaml (voir docs/templates.md)"),
         );
     };
     let Some(chromium) = find_chromium() else {
-        return fail(Diagnostic::error("Chromium (ou Chrome) est introuvable : il sert à imprimer le guide en PDF").with_hint(
+        return super::fail(Diagnostic::error("Chromium (ou Chrome) est introuvable : il sert à imprimer le guide en PDF").with_hint(
             "installez-le (Debian, Ubuntu : sudo apt-get install chromium ; macOS, Windows : installez Google Chrome), ou indiquez son chemin dans la variable GUIDE_CHROMIUM",
         ));
     };
@@ -71,7 +66,7 @@ pub fn run(options: &BuildOptions) -> i32 {
     let base = match crate::serve::serve_folder(output.clone()) {
         Ok(base) => base,
         Err(e) => {
-            return fail(Diagnostic::error(format!(
+            return super::fail(Diagnostic::error(format!(
                 "impossible de servir le site pour l'imprimer : {e}"
             )))
         }
@@ -79,7 +74,7 @@ pub fn run(options: &BuildOptions) -> i32 {
     let profile = match tempfile_dir() {
         Ok(dir) => dir,
         Err(e) => {
-            return fail(Diagnostic::error(format!(
+            return super::fail(Diagnostic::error(format!(
                 "impossible de créer un dossier temporaire : {e}"
             )))
         }
@@ -101,7 +96,7 @@ pub fn run(options: &BuildOptions) -> i32 {
             }
             Err(e) => {
                 let _ = std::fs::remove_file(&partial);
-                fail(Diagnostic::error(format!(
+                super::fail(Diagnostic::error(format!(
                     "impossible d'écrire {} : {e}",
                     target.display()
                 )))
@@ -109,7 +104,7 @@ pub fn run(options: &BuildOptions) -> i32 {
         },
         Err(d) => {
             let _ = std::fs::remove_file(&partial);
-            fail(*d)
+            super::fail(*d)
         }
     }
 }
