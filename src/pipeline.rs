@@ -355,12 +355,6 @@ pub fn rerender_front_matters(
         order,
         crate::render::section_order(&prepared.site, &prepared.config)
     );
-    // With the same terms and the same order, related pages stay the same.
-    let related = if order == prepared.order {
-        prepared.related.clone()
-    } else {
-        crate::render::related_pages(&order, &prepared.classification)
-    };
     let mut shown: std::collections::HashSet<PathBuf> = changed.clone();
     for &p in &changed_pages {
         let section = prepared.site.pages[p].section;
@@ -370,13 +364,22 @@ pub fn rerender_front_matters(
             }
         }
     }
-    for (q, (old, new)) in prepared.related.iter().zip(&related).enumerate() {
-        if old != new || new.iter().any(|r| changed_pages.contains(r)) {
+    // With the same terms and the same order, related pages stay the same.
+    if order != prepared.order {
+        let related = crate::render::related_pages(&order, &prepared.classification);
+        for (q, (old, new)) in prepared.related.iter().zip(&related).enumerate() {
+            if old != new {
+                shown.insert(prepared.site.pages[q].display_path.clone());
+            }
+        }
+        prepared.related = related;
+        prepared.order = order;
+    }
+    for (q, related) in prepared.related.iter().enumerate() {
+        if related.iter().any(|r| changed_pages.contains(r)) {
             shown.insert(prepared.site.pages[q].display_path.clone());
         }
     }
-    prepared.order = order;
-    prepared.related = related;
     prepared.render_pages(root, &shown, &mut report);
     Some(report)
 }
