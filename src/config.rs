@@ -51,9 +51,22 @@ pub struct SiteConfig {
     /// Reader features: search page, printed edition, open data.
     #[serde(default)]
     pub reader: ReaderConfig,
+    /// The output folder: what a build keeps there.
+    #[serde(default)]
+    pub output: OutputConfig,
     /// Free values for templates.
     #[serde(default)]
     pub extra: serde_json::Map<String, Value>,
+}
+
+/// The output folder.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Paths of the output (files or folders, relative) that a build carries over from the old
+    /// output instead of deleting, e.g. `CNAME`, `.well-known/`. `.git` always is.
+    #[serde(default)]
+    pub keep: Vec<String>,
 }
 
 /// How Markdown is turned into HTML.

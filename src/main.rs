@@ -58,6 +58,9 @@ enum Command {
         /// Publie aussi les brouillons (draft: true).
         #[arg(long)]
         drafts: bool,
+        /// Remplace aussi un dossier de sortie qui contient des fichiers que guide n'a pas écrits : ils sont supprimés (sauf .git/ et les chemins de output.keep). Jamais le dossier du site, content/, static/, themes/, la racine du disque ni le dossier personnel.
+        #[arg(long)]
+        force: bool,
         /// Ne construit pas l'index de recherche.
         #[arg(long)]
         no_search: bool,
@@ -81,6 +84,9 @@ enum Command {
         /// Dossier de sortie (par défaut : public/ dans le dossier du site).
         #[arg(long, value_name = "DOSSIER")]
         output: Option<PathBuf>,
+        /// Remplace aussi un dossier de sortie qui contient des fichiers que guide n'a pas écrits : ils sont supprimés (sauf .git/ et les chemins de output.keep). Jamais le dossier du site, content/, static/, themes/, la racine du disque ni le dossier personnel.
+        #[arg(long)]
+        force: bool,
     },
     /// Crée une page de la section, avec tous ses champs, prête à compléter.
     #[command(help_template = HELP_TEMPLATE)]
@@ -106,6 +112,11 @@ enum Command {
     },
 }
 
+/// `--output` relative to the folder the command runs in.
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let status = match cli.command {
@@ -113,18 +124,13 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
+            force,
             no_search,
             format,
         } => {
             let options = BuildOptions {
                 root: cli.root.clone(),
-                output: output.map(|o| {
-                    if o.is_absolute() {
-                        o
-                    } else {
-                        std::env::current_dir().unwrap_or_default().join(o)
-                    }
-                }),
+                output: output.map(absolute),
                 base_url,
                 drafts: if drafts {
                     DraftMode::Include
@@ -132,6 +138,7 @@ fn main() -> ExitCode {
                     DraftMode::Exclude
                 },
                 mode: OutputMode::Write,
+                force,
                 only: None,
                 with_listings: false,
                 search: if no_search {
@@ -147,18 +154,13 @@ fn main() -> ExitCode {
             bind,
             port,
         }),
-        Command::Pdf { output } => cmd::pdf::run(&BuildOptions {
+        Command::Pdf { output, force } => cmd::pdf::run(&BuildOptions {
             root: cli.root.clone(),
-            output: output.map(|o| {
-                if o.is_absolute() {
-                    o
-                } else {
-                    std::env::current_dir().unwrap_or_default().join(o)
-                }
-            }),
+            output: output.map(absolute),
             base_url: None,
             drafts: DraftMode::Exclude,
             mode: OutputMode::Write,
+            force,
             only: None,
             with_listings: false,
             search: SearchMode::Build,
@@ -172,6 +174,7 @@ fn main() -> ExitCode {
                 base_url: None,
                 drafts: DraftMode::Include,
                 mode: OutputMode::CheckOnly,
+                force: false,
                 only: None,
                 with_listings: false,
                 search: SearchMode::Skip,

@@ -52,6 +52,8 @@ pub struct BuildOptions {
     pub drafts: DraftMode,
     /// Write or check.
     pub mode: OutputMode,
+    /// `--force`: replace an output folder that holds files `guide` did not write.
+    pub force: bool,
     /// Whether to build the search index.
     pub search: SearchMode,
     /// Render only these pages (paths for messages, e.g. `content/projets/a.md`), because only
@@ -511,6 +513,19 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         report.elapsed = started.elapsed();
         return report;
     }
+    let mut target = (options.mode == OutputMode::Write).then(|| {
+        crate::output::Target::prepare(
+            &report.output,
+            crate::output::OutputOptions {
+                site_root: &options.root,
+                keep: &config.output.keep,
+                force: options.force,
+            },
+        )
+    });
+    if let Some(Ok((_, warnings))) = &mut target {
+        diagnostics.append(warnings);
+    }
     let templates = crate::render::load_templates(&options.root, &config);
 
     let (site, content_diagnostics) = crate::content::load(&options.root, &config, options.drafts);
@@ -678,8 +693,16 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     // Every path written, with the file it comes from (for a clash with the search index).
     let mut written: HashMap<String, PathBuf> = HashMap::new();
     let mut index = None;
-    if options.mode == OutputMode::Write && !diagnostics.iter().any(Diagnostic::is_error) {
-        match crate::output::Staging::begin(&report.output) {
+    let target = match target {
+        Some(Ok((target, _))) => Some(target),
+        Some(Err(errors)) => {
+            diagnostics.extend(errors);
+            None
+        }
+        None => None,
+    };
+    if let Some(target) = target.filter(|_| !diagnostics.iter().any(Diagnostic::is_error)) {
+        match crate::output::Staging::begin(target) {
             Ok(started) => {
                 written = files
                     .iter()

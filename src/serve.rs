@@ -366,6 +366,7 @@ fn build_options(root: &Path, base_url: &str) -> BuildOptions {
         base_url: Some(base_url.to_string()),
         drafts: DraftMode::Include,
         mode: OutputMode::Memory,
+        force: false,
         only: None,
         with_listings: false,
         // The index is built by `guide build`; the preview's search page explains it.

@@ -34,9 +34,14 @@ fn build_help_lists_its_options() {
         "--base-url",
         "--drafts",
         "--no-search",
+        "--force",
     ] {
         assert!(stdout.contains(option), "{option} missing:\n{stdout}");
     }
+    assert!(
+        stdout.contains("sont supprimés"),
+        "--force says what it deletes:\n{stdout}"
+    );
 }
 
 #[test]

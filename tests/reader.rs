@@ -98,6 +98,8 @@ fn pdf_prints_the_edition_with_chromium() {
     let pdf = std::fs::read(site.path("public/guide-complet.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
     assert!(pdf.len() > 5_000, "a real document, not an empty page");
+    // The PDF is guide's own: the next build replaces the output without asking for --force.
+    site.build();
 }
 
 /// The text of a PDF (`pdftotext`, from poppler-utils), of one page or all (pages separated by

@@ -86,6 +86,14 @@ pub fn run(options: &BuildOptions) -> i32 {
         profile: profile.clone(),
     };
     let page = print.page.trim_matches('/');
+    // The PDF and the temporary files are written into the output: the next build must know
+    // they are `guide`'s, not the user's.
+    let partial_name = format!(".{}.partiel", print.pdf);
+    let numbered = format!("{page}/{}", numbered_copy_name());
+    let claimed = [print.pdf.as_str(), partial_name.as_str(), numbered.as_str()];
+    if let Err(e) = crate::output::ownership::claim(&output, &claimed) {
+        return super::fail(Diagnostic::error(e.to_string()));
+    }
     let result = print_with_page_numbers(&printer, &base, page, &output.join(page), &partial);
     let _ = std::fs::remove_dir_all(&profile);
     match result {
@@ -107,6 +115,11 @@ pub fn run(options: &BuildOptions) -> i32 {
             super::fail(*d)
         }
     }
+}
+
+/// The temporary copy of the edition with the page numbers filled in, beside the edition.
+fn numbered_copy_name() -> String {
+    format!(".sommaire-numerote-{}.html", std::process::id())
 }
 
 /// How many times the edition may be printed in all: once to find the pages, then until the
@@ -135,8 +148,7 @@ fn print_with_page_numbers(
         ));
     }
     let mut pages = target_pages(&first, &targets)?;
-    let copy =
-        TemporaryFile(page_dir.join(format!(".sommaire-numerote-{}.html", std::process::id())));
+    let copy = TemporaryFile(page_dir.join(numbered_copy_name()));
     let copy_url = format!(
         "{base}{page}/.sommaire-numerote-{}.html",
         std::process::id()

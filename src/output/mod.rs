@@ -1,0 +1,447 @@
+//! Writing the site: into a temporary folder, swapped in only when every file was written.
+//! A failed build leaves the last good output as it was, and a build never deletes what
+//! `guide` did not write.
+//!
+//! Steps:
+//! 1. [`Target::prepare`] (before rendering): resolve the output folder, refuse the site's own
+//!    folders, lock, and stop when the folder holds files `guide` did not write (unless
+//!    `--force`);
+//! 2. clean leftovers of interrupted builds (`.public.tmp-*`), and put back an old output left
+//!    aside by a build killed in the middle of the swap;
+//! 3. write every file and copy every asset into `.public.tmp-<pid>` beside the output (inside
+//!    it, for a mount point), in parallel, and the marker listing them ([`ownership::MARKER`]);
+//! 4. move the kept paths (`.git`, `output.keep`) from the old output into the new one;
+//! 5. swap: exchange the two folders in one step (Linux), or rename the old one aside and the
+//!    new one in; for a mount point, move the entries one by one; remove the old one.
+//!
+//! This is the only stage that writes to the output folder.
+
+pub mod ownership;
+mod target;
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::render::{CopyFile, OutputFile};
+
+pub use target::{resolve, OutputOptions, SwapMode, Target};
+
+/// `.<name>.<kind>-<pid>` beside the output.
+fn sibling(output: &Path, kind: &str) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    let parent = output.parent().unwrap_or(Path::new("."));
+    parent.join(format!(".{name}.{kind}-{}", std::process::id()))
+}
+
+/// Folders `prefix*` in `dir`, sorted.
+fn leftovers_in(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
+
+/// Leftovers of `kind` (`tmp`, `old`) of interrupted builds of `output`.
+fn leftovers(output: &Path, kind: &str) -> Vec<PathBuf> {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    leftovers_in(parent, &format!(".{name}.{kind}-"))
+}
+
+/// Whether `path` (relative, `/` separators) stays inside the output folder.
+pub fn is_safe_relative(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+fn fs_error(e: crate::fs::FsError) -> Diagnostic {
+    let hint = match e.source.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            "vérifiez que le dossier de sortie est accessible en écriture, ou choisissez-en un autre avec --output"
+        }
+        std::io::ErrorKind::StorageFull => "libérez de la place sur le disque puis relancez la construction",
+        _ => "le site précédent est resté en place ; corrigez le problème puis relancez",
+    };
+    Diagnostic::error(e.to_string()).with_hint(hint)
+}
+
+/// A new output being written aside, in several batches (the pages, then the search index,
+/// so that the pages' bytes are freed before the index is built). Dropped without
+/// [`Staging::commit`], it is removed and the last good output stays as it was.
+#[derive(Debug)]
+pub struct Staging {
+    target: Target,
+    tmp: PathBuf,
+    written: Mutex<Vec<String>>,
+    committed: bool,
+}
+
+impl Staging {
+    /// Recovers from interrupted builds and creates the folder for the new output.
+    pub fn begin(target: Target) -> Result<Self, Vec<Diagnostic>> {
+        let output = target.path.clone();
+        if let Some(not_a_folder) = output.ancestors().find(|a| a.exists() && !a.is_dir()) {
+            return Err(vec![Diagnostic::error(format!(
+                "impossible de construire le site dans « {} » : « {} » n'est pas un dossier mais un fichier",
+                output.display(),
+                not_a_folder.display()
+            ))
+            .with_hint("choisissez un autre dossier de sortie avec --output, ou renommez ce fichier")]);
+        }
+        let tmp = match target.mode {
+            SwapMode::Rename => {
+                recover_beside(&output);
+                if let Some(parent) = output.parent() {
+                    crate::fs::create_dir_all(parent).map_err(|e| vec![fs_error(e)])?;
+                }
+                sibling(&output, "tmp")
+            }
+            SwapMode::InPlace => {
+                for stale in leftovers_in(&output, ownership::TMP_PREFIX)
+                    .into_iter()
+                    .chain(leftovers_in(&output, ownership::OLD_PREFIX))
+                {
+                    let _ = crate::fs::remove_dir_all(&stale);
+                }
+                output.join(format!("{}{}", ownership::TMP_PREFIX, std::process::id()))
+            }
+        };
+        crate::fs::create_dir_all(&tmp).map_err(|e| vec![fs_error(e)])?;
+        Ok(Self {
+            target,
+            tmp,
+            written: Mutex::new(Vec::new()),
+            committed: false,
+        })
+    }
+
+    /// Writes a batch of files and copies, in parallel; each file's bytes are freed once
+    /// written.
+    pub fn write(
+        &self,
+        files: Vec<OutputFile>,
+        copies: Vec<CopyFile>,
+    ) -> Result<(), Vec<Diagnostic>> {
+        if let Ok(mut written) = self.written.lock() {
+            written.extend(files.iter().map(|f| f.path.clone()));
+            written.extend(copies.iter().map(|c| c.to.clone()));
+        }
+        write_all(&self.tmp, files, copies)
+    }
+
+    /// Writes the marker, carries the kept paths over and swaps the new output in.
+    pub fn commit(mut self) -> Result<(), Vec<Diagnostic>> {
+        self.committed = true;
+        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
+        let marker = self.tmp.join(ownership::MARKER);
+        let result = crate::fs::write(&marker, ownership::marker_text(written).as_bytes())
+            .map_err(|e| vec![fs_error(e)])
+            .and_then(|()| self.carry_and_swap());
+        if result.is_err() {
+            let _ = crate::fs::remove_dir_all(&self.tmp);
+        }
+        result
+    }
+
+    fn carry_and_swap(&self) -> Result<(), Vec<Diagnostic>> {
+        let output = self.target.path.as_path();
+        let kept = kept_entries(output, &self.tmp, &self.target.keep)?;
+        move_entries(&kept, output, &self.tmp).map_err(|e| vec![fs_error(e)])?;
+        let swapped = match self.target.mode {
+            SwapMode::Rename => swap_folders(output, &self.tmp),
+            SwapMode::InPlace => swap_in_place(output, &self.tmp),
+        };
+        if swapped.is_err() {
+            // The old output is in place: give its kept paths back.
+            let _ = move_entries(&kept, &self.tmp, output);
+        }
+        swapped
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = crate::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Under the build's lock: puts back an output left aside by a build killed in the middle of
+/// the swap, and removes the staging folders of interrupted builds.
+fn recover_beside(output: &Path) {
+    if !output.exists() {
+        if let Some(old) = leftovers(output, "old").pop() {
+            let _ = std::fs::rename(&old, output);
+        }
+    }
+    for stale in leftovers(output, "tmp")
+        .into_iter()
+        .chain(leftovers(output, "old"))
+    {
+        let _ = crate::fs::remove_dir_all(&stale);
+    }
+}
+
+/// The kept paths present in the old output; an error when the new output has one too.
+fn kept_entries(
+    output: &Path,
+    new: &Path,
+    keep: &[String],
+) -> Result<Vec<String>, Vec<Diagnostic>> {
+    let present: Vec<String> = keep
+        .iter()
+        .filter(|k| output.join(k.as_str()).symlink_metadata().is_ok())
+        .cloned()
+        .collect();
+    let clashes: Vec<Diagnostic> = present
+        .iter()
+        .filter(|k| new.join(k.as_str()).symlink_metadata().is_ok())
+        .map(|k| {
+            Diagnostic::error(format!(
+                "« {k} » est à garder (output.keep de guide.yaml), mais le site produit aussi ce chemin"
+            ))
+            .in_file(crate::config::CONFIG_FILE)
+            .with_hint("retirez-le de output.keep pour publier la version du site, ou retirez du site le fichier de même chemin")
+        })
+        .collect();
+    if clashes.is_empty() {
+        Ok(present)
+    } else {
+        Err(clashes)
+    }
+}
+
+/// Moves each relative path from one folder to the other.
+fn move_entries(paths: &[String], from: &Path, to: &Path) -> Result<(), crate::fs::FsError> {
+    for path in paths {
+        let destination = to.join(path);
+        if let Some(parent) = destination.parent() {
+            crate::fs::create_dir_all(parent)?;
+        }
+        crate::fs::rename(&from.join(path), &destination)?;
+    }
+    Ok(())
+}
+
+/// Swaps the new output in: in one step where the system allows it, so that the output
+/// folder always exists.
+fn swap_folders(output: &Path, tmp: &Path) -> Result<(), Vec<Diagnostic>> {
+    if output.is_dir() && exchange(tmp, output).is_ok() {
+        let _ = crate::fs::remove_dir_all(tmp);
+        return Ok(());
+    }
+    let old = sibling(output, "old");
+    let had_output = output.exists();
+    if had_output {
+        crate::fs::rename(output, &old).map_err(|e| vec![fs_error(e)])?;
+    }
+    if let Err(e) = crate::fs::rename(tmp, output) {
+        if had_output {
+            let _ = std::fs::rename(&old, output);
+        }
+        return Err(vec![fs_error(e)]);
+    }
+    if had_output {
+        let _ = crate::fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
+
+/// A mount point cannot be renamed: its old entries go aside into a hidden folder inside it,
+/// the new ones are moved in, then the old ones are removed. Not atomic: a build killed in
+/// these few renames leaves a mix, which the next build replaces.
+fn swap_in_place(output: &Path, tmp: &Path) -> Result<(), Vec<Diagnostic>> {
+    let old = output.join(format!("{}{}", ownership::OLD_PREFIX, std::process::id()));
+    crate::fs::create_dir_all(&old).map_err(|e| vec![fs_error(e)])?;
+    let names = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| !ownership::is_hidden_folder(n))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let previous = names(output);
+    let incoming = names(tmp);
+    let moved =
+        move_entries(&previous, output, &old).and_then(|()| move_entries(&incoming, tmp, output));
+    if let Err(e) = moved {
+        // Put the old site back as far as possible.
+        let _ = move_entries(&names(output), output, tmp);
+        let _ = move_entries(&names(&old), &old, output);
+        let _ = crate::fs::remove_dir_all(&old);
+        return Err(vec![fs_error(e)]);
+    }
+    let _ = crate::fs::remove_dir_all(&old);
+    let _ = crate::fs::remove_dir_all(tmp);
+    Ok(())
+}
+
+/// Exchanges two folders atomically (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let to_c = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
+    let (a, b) = (to_c(a)?, to_c(b)?);
+    // SAFETY: both are valid NUL-terminated paths that outlive the call; AT_FDCWD resolves
+    // them like rename(2) does.
+    let result = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Elsewhere: not available, so the two-rename swap is used.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+fn write_all(
+    tmp: &Path,
+    files: Vec<OutputFile>,
+    copies: Vec<CopyFile>,
+) -> Result<(), Vec<Diagnostic>> {
+    let mut dirs: Vec<PathBuf> = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain(copies.iter().map(|c| c.to.as_str()))
+        .filter_map(|p| Path::new(p).parent().map(Path::to_path_buf))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        crate::fs::create_dir_all(&tmp.join(dir)).map_err(|e| vec![fs_error(e)])?;
+    }
+    let errors: Vec<Diagnostic> = files
+        .into_par_iter()
+        .filter_map(|f| crate::fs::write(&tmp.join(&f.path), &f.contents).err())
+        .chain(
+            copies
+                .into_par_iter()
+                .filter_map(|c| crate::fs::copy(&c.from, &tmp.join(&c.to)).err()),
+        )
+        .map(fs_error)
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    // A full disk fails every file the same way: show a few, then count the rest.
+    const SHOWN: usize = 3;
+    let hidden = errors.len().saturating_sub(SHOWN);
+    let mut errors: Vec<Diagnostic> = errors.into_iter().take(SHOWN).collect();
+    if hidden > 0 {
+        errors.push(Diagnostic::error(format!(
+            "… et {hidden} autres fichiers n’ont pas pu être écrits"
+        )));
+    }
+    Err(errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_relative_paths_are_safe() {
+        assert!(is_safe_relative("projets/fiche/index.html"));
+        assert!(!is_safe_relative("../x"));
+        assert!(!is_safe_relative("/etc/passwd"));
+        assert!(!is_safe_relative("a/../../b"));
+        assert!(!is_safe_relative("a\\..\\b"));
+        assert!(!is_safe_relative(""));
+    }
+
+    fn write_site(site: &Path, out: &Path, files: &[(&str, &str)]) -> Result<(), Vec<Diagnostic>> {
+        let options = OutputOptions {
+            site_root: site,
+            keep: &[],
+            force: false,
+        };
+        let (target, _) = Target::prepare(out, options)?;
+        let staging = Staging::begin(target)?;
+        let files = files
+            .iter()
+            .map(|(p, c)| OutputFile {
+                path: (*p).into(),
+                contents: c.as_bytes().to_vec(),
+                origin: PathBuf::new(),
+            })
+            .collect();
+        staging.write(files, Vec::new())?;
+        staging.commit()
+    }
+
+    #[test]
+    fn a_second_build_replaces_the_first_and_leaves_no_temporary_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        let out = dir.path().join("public");
+        write_site(&site, &out, &[("a/index.html", "1"), ("old.html", "x")]).unwrap();
+        write_site(&site, &out, &[("a/index.html", "2")]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/index.html")).unwrap(),
+            "2"
+        );
+        assert!(!out.join("old.html").exists());
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["public".to_string()]);
+    }
+
+    #[test]
+    fn a_kept_path_the_site_also_writes_is_an_error_and_nothing_moves() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        let out = dir.path().join("public");
+        write_site(&site, &out, &[("index.html", "1")]).unwrap();
+        std::fs::create_dir_all(out.join(".git")).unwrap();
+        std::fs::write(out.join(".git/HEAD"), "x").unwrap();
+        let errors = write_site(&site, &out, &[(".git/HEAD", "mine")]).unwrap_err();
+        assert!(errors[0].message.contains(".git"), "{errors:?}");
+        assert_eq!(std::fs::read_to_string(out.join(".git/HEAD")).unwrap(), "x");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "1"
+        );
+    }
+}
