@@ -35,7 +35,7 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// The longest code block that is highlighted, in bytes (128 Kio).
+/// The longest code block that is highlighted, in bytes (128 KiB).
 pub const LIMIT: usize = 128 * 1024;
 
 fn known_language(language: Option<&str>) -> Option<&str> {

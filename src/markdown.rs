@@ -400,15 +400,25 @@ impl CodeBuffer {
         let language = self.language.as_deref();
         if crate::highlight::too_long_to_highlight(&self.text, language) {
             let d = Diagnostic::warning(format!(
-                "bloc de code trop long pour la coloration syntaxique ({} Kio, la limite est de {} Kio) : il est affiché sans couleurs",
-                self.text.len().div_ceil(1024),
-                crate::highlight::LIMIT / 1024
+                "bloc de code trop long pour la coloration syntaxique ({}, la limite est de {}) : il est affiché sans couleurs",
+                size_fr(self.text.len()),
+                size_fr(crate::highlight::LIMIT)
             ))
             .in_file(page.display_path)
             .with_hint("découpez-le en blocs plus courts, ou joignez le code en fichier : [le code complet](code.txt)");
             out.push(locate_in_body(d, page.body, &self.start, page.body_line));
         }
         crate::highlight::code_block(&self.text, language)
+    }
+}
+
+/// A size for an editor: `128 Ko`, `6,1 Mo` (1 Ko = 1 024 octets).
+fn size_fr(bytes: usize) -> String {
+    let kilo = bytes.div_ceil(1024);
+    if kilo < 1024 {
+        format!("{kilo} Ko")
+    } else {
+        format!("{:.1} Mo", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
     }
 }
 
@@ -1009,6 +1019,12 @@ mod tests {
         );
         assert_eq!(d.line, Some(7));
         assert!(d.message.contains("coloration syntaxique"), "{}", d.message);
+        assert!(
+            d.message.contains("la limite est de 128 Ko"),
+            "{}",
+            d.message
+        );
+        assert_eq!(size_fr(6_360_000), "6,1 Mo");
     }
 
     #[test]
