@@ -673,7 +673,14 @@ fn read_meta(
     }
     if let Some(value) = map.get("summary") {
         match value {
-            Value::String(s) => meta.summary = Some(s.clone()),
+            Value::String(s) => {
+                // A summary reaches listings, the feed, the open data and the search index:
+                // a URL that runs code is refused at its line, as in a body.
+                for (message, hint) in crate::markdown::summary_problems(s) {
+                    reporter.error_at_value("summary", message, hint);
+                }
+                meta.summary = Some(s.clone());
+            }
             Value::Null => {}
             _ => reporter.error_at_value(
                 "summary",

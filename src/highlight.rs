@@ -2,6 +2,10 @@
 //!
 //! The syntax set is loaded once, on first use, so a site without code never pays for it.
 //! The matching stylesheet is generated into the output as `highlight.css`.
+//!
+//! Highlighting costs far more time and memory than the text it colours (about 80 bytes of
+//! memory per byte of code): a block longer than [`LIMIT`] is written as escaped plain text,
+//! and the Markdown stage warns about it.
 
 use std::sync::OnceLock;
 
@@ -31,14 +35,28 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// The longest code block that is highlighted, in bytes (128 KiB).
+pub const LIMIT: usize = 128 * 1024;
+
+fn known_language(language: Option<&str>) -> Option<&str> {
+    language
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && syntaxes().find_syntax_by_token(l).is_some())
+}
+
+/// Whether a block in a known language is left without colours because of its length.
+pub fn too_long_to_highlight(code: &str, language: Option<&str>) -> bool {
+    code.len() > LIMIT && known_language(language).is_some()
+}
+
 /// The HTML of a code block: `<pre><code>` with highlighting classes when the language is
-/// known, escaped plain text otherwise.
+/// known and the block not longer than [`LIMIT`], escaped plain text otherwise.
 pub fn code_block(code: &str, language: Option<&str>) -> String {
     let language = language.map(str::trim).filter(|l| !l.is_empty());
     let lang_class = language
         .map(|l| format!(" class=\"language-{}\"", escape(l)))
         .unwrap_or_default();
-    if let Some(lang) = language {
+    if let Some(lang) = language.filter(|_| code.len() <= LIMIT) {
         let set = syntaxes();
         if let Some(syntax) = set.find_syntax_by_token(lang) {
             let mut generator =

@@ -18,6 +18,7 @@ pub mod output;
 pub mod pdf_pages;
 pub mod pipeline;
 pub mod render;
+pub mod sanitize;
 pub mod scaffold;
 pub mod schema;
 pub mod search;

@@ -4,9 +4,12 @@
 //! 1. parse with tables, footnotes, strikethrough, task lists, smart punctuation and heading
 //!    attributes;
 //! 2. give every heading a unique French slug id and collect the table of contents;
-//! 3. resolve internal links (`@/projets/fiche.md`, relative `.md` links) to URLs and check
-//!    relative links to files, which become absolute URLs;
-//! 4. highlight fenced code with syntect (CSS classes);
+//! 3. refuse URLs that run code (`javascript:`…, see [`crate::sanitize`]) and drop heading
+//!    attributes the site does not allow; resolve internal links (`@/projets/fiche.md`,
+//!    relative `.md` links) to URLs and check relative links to files, which become absolute
+//!    URLs;
+//! 4. highlight fenced code with syntect (CSS classes), up to [`crate::highlight::LIMIT`]
+//!    bytes a block;
 //! 5. apply French typography to text (never to code, raw HTML or URLs);
 //! 6. cut the summary at `<!-- more -->`.
 
@@ -19,6 +22,7 @@ use pulldown_cmark::{
 use serde::Serialize;
 
 use crate::diagnostic::{closest, Diagnostic};
+use crate::sanitize::{self, percent_decode, HeadingAttributes, UrlUse};
 use crate::slug::{slugify, UniqueIds};
 
 /// The line that ends a page's summary.
@@ -134,25 +138,6 @@ fn join_inside(base_dir: &Path, relative: &str) -> Option<String> {
         }
     }
     Some(parts.join("/"))
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 3 <= bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 enum LinkOutcome {
@@ -293,14 +278,167 @@ fn rewrite<'e>(
     }
 }
 
+/// What a refused URL becomes in the output.
+const REFUSED_URL: &str = "#";
+
+/// The reference definitions of a body (`[x]: https://…`): where each is, by label, and
+/// which were reported.
+struct Definitions {
+    spans: HashMap<String, std::ops::Range<usize>>,
+    reported: std::collections::HashSet<usize>,
+}
+
+/// A reference label as CommonMark matches it: case and runs of whitespace do not count.
+fn label_key(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+impl Definitions {
+    /// Reads the definitions and reports every one whose URL is refused even for an image,
+    /// used or not.
+    fn check(
+        all: &pulldown_cmark::RefDefs<'_>,
+        page: &MarkdownSource<'_>,
+        out: &mut Vec<Diagnostic>,
+    ) -> Self {
+        let mut definitions = Self {
+            spans: HashMap::new(),
+            reported: std::collections::HashSet::new(),
+        };
+        for (label, def) in all.iter() {
+            definitions.spans.insert(label_key(label), def.span.clone());
+            if let Some(message) = sanitize::refused_url(&def.dest, UrlUse::Image) {
+                definitions.reported.insert(def.span.start);
+                out.push(url_error(message, page, &def.span));
+            }
+        }
+        definitions
+    }
+
+    /// Where the definition of `label` is, the first time it must be reported.
+    fn report_once(&mut self, label: &str) -> Option<std::ops::Range<usize>> {
+        let span = self.spans.get(&label_key(label))?.clone();
+        self.reported.insert(span.start).then_some(span)
+    }
+}
+
+fn url_error(
+    message: String,
+    page: &MarkdownSource<'_>,
+    range: &std::ops::Range<usize>,
+) -> Diagnostic {
+    let d = Diagnostic::error(message)
+        .in_file(page.display_path)
+        .with_hint(sanitize::URL_HINT);
+    locate_in_body(d, page.body, range, page.body_line)
+}
+
+/// A link or image written through a reference (`[texte][x]`, `[x]`).
+fn is_reference(link_type: LinkType) -> bool {
+    matches!(
+        link_type,
+        LinkType::Reference
+            | LinkType::ReferenceUnknown
+            | LinkType::Collapsed
+            | LinkType::CollapsedUnknown
+            | LinkType::Shortcut
+            | LinkType::ShortcutUnknown
+    )
+}
+
+/// A link or image being read, with where it is.
+struct Destination<'p, 'e> {
+    url: CowStr<'e>,
+    usage: UrlUse,
+    link_type: LinkType,
+    label: &'p str,
+    range: &'p std::ops::Range<usize>,
+}
+
+/// `Some("#")` when the URL is refused, reported at its place (or at its reference
+/// definition, once); `None` when it may go on.
+fn refuse<'e>(
+    dest: &Destination<'_, '_>,
+    page: &MarkdownSource<'_>,
+    definitions: &mut Definitions,
+    out: &mut Vec<Diagnostic>,
+) -> Option<CowStr<'e>> {
+    let message = sanitize::refused_url(&dest.url, dest.usage)?;
+    let at = if is_reference(dest.link_type) {
+        definitions.report_once(dest.label)
+    } else {
+        Some(dest.range.clone())
+    };
+    if let Some(at) = at {
+        out.push(url_error(message, page, &at));
+    }
+    Some(REFUSED_URL.into())
+}
+
 /// A heading being read: its start tag's parts, its inner events and its text.
 struct HeadingBuffer<'a> {
     level: HeadingLevel,
-    id: Option<CowStr<'a>>,
-    classes: Vec<CowStr<'a>>,
-    attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+    attributes: HeadingAttributes<'a>,
     inner: Vec<Event<'a>>,
     text: String,
+}
+
+/// A fenced or indented code block being read.
+struct CodeBuffer {
+    language: Option<String>,
+    text: String,
+    start: std::ops::Range<usize>,
+}
+
+impl CodeBuffer {
+    /// The block's HTML; a warning when it is too long to highlight.
+    fn finish(self, page: &MarkdownSource<'_>, out: &mut Vec<Diagnostic>) -> String {
+        let language = self.language.as_deref();
+        if crate::highlight::too_long_to_highlight(&self.text, language) {
+            let d = Diagnostic::warning(format!(
+                "bloc de code trop long pour la coloration syntaxique ({}, la limite est de {}) : il est affiché sans couleurs",
+                size_fr(self.text.len()),
+                size_fr(crate::highlight::LIMIT)
+            ))
+            .in_file(page.display_path)
+            .with_hint("découpez-le en blocs plus courts, ou joignez le code en fichier : [le code complet](code.txt)");
+            out.push(locate_in_body(d, page.body, &self.start, page.body_line));
+        }
+        crate::highlight::code_block(&self.text, language)
+    }
+}
+
+/// A size for an editor: `128 Ko`, `6,1 Mo` (1 Ko = 1 024 octets).
+fn size_fr(bytes: usize) -> String {
+    let kilo = bytes.div_ceil(1024);
+    if kilo < 1024 {
+        format!("{kilo} Ko")
+    } else {
+        format!("{:.1} Mo", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
+    }
+}
+
+/// The attributes of a heading that `mode` allows; a warning at the heading for the others.
+fn checked_attributes<'a>(
+    mut attributes: HeadingAttributes<'a>,
+    mode: crate::config::RawHtmlMode,
+    range: &std::ops::Range<usize>,
+    page: &MarkdownSource<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> HeadingAttributes<'a> {
+    let dropped = attributes.filter(mode);
+    if !dropped.is_empty() {
+        let (message, hint) = sanitize::dropped_attributes_message(&dropped, mode);
+        let d = Diagnostic::warning(message)
+            .in_file(page.display_path)
+            .with_hint(hint);
+        out.push(locate_in_body(d, page.body, range, page.body_line));
+    }
+    attributes
 }
 
 /// Renders one body.
@@ -312,24 +450,30 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
     let mut more_at: Option<usize> = None;
 
     let mut heading: Option<HeadingBuffer<'_>> = None;
-    let mut code: Option<(Option<String>, String)> = None;
+    let mut code: Option<CodeBuffer> = None;
     let mut autolink_depth = 0usize;
     // An image being read: where it starts, and its alternative text so far.
     let mut image: Option<(std::ops::Range<usize>, String)> = None;
 
-    for (event, range) in merge_text(Parser::new_ext(page.body, options()).into_offset_iter()) {
+    let parser = Parser::new_ext(page.body, options());
+    let mut definitions = Definitions::check(
+        parser.reference_definitions(),
+        page,
+        &mut rendered.diagnostics,
+    );
+    for (event, range) in merge_text(parser.into_offset_iter()) {
         // Code blocks: buffered, then highlighted.
-        if let Some((_, text)) = code.as_mut() {
+        if let Some(block) = code.as_mut() {
             match event {
                 Event::Text(t) => {
-                    text.push_str(&t);
+                    block.text.push_str(&t);
                     continue;
                 }
                 Event::End(TagEnd::CodeBlock) => {
-                    let (lang, text) = code.take().unwrap_or_default();
-                    events.push(Event::Html(
-                        crate::highlight::code_block(&text, lang.as_deref()).into(),
-                    ));
+                    if let Some(block) = code.take() {
+                        let html = block.finish(page, &mut rendered.diagnostics);
+                        events.push(Event::Html(html.into()));
+                    }
                     continue;
                 }
                 _ => continue,
@@ -337,13 +481,17 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
         }
         let event = match event {
             Event::Start(Tag::CodeBlock(kind)) => {
-                let lang = match kind {
+                let language = match kind {
                     CodeBlockKind::Fenced(info) => {
                         info.split_whitespace().next().map(str::to_string)
                     }
                     CodeBlockKind::Indented => None,
                 };
-                code = Some((lang, String::new()));
+                code = Some(CodeBuffer {
+                    language,
+                    text: String::new(),
+                    start: range.clone(),
+                });
                 continue;
             }
             Event::Start(Tag::Link {
@@ -356,18 +504,26 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 if autolink {
                     autolink_depth += 1;
                 }
-                let dest_url = if autolink {
-                    dest_url
-                } else {
-                    rewrite(
-                        dest_url,
-                        false,
-                        &range,
-                        page,
-                        ctx,
-                        &mut rendered.diagnostics,
-                    )
+                let dest = Destination {
+                    url: dest_url,
+                    usage: UrlUse::Link,
+                    link_type,
+                    label: &id,
+                    range: &range,
                 };
+                let dest_url =
+                    match refuse(&dest, page, &mut definitions, &mut rendered.diagnostics) {
+                        Some(refused) => refused,
+                        None if autolink => dest.url,
+                        None => rewrite(
+                            dest.url,
+                            false,
+                            &range,
+                            page,
+                            ctx,
+                            &mut rendered.diagnostics,
+                        ),
+                    };
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url,
@@ -385,8 +541,20 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 title,
                 id,
             }) => {
+                let dest = Destination {
+                    url: dest_url,
+                    usage: UrlUse::Image,
+                    link_type,
+                    label: &id,
+                    range: &range,
+                };
                 let dest_url =
-                    rewrite(dest_url, true, &range, page, ctx, &mut rendered.diagnostics);
+                    match refuse(&dest, page, &mut definitions, &mut rendered.diagnostics) {
+                        Some(refused) => refused,
+                        None => {
+                            rewrite(dest.url, true, &range, page, ctx, &mut rendered.diagnostics)
+                        }
+                    };
                 image = Some((range.clone(), String::new()));
                 Event::Start(Tag::Image {
                     link_type,
@@ -446,11 +614,16 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 classes,
                 attrs,
             }) => {
+                let attributes = checked_attributes(
+                    HeadingAttributes { id, classes, attrs },
+                    ctx.raw_html,
+                    &range,
+                    page,
+                    &mut rendered.diagnostics,
+                );
                 heading = Some(HeadingBuffer {
                     level,
-                    id,
-                    classes,
-                    attrs,
+                    attributes,
                     inner: Vec::new(),
                     text: String::new(),
                 });
@@ -458,9 +631,7 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
             Event::End(TagEnd::Heading(_)) => {
                 if let Some(HeadingBuffer {
                     level,
-                    id,
-                    classes,
-                    attrs,
+                    attributes: HeadingAttributes { id, classes, attrs },
                     inner,
                     text,
                 }) = heading.take()
@@ -509,32 +680,76 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
     rendered
 }
 
-/// Joins consecutive text events (smart punctuation splits them at quotes), keeping the
-/// offset where each run starts.
+/// A run of consecutive text events being joined: the first borrowed as the parser gave
+/// it, the rest appended to one growing buffer (so a run of N events costs O(total length),
+/// not O(N × length)).
+struct TextRun<'a> {
+    first: CowStr<'a>,
+    joined: Option<String>,
+    start: std::ops::Range<usize>,
+}
+
+impl<'a> TextRun<'a> {
+    fn push(&mut self, next: &str) {
+        let first = &self.first;
+        self.joined
+            .get_or_insert_with(|| first.to_string())
+            .push_str(next);
+    }
+
+    fn finish(self) -> (Event<'a>, std::ops::Range<usize>) {
+        let text = match self.joined {
+            Some(joined) => joined.into(),
+            None => self.first,
+        };
+        (Event::Text(text), self.start)
+    }
+}
+
+/// Joins consecutive text events (smart punctuation splits them at quotes, code blocks
+/// at lines), keeping the offset where each run starts.
 fn merge_text<'a>(
     events: impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
 ) -> Vec<(Event<'a>, std::ops::Range<usize>)> {
     let mut out: Vec<(Event<'a>, std::ops::Range<usize>)> = Vec::new();
+    let mut run: Option<TextRun<'a>> = None;
     for (event, range) in events {
-        if let (Event::Text(next), Some((Event::Text(previous), _))) = (&event, out.last_mut()) {
-            let mut joined = previous.to_string();
-            joined.push_str(next);
-            *previous = joined.into();
-            continue;
+        match (event, run.as_mut()) {
+            (Event::Text(next), Some(current)) => current.push(&next),
+            (Event::Text(first), None) => {
+                run = Some(TextRun {
+                    first,
+                    joined: None,
+                    start: range,
+                })
+            }
+            (other, _) => {
+                out.extend(run.take().map(TextRun::finish));
+                out.push((other, range));
+            }
         }
-        out.push((event, range));
     }
+    out.extend(run.map(TextRun::finish));
     out
 }
 
 /// Renders a one-paragraph Markdown text (a summary) to inline HTML, with French typography.
 ///
 /// Raw HTML is always shown as text here: a summary travels to listings, feeds and search
-/// results, where markup written by hand has no place.
+/// results, where markup written by hand has no place. For the same reason a heading keeps
+/// no attribute (not even an id: a listing shows many summaries), and a refused URL (see
+/// [`summary_problems`], which reports it) becomes `#`.
 pub fn render_inline(text: &str) -> String {
     let parser = Parser::new_ext(text, options()).map(|event| match event {
         Event::Text(t) => Event::Text(crate::typography::french(&t).into()),
         Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+        Event::Start(Tag::Heading { level, .. }) => Event::Start(Tag::Heading {
+            level,
+            id: None,
+            classes: Vec::new(),
+            attrs: Vec::new(),
+        }),
+        Event::Start(tag) => Event::Start(without_refused_url(tag)),
         other => other,
     });
     let mut html = String::new();
@@ -547,6 +762,65 @@ pub fn render_inline(text: &str) -> String {
         Some(inner) if !inner.contains("<p>") => inner.to_string(),
         _ => trimmed.to_string(),
     }
+}
+
+/// A link or image tag whose URL is refused gets `#` instead.
+fn without_refused_url(tag: Tag<'_>) -> Tag<'_> {
+    match tag {
+        Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        } if sanitize::refused_url(&dest_url, UrlUse::Link).is_some() => Tag::Link {
+            link_type,
+            dest_url: REFUSED_URL.into(),
+            title,
+            id,
+        },
+        Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        } if sanitize::refused_url(&dest_url, UrlUse::Image).is_some() => Tag::Image {
+            link_type,
+            dest_url: REFUSED_URL.into(),
+            title,
+            id,
+        },
+        other => other,
+    }
+}
+
+/// The problems of a summary's Markdown: each refused URL (links, images, autolinks,
+/// reference definitions), as (message, hint).
+pub fn summary_problems(text: &str) -> Vec<(String, String)> {
+    let parser = Parser::new_ext(text, options());
+    let mut problems: Vec<String> = parser
+        .reference_definitions()
+        .iter()
+        .filter_map(|(_, def)| sanitize::refused_url(&def.dest, UrlUse::Image))
+        .collect();
+    for event in parser {
+        let refused = match event {
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                sanitize::refused_url(&dest_url, UrlUse::Link)
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                sanitize::refused_url(&dest_url, UrlUse::Image)
+            }
+            _ => None,
+        };
+        problems.extend(refused);
+    }
+    // A reference's URL is met at its definition and at each use: say it once.
+    problems.sort();
+    problems.dedup();
+    problems
+        .into_iter()
+        .map(|message| (message, sanitize::URL_HINT.to_string()))
+        .collect()
 }
 
 /// The path relative to `content/` with `/` separators, as keys of [`LinkContext`].
@@ -713,6 +987,108 @@ mod tests {
         let r = run("Début.\n\n<!-- more -->\n\nSuite.\n");
         assert_eq!(r.summary.as_deref().map(str::trim), Some("<p>Début.</p>"));
         assert!(r.html.contains("Suite."));
+    }
+
+    #[test]
+    fn a_code_block_over_the_highlighting_limit_is_plain_escaped_text_with_a_warning() {
+        let line = "let balise = \"<script>\"; // « commentaire »\n";
+        let code = line.repeat(crate::highlight::LIMIT / line.len() + 1);
+        let r = run(&format!(
+            "Texte.\n\n```rust\n{code}```\n\n```rust\nfn main() {{}}\n```\n"
+        ));
+        assert!(
+            r.html.contains("let balise = &quot;&lt;script&gt;&quot;;"),
+            "{}",
+            &r.html[..200]
+        );
+        assert_eq!(r.html.matches("let balise").count(), code.lines().count());
+        // The long block has no colours; the short one after it has.
+        let long_block_end = r.html.find("</pre>").unwrap();
+        assert!(!r.html[..long_block_end].contains("hl-"));
+        assert!(
+            r.html[long_block_end..].contains("class=\"hl-"),
+            "{}",
+            &r.html[long_block_end..]
+        );
+        assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
+        let d = &r.diagnostics[0];
+        assert!(!d.is_error());
+        assert_eq!(
+            d.path.as_deref(),
+            Some(Path::new("content/projets/autre.md"))
+        );
+        assert_eq!(d.line, Some(7));
+        assert!(d.message.contains("coloration syntaxique"), "{}", d.message);
+        assert!(
+            d.message.contains("la limite est de 128 Ko"),
+            "{}",
+            d.message
+        );
+        assert_eq!(size_fr(6_360_000), "6,1 Mo");
+    }
+
+    #[test]
+    fn a_long_code_block_in_an_unknown_language_gives_no_warning() {
+        let code = "x\n".repeat(crate::highlight::LIMIT);
+        let r = run(&format!("```texte-libre\n{code}```\n"));
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    }
+
+    #[test]
+    fn a_refused_url_is_reported_at_its_line_and_never_written() {
+        let r =
+            run("Texte.\n\n[a](javascript:alert(1)) et <vbscript:x>\n\n![i](data:text/html,x)\n");
+        let lines: Vec<_> = r.diagnostics.iter().map(|d| d.line).collect();
+        assert_eq!(lines, [Some(7), Some(7), Some(9)], "{:?}", r.diagnostics);
+        assert!(r.diagnostics.iter().all(Diagnostic::is_error));
+        assert!(!r.html.contains("javascript:alert"), "{}", r.html);
+        assert!(!r.html.contains("href=\"vbscript"), "{}", r.html);
+        assert!(!r.html.contains("data:text"), "{}", r.html);
+    }
+
+    #[test]
+    fn a_refused_reference_definition_is_reported_once_at_its_line() {
+        let r =
+            run("[a][x], [b][x] et [x].\n\n[x]: javascript:alert(1)\n[y]: javascript:inutilisé\n");
+        let mut lines: Vec<_> = r.diagnostics.iter().map(|d| d.line).collect();
+        lines.sort();
+        assert_eq!(lines, [Some(7), Some(8)], "{:?}", r.diagnostics);
+        assert!(!r.html.contains("javascript:"), "{}", r.html);
+    }
+
+    #[test]
+    fn a_data_image_of_a_raster_format_is_kept() {
+        let r = run("![Point](data:image/png;base64,iVBORw0KGgo=)\n");
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert!(
+            r.html
+                .contains("src=\"data:image/png;base64,iVBORw0KGgo=\""),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn the_summary_drops_heading_attributes_and_refused_urls() {
+        let html = render_inline("# T {#a .b onclick=x}\n\n[l](javascript:x) ![i](vbscript:y)");
+        assert!(html.contains("<h1>T</h1>"), "{html}");
+        assert!(!html.contains("onclick"), "{html}");
+        assert!(!html.contains("script:"), "{html}");
+        assert_eq!(
+            summary_problems("[l](javascript:x) ![i](vbscript:y) [r][z]\n\n[z]: data:text/html,x")
+                .len(),
+            3
+        );
+        assert!(summary_problems("[l](https://example.org) ![i](data:image/gif,x)").is_empty());
+    }
+
+    #[test]
+    fn merged_text_keeps_every_event_in_order_in_one_run() {
+        let events = (0..1000).map(|i| (Event::Text(i.to_string().into()), i..i + 1));
+        let merged = merge_text(events.chain([(Event::SoftBreak, 1000..1001)]));
+        let expected: String = (0..1000).map(|i| i.to_string()).collect();
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0], (Event::Text(expected.into()), 0..1));
     }
 
     #[test]
