@@ -503,7 +503,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         return report;
     };
     if let Some(base_url) = &options.base_url {
-        config.base_url = base_url.clone();
+        diagnostics.extend(crate::config::override_base_url(&mut config, base_url));
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
         crate::diagnostic::sort(&mut diagnostics);
