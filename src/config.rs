@@ -344,6 +344,113 @@ impl SiteConfig {
     }
 }
 
+/// What is wrong with a `base_url`: the end of a French sentence that starts with the value,
+/// and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlProblem {
+    /// E.g. "contient une ancre (« # »)".
+    pub what: &'static str,
+    /// How to fix it.
+    pub hint: &'static str,
+}
+
+const EXAMPLE_URL: &str =
+    "écrivez l'adresse complète du site, par exemple https://guide.example.org/";
+
+/// Checks a `base_url`: an absolute `http` or `https` URL with a host, without query, fragment
+/// or credentials, with a port from 1 to 65535 if any. Returns what is wrong, if anything.
+pub fn base_url_problem(value: &str) -> Option<UrlProblem> {
+    let problem = |what, hint| Some(UrlProblem { what, hint });
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return problem("n'est pas une adresse absolue", EXAMPLE_URL);
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return problem("n'est pas une adresse http ou https", EXAMPLE_URL);
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return problem(
+            "contient une espace ou un caractère invisible",
+            "retirez-le ; dans un chemin, une espace s'écrit %20",
+        );
+    }
+    if value.contains('?') {
+        return problem(
+            "contient une requête (« ? »)",
+            "retirez la partie qui commence par « ? » : l'adresse du site n'en a pas",
+        );
+    }
+    if value.contains('#') {
+        return problem(
+            "contient une ancre (« # »)",
+            "retirez la partie qui commence par « # » : l'adresse du site n'en a pas",
+        );
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return problem(
+            "contient un identifiant ou un mot de passe (« …@ »)",
+            "retirez la partie qui finit par « @ » : elle serait publiée dans chaque page",
+        );
+    }
+    let Some((host, port)) = split_host_port(authority) else {
+        return problem("a un nom de domaine invalide", EXAMPLE_URL);
+    };
+    if host.is_empty() {
+        return problem("n'a pas de nom de domaine", EXAMPLE_URL);
+    }
+    if !is_host(host) {
+        return problem("a un nom de domaine invalide", EXAMPLE_URL);
+    }
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
+        return problem(
+            "a un port invalide",
+            "un port est un nombre de 1 à 65535, par exemple https://guide.example.org:8443/",
+        );
+    }
+    None
+}
+
+/// `host[:port]` or `[v6][:port]` into the host and the port's text; `None` when malformed.
+fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
+    if let Some(bracketed) = authority.strip_prefix('[') {
+        let (v6, after) = bracketed.split_once(']')?;
+        v6.parse::<std::net::Ipv6Addr>().ok()?;
+        return match after {
+            "" => Some((v6, None)),
+            _ => Some((v6, Some(after.strip_prefix(':')?))),
+        };
+    }
+    Some(match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    })
+}
+
+/// A domain name (letters of any script, digits, `-`, dot-separated non-empty labels) or an
+/// IP address.
+fn is_host(host: &str) -> bool {
+    host.parse::<std::net::Ipv6Addr>().is_ok()
+        || host.trim_end_matches('.').split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+/// Applies `--base-url`: checks it, then replaces `base_url`; an error names the option.
+pub fn override_base_url(config: &mut SiteConfig, value: &str) -> Option<Diagnostic> {
+    match base_url_problem(value) {
+        Some(problem) => Some(
+            Diagnostic::error(format!("--base-url « {value} » {}", problem.what))
+                .with_hint(problem.hint),
+        ),
+        None => {
+            config.base_url = value.to_string();
+            None
+        }
+    }
+}
+
 /// Reads and checks `guide.yaml` in `root`. Returns the config when it could be parsed, and
 /// every diagnostic found.
 pub fn load(root: &Path) -> (Option<SiteConfig>, Vec<Diagnostic>) {
@@ -411,7 +518,7 @@ fn typeset(mut config: SiteConfig) -> SiteConfig {
 }
 
 fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut out: Vec<Diagnostic> = check_base_url(config, text).into_iter().collect();
     let mut error_at = |needle: &str, message: String, hint: String| {
         let line = text
             .lines()
@@ -425,16 +532,6 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
                 .with_source(text),
         );
     };
-    if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
-        error_at(
-            "base_url",
-            format!(
-                "base_url « {} » n'est pas une adresse absolue",
-                config.base_url
-            ),
-            "écrivez l'adresse complète du site, par exemple https://guide.example.org/".into(),
-        );
-    }
     const RESERVED: [&str; 4] = ["recherche", "guide-complet", "css", "js"];
     let mut names = std::collections::HashSet::new();
     for taxonomy in &config.taxonomies {
@@ -510,6 +607,19 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
     out
 }
 
+/// A `base_url` that is not a publishable site address: an error at its line.
+fn check_base_url(config: &SiteConfig, text: &str) -> Option<Diagnostic> {
+    let problem = base_url_problem(&config.base_url)?;
+    let d = Diagnostic::error(format!("base_url « {} » {}", config.base_url, problem.what))
+        .in_file(CONFIG_FILE)
+        .with_hint(problem.hint);
+    let d = match yaml::locate(text, &[yaml::PathStep::Key("base_url".into())]) {
+        Some(at) => d.at(at.line, at.value_column, at.value_len),
+        None => d.at_line(1),
+    };
+    Some(d.with_source(text))
+}
+
 fn check_field(name: &str, field: &FieldConfig, report: &mut dyn FnMut(&str, String, String)) {
     match field.kind {
         FieldType::Enum if field.allowed.as_ref().is_none_or(|a| a.is_empty()) => report(
@@ -563,6 +673,47 @@ mod tests {
         assert_eq!(config.origin(), "https://x.org");
         let (config, _) = parse("title: T\nbase_url: https://x.org\n");
         assert_eq!(config.unwrap().base_path(), "/");
+    }
+
+    #[test]
+    fn a_base_url_without_host_or_with_query_fragment_credentials_or_bad_port_is_refused_at_its_line(
+    ) {
+        for bad in [
+            "guide.example.org",
+            "ftp://example.org/",
+            "https://",
+            "https:///chemin/",
+            "https://example.org/?page=1",
+            "https://example.org/#haut",
+            "https://moi:secret@example.org/",
+            "https://moi@example.org/",
+            "https://example.org:99999/",
+            "https://example.org:0/",
+            "https://example.org:8a/",
+            "https://exa mple.org/",
+            "https://example.org/un chemin/",
+        ] {
+            let (config, diagnostics) = parse(&format!("title: T\nbase_url: \"{bad}\"\n"));
+            assert!(config.is_some(), "{bad}");
+            assert_eq!(diagnostics.len(), 1, "{bad}: {diagnostics:?}");
+            let d = &diagnostics[0];
+            assert!(d.is_error(), "{bad}");
+            assert_eq!(d.line, Some(2), "{bad}");
+            assert!(d.message.contains("base_url"), "{bad}: {}", d.message);
+            assert!(d.hint.is_some(), "{bad}");
+        }
+        for good in [
+            "https://example.org/",
+            "http://example.org",
+            "https://guide.example.org:8443/guide/",
+            "http://localhost:1111/",
+            "http://127.0.0.1:8080/",
+            "http://[::1]:8080/",
+            "HTTPS://Example.org/",
+        ] {
+            let (_, diagnostics) = parse(&format!("title: T\nbase_url: \"{good}\"\n"));
+            assert!(diagnostics.is_empty(), "{good}: {diagnostics:?}");
+        }
     }
 
     #[test]

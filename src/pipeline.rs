@@ -505,7 +505,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         return report;
     };
     if let Some(base_url) = &options.base_url {
-        config.base_url = base_url.clone();
+        diagnostics.extend(crate::config::override_base_url(&mut config, base_url));
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
         crate::diagnostic::sort(&mut diagnostics);
@@ -935,18 +935,24 @@ fn page_warnings(
     }
     let config_text =
         std::fs::read_to_string(root.join(crate::config::CONFIG_FILE)).unwrap_or_default();
+    // The first line of each `slug: x` of guide.yaml, found in one pass.
+    let mut slug_lines: HashMap<&str, usize> = HashMap::new();
+    for (i, l) in config_text.lines().enumerate() {
+        if let Some(slug) = l
+            .trim_start()
+            .trim_start_matches("- ")
+            .trim_start()
+            .strip_prefix("slug: ")
+        {
+            slug_lines.entry(slug).or_insert(i + 1);
+        }
+    }
     for (taxonomy_config, taxonomy) in config.taxonomies.iter().zip(&classification.taxonomies) {
         if taxonomy_config.terms.is_none() {
             continue;
         }
         for term in taxonomy.terms.iter().filter(|t| t.pages.is_empty()) {
-            let line = config_text
-                .lines()
-                .position(|l| {
-                    l.trim_start().trim_start_matches("- ").trim_start()
-                        == format!("slug: {}", term.slug)
-                })
-                .map_or(1, |i| i + 1);
+            let line = slug_lines.get(term.slug.as_str()).copied().unwrap_or(1);
             out.push(
                 Diagnostic::warning(format!(
                     "le terme « {} » de « {} » n'a aucune page",
@@ -1055,17 +1061,25 @@ fn check_unique_paths(
 }
 
 fn add_source_lines(root: &Path, diagnostics: &mut [Diagnostic]) {
-    let mut cache: HashMap<PathBuf, Option<String>> = HashMap::new();
+    // Each file's lines, split once: a file may have thousands of diagnostics.
+    let mut cache: HashMap<PathBuf, Option<Vec<String>>> = HashMap::new();
     for d in diagnostics
         .iter_mut()
         .filter(|d| d.source_line.is_none() && d.line.is_some())
     {
-        let Some(path) = d.path.clone() else { continue };
-        let text = cache
-            .entry(path.clone())
-            .or_insert_with(|| std::fs::read_to_string(root.join(&path)).ok());
-        if let Some(text) = text {
-            *d = d.clone().with_source(text);
+        let (Some(path), Some(line)) = (&d.path, d.line) else {
+            continue;
+        };
+        let lines = cache.entry(path.clone()).or_insert_with(|| {
+            let text = std::fs::read_to_string(root.join(path)).ok()?;
+            Some(
+                text.lines()
+                    .map(|l| l.trim_end_matches('\r').to_string())
+                    .collect(),
+            )
+        });
+        if let Some(lines) = lines {
+            d.source_line = lines.get(line.saturating_sub(1)).cloned();
         }
     }
 }

@@ -558,18 +558,21 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         let cards: Vec<Result<Option<Cards>, tera::Error>> = summaries
             .par_iter()
             .enumerate()
-            .map(|(p, summary)| {
-                if shown.as_ref().is_some_and(|shown| !shown.contains(&p)) {
-                    return Ok(None);
-                }
-                let mut context = common.clone();
-                context.insert("p", summary);
-                context.insert("h", &2);
-                let h2 = tera.render(CARD_TEMPLATE, &context)?.trim_end().to_string();
-                context.insert("h", &3);
-                let h3 = tera.render(CARD_TEMPLATE, &context)?.trim_end().to_string();
-                Ok(Some(Cards { h2, h3 }))
-            })
+            .with_min_len(run_length(summaries.len()))
+            .map_init(
+                || common.clone(),
+                |context, (p, summary)| {
+                    if shown.as_ref().is_some_and(|shown| !shown.contains(&p)) {
+                        return Ok(None);
+                    }
+                    context.insert("p", summary);
+                    context.insert("h", &2);
+                    let h2 = tera.render(CARD_TEMPLATE, context)?.trim_end().to_string();
+                    context.insert("h", &3);
+                    let h3 = tera.render(CARD_TEMPLATE, context)?.trim_end().to_string();
+                    Ok(Some(Cards { h2, h3 }))
+                },
+            )
             .collect();
         for (summary, card) in summaries.iter_mut().zip(cards) {
             match card {
@@ -693,107 +696,142 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     }
 
     let display_templates = Path::new("themes").join(&config.theme).join("templates");
-    let results: Vec<Result<OutputFile, Box<Diagnostic>>> = jobs
-        .par_iter()
-        .map(|job| {
-            let mut context = common.clone();
-            let (template, path, origin): (String, String, PathBuf) = match *job {
-                Job::Page(p) => {
-                    let page = &site.pages[p];
-                    let order = &section_pages[page.section];
-                    let position = order.iter().position(|&x| x == p).unwrap_or(0);
-                    let previous = position.checked_sub(1).map(|i| &summaries[order[i]]);
-                    let next = order.get(position + 1).map(|&i| &summaries[i]);
-                    let rendered = &input.pages[p];
-                    let ctx = PageContext {
-                        summary: &summaries[p],
-                        content: &rendered.html,
-                        toc: &rendered.toc,
-                        word_count: rendered.word_count,
-                        reading_time: rendered.word_count.div_ceil(200).max(1),
-                        previous,
-                        next,
-                        related: input.related[p].iter().map(|&i| &summaries[i]).collect(),
-                        source: crate::markdown::link_key(&page.source),
-                    };
-                    context.insert("page", &ctx);
-                    context.insert("section", &section_ref(page.section));
-                    context.insert("breadcrumbs", &breadcrumbs_of_section(page.section));
-                    context.insert("current_url", &url(&page.path));
-                    context.insert("current_permalink", &permalink(&page.path));
-                    let template = page_template(page, site, config).unwrap_or_else(|| "page.html".into());
-                    (template, format!("{}index.html", page.path), page.display_path.clone())
-                }
-                Job::Section(s) => {
-                    let section = &site.sections[s];
-                    let rendered = &input.sections[s];
-                    let subsections: Vec<SubsectionContext<'_>> = site
-                        .sections
+    // Renders one job into `context`, which holds the common part and, for a taxonomy or term
+    // page, its taxonomy (see below); the keys it inserts are in `JOB_KEYS`.
+    let render_job = |context: &mut tera::Context,
+                      job: &Job|
+     -> Result<OutputFile, Box<Diagnostic>> {
+        let (template, path, origin): (String, String, PathBuf) = match *job {
+            Job::Page(p) => {
+                let page = &site.pages[p];
+                let order = &section_pages[page.section];
+                let position = order.iter().position(|&x| x == p).unwrap_or(0);
+                let previous = position.checked_sub(1).map(|i| &summaries[order[i]]);
+                let next = order.get(position + 1).map(|&i| &summaries[i]);
+                let rendered = &input.pages[p];
+                let ctx = PageContext {
+                    summary: &summaries[p],
+                    content: &rendered.html,
+                    toc: &rendered.toc,
+                    word_count: rendered.word_count,
+                    reading_time: rendered.word_count.div_ceil(200).max(1),
+                    previous,
+                    next,
+                    related: input.related[p].iter().map(|&i| &summaries[i]).collect(),
+                    source: crate::markdown::link_key(&page.source),
+                };
+                context.insert("page", &ctx);
+                context.insert("section", &section_ref(page.section));
+                context.insert("breadcrumbs", &breadcrumbs_of_section(page.section));
+                context.insert("current_url", &url(&page.path));
+                context.insert("current_permalink", &permalink(&page.path));
+                let template =
+                    page_template(page, site, config).unwrap_or_else(|| "page.html".into());
+                (
+                    template,
+                    format!("{}index.html", page.path),
+                    page.display_path.clone(),
+                )
+            }
+            Job::Section(s) => {
+                let section = &site.sections[s];
+                let rendered = &input.sections[s];
+                let subsections: Vec<SubsectionContext<'_>> = site
+                    .sections
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, sub)| sub.parent == Some(s))
+                    .map(|(i, _)| {
+                        let r = section_ref(i);
+                        SubsectionContext {
+                            title: r.title,
+                            url: r.url,
+                            name: r.name,
+                            pages: section_pages[i].iter().map(|&p| &summaries[p]).collect(),
+                        }
+                    })
+                    .collect();
+                let ctx = SectionContext {
+                    title: &section.index.meta.title,
+                    url: url(&section.index.path),
+                    permalink: permalink(&section.index.path),
+                    name: &section.name,
+                    content: &rendered.html,
+                    summary: summary_html(&section.index, rendered),
+                    toc: &rendered.toc,
+                    extra: &section.index.meta.extra,
+                    pages: section_pages[s].iter().map(|&p| &summaries[p]).collect(),
+                    subsections,
+                };
+                context.insert("section", &ctx);
+                let mut trail = breadcrumbs_of_section(s);
+                trail.pop();
+                context.insert("breadcrumbs", &trail);
+                context.insert("current_url", &url(&section.index.path));
+                context.insert("current_permalink", &permalink(&section.index.path));
+                let template = section_template(section, config).unwrap_or_else(|| {
+                    if s == 0 {
+                        "index.html".into()
+                    } else {
+                        "section.html".into()
+                    }
+                });
+                (
+                    template,
+                    format!("{}index.html", section.index.path),
+                    section.index.display_path.clone(),
+                )
+            }
+            Job::TaxonomyList(t) => {
+                context.insert("breadcrumbs", &breadcrumbs_of_section(0));
+                let path = format!("{}/", taxonomies[t].name);
+                context.insert("current_url", &url(&path));
+                context.insert("current_permalink", &permalink(&path));
+                (
+                    "taxonomy_list.html".into(),
+                    format!("{path}index.html"),
+                    PathBuf::from(crate::config::CONFIG_FILE),
+                )
+            }
+            Job::Term(t, i) => {
+                let mut term = taxonomies[t].terms[i].clone();
+                term.pages = Some(
+                    classification.taxonomies[t].terms[i]
+                        .pages
                         .iter()
-                        .enumerate()
-                        .filter(|(_, sub)| sub.parent == Some(s))
-                        .map(|(i, _)| {
-                            let r = section_ref(i);
-                            SubsectionContext {
-                                title: r.title,
-                                url: r.url,
-                                name: r.name,
-                                pages: section_pages[i].iter().map(|&p| &summaries[p]).collect(),
-                            }
-                        })
-                        .collect();
-                    let ctx = SectionContext {
-                        title: &section.index.meta.title,
-                        url: url(&section.index.path),
-                        permalink: permalink(&section.index.path),
-                        name: &section.name,
-                        content: &rendered.html,
-                        summary: summary_html(&section.index, rendered),
-                        toc: &rendered.toc,
-                        extra: &section.index.meta.extra,
-                        pages: section_pages[s].iter().map(|&p| &summaries[p]).collect(),
-                        subsections,
-                    };
-                    context.insert("section", &ctx);
-                    let mut trail = breadcrumbs_of_section(s);
-                    trail.pop();
-                    context.insert("breadcrumbs", &trail);
-                    context.insert("current_url", &url(&section.index.path));
-                    context.insert("current_permalink", &permalink(&section.index.path));
-                    let template = section_template(section, config).unwrap_or_else(|| if s == 0 { "index.html".into() } else { "section.html".into() });
-                    (template, format!("{}index.html", section.index.path), section.index.display_path.clone())
-                }
-                Job::TaxonomyList(t) => {
-                    context.insert("taxonomy", &taxonomies[t]);
-                    context.insert("breadcrumbs", &breadcrumbs_of_section(0));
-                    let path = format!("{}/", taxonomies[t].name);
-                    context.insert("current_url", &url(&path));
-                    context.insert("current_permalink", &permalink(&path));
-                    ("taxonomy_list.html".into(), format!("{path}index.html"), PathBuf::from(crate::config::CONFIG_FILE))
-                }
-                Job::Term(t, i) => {
-                    let mut term = taxonomies[t].terms[i].clone();
-                    term.pages = Some(classification.taxonomies[t].terms[i].pages.iter().map(|&p| &summaries[p]).collect());
-                    context.insert("taxonomy", &taxonomies[t]);
-                    context.insert("term", &term);
-                    let mut trail = breadcrumbs_of_section(0);
-                    trail.push(Link { title: taxonomies[t].title.to_string(), url: taxonomies[t].url.clone() });
-                    context.insert("breadcrumbs", &trail);
-                    let path = format!("{}/{}/", taxonomies[t].name, term.slug);
-                    context.insert("current_url", &url(&path));
-                    context.insert("current_permalink", &permalink(&path));
-                    ("taxonomy_term.html".into(), format!("{path}index.html"), PathBuf::from(crate::config::CONFIG_FILE))
-                }
-                Job::NotFound => {
-                    context.insert("breadcrumbs", &Vec::<Link>::new());
-                    context.insert("current_url", &url("404.html"));
-                    context.insert("current_permalink", &permalink("404.html"));
-                    ("404.html".into(), "404.html".into(), PathBuf::from("404.html"))
-                }
-            };
-            // Rendered straight into bytes: `Tera::render` would check the whole page is UTF-8.
-            let mut html = Vec::new();
-            match tera.render_to(&template, &context, &mut html) {
+                        .map(|&p| &summaries[p])
+                        .collect(),
+                );
+                context.insert("term", &term);
+                let mut trail = breadcrumbs_of_section(0);
+                trail.push(Link {
+                    title: taxonomies[t].title.to_string(),
+                    url: taxonomies[t].url.clone(),
+                });
+                context.insert("breadcrumbs", &trail);
+                let path = format!("{}/{}/", taxonomies[t].name, term.slug);
+                context.insert("current_url", &url(&path));
+                context.insert("current_permalink", &permalink(&path));
+                (
+                    "taxonomy_term.html".into(),
+                    format!("{path}index.html"),
+                    PathBuf::from(crate::config::CONFIG_FILE),
+                )
+            }
+            Job::NotFound => {
+                context.insert("breadcrumbs", &Vec::<Link>::new());
+                context.insert("current_url", &url("404.html"));
+                context.insert("current_permalink", &permalink("404.html"));
+                (
+                    "404.html".into(),
+                    "404.html".into(),
+                    PathBuf::from("404.html"),
+                )
+            }
+        };
+        // Rendered straight into bytes: `Tera::render` would check the whole page is UTF-8.
+        let mut html = Vec::new();
+        match tera.render_to(&template, context, &mut html) {
                 Ok(()) => Ok(OutputFile { path, contents: if input.keep_contents { html } else { Vec::new() }, origin }),
                 Err(e) => Err(Box::new(Diagnostic::error(format!(
                     "le gabarit « {template} » a échoué en rendant {} : {}",
@@ -803,7 +841,34 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
                 .in_file(display_templates.join(&template))
                 .with_hint("vérifiez les variables utilisées par le gabarit (docs/templates.md les décrit toutes)"))),
             }
-        })
+    };
+    // Each worker renders a run of jobs in one context: the common part (`taxonomies` holds
+    // every term) is cloned once per run, and a taxonomy once per run of its pages, so that a
+    // term page costs in proportion to its own pages, not to the number of terms.
+    let results: Vec<Result<OutputFile, Box<Diagnostic>>> = jobs
+        .par_iter()
+        .with_min_len(run_length(jobs.len()))
+        .map_init(
+            || (common.clone(), None),
+            |(context, shown_taxonomy): &mut (tera::Context, Option<usize>), job| {
+                let taxonomy = match *job {
+                    Job::TaxonomyList(t) | Job::Term(t, _) => Some(t),
+                    _ => None,
+                };
+                if taxonomy != *shown_taxonomy {
+                    match taxonomy {
+                        Some(t) => context.insert("taxonomy", &taxonomies[t]),
+                        None => drop(context.remove("taxonomy")),
+                    }
+                    *shown_taxonomy = taxonomy;
+                }
+                let result = render_job(context, job);
+                for key in JOB_KEYS {
+                    context.remove(key);
+                }
+                result
+            },
+        )
         .collect();
     for result in results {
         match result {
@@ -952,16 +1017,18 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
             (Some(t), Some(s)) => {
                 let mut chapters = Vec::new();
                 let mut count = 0;
-                for (i, term) in taxonomies[t].terms.iter().enumerate() {
-                    let pages: Vec<PageContext<'_>> = section_pages[s]
-                        .iter()
-                        .copied()
-                        .filter(|&p| classification.page_terms[p][t].first() == Some(&i))
-                        .map(full)
-                        .collect();
+                // Each page in its first term's chapter, in the section's order: one pass.
+                let mut by_term: Vec<Vec<usize>> = vec![Vec::new(); taxonomies[t].terms.len()];
+                for &p in &section_pages[s] {
+                    if let Some(&i) = classification.page_terms[p][t].first() {
+                        by_term[i].push(p);
+                    }
+                }
+                for (term, pages) in taxonomies[t].terms.iter().zip(by_term) {
                     if pages.is_empty() {
                         continue;
                     }
+                    let pages: Vec<PageContext<'_>> = pages.into_iter().map(full).collect();
                     count += pages.len();
                     chapters.push(serde_json::json!({ "term": term, "pages": pages }));
                 }
@@ -1085,6 +1152,23 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
         });
     }
     output
+}
+
+/// The context keys a job of `render_site` inserts besides the common ones and `taxonomy`.
+const JOB_KEYS: [&str; 6] = [
+    "page",
+    "section",
+    "term",
+    "breadcrumbs",
+    "current_url",
+    "current_permalink",
+];
+
+/// The smallest run of items one rayon worker renders with one context: about eight runs per
+/// thread, so that the common context is cloned a bounded number of times whatever the number
+/// of files, while the work stays balanced.
+fn run_length(items: usize) -> usize {
+    items.div_ceil(rayon::current_num_threads() * 8).max(1)
 }
 
 fn collect_copies(dir: &Path, copies: &mut Vec<CopyFile>, diagnostics: &mut Vec<Diagnostic>) {

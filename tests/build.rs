@@ -266,3 +266,43 @@ fn check_writes_nothing() {
     assert!(run.stderr.contains("Aucune erreur"), "{}", run.stderr);
     assert!(!site.path("public").exists());
 }
+
+#[test]
+fn a_thousand_pages_with_five_terms_of_their_own_each_get_their_term_pages() {
+    let site = TestSite::new("basic");
+    site.write("content/notes/_index.md", "---\ntitle: Notes\n---\n");
+    for p in 0..1000 {
+        let terms: Vec<String> = (0..5).map(|k| format!("mot-{p:04}-{k}")).collect();
+        site.write(
+            &format!("content/notes/n{p:04}.md"),
+            &format!(
+                "---\ntitle: Note {p:04}\nmots-cles: [{}]\n---\nUn paragraphe.\n",
+                terms.join(", ")
+            ),
+        );
+    }
+    let run = site.build();
+    assert!(run.stderr.contains("1004 pages"), "{}", run.stderr);
+    let listing = site.output("mots-cles/index.html");
+    assert!(
+        listing.contains("/essai/mots-cles/mot-0999-4/"),
+        "{listing}"
+    );
+    // A term page lists exactly the one page that names it.
+    let term = site.output("mots-cles/mot-0500-3/index.html");
+    let items: Vec<&str> = term
+        .split("<ol class=\"pages\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .unwrap_or_else(|| panic!("no list of pages:\n{term}"))
+        .matches("href=\"")
+        .collect();
+    assert_eq!(items.len(), 1, "{term}");
+    assert!(term.contains("href=\"/essai/notes/n0500/\""), "{term}");
+    let term_pages = site
+        .output_files()
+        .into_iter()
+        .filter(|f| f.starts_with("mots-cles/mot-"))
+        .count();
+    assert_eq!(term_pages, 5000);
+}

@@ -160,3 +160,49 @@ fn json_format_prints_one_object_per_diagnostic() {
         "vouliez-vous dire « dialogue-social » ?"
     );
 }
+
+#[test]
+fn a_bad_base_url_flag_is_refused_naming_the_flag() {
+    let site = TestSite::new("basic");
+    site.build();
+    let before = site.output_files();
+    for bad in [
+        "https://guide.example.net/?version=2",
+        "https://moi:secret@guide.example.net/",
+        "https://guide.example.net:70000/",
+        "guide.example.net",
+    ] {
+        let run = site.run(&["build", "--base-url", bad]);
+        assert_eq!(run.status, 1, "{bad}: {}", run.stderr);
+        assert!(run.stderr.contains("--base-url"), "{bad}: {}", run.stderr);
+        assert!(run.stderr.contains(bad), "{bad}: {}", run.stderr);
+        assert!(!run.stderr.contains("guide.yaml"), "{bad}: {}", run.stderr);
+    }
+    assert_eq!(site.output_files(), before);
+}
+
+#[test]
+fn a_bad_base_url_in_guide_yaml_is_refused_at_its_line() {
+    let site = TestSite::new("basic");
+    let config = std::fs::read_to_string(site.path("guide.yaml")).unwrap();
+    let line = config
+        .lines()
+        .position(|l| l.starts_with("base_url:"))
+        .unwrap()
+        + 1;
+    site.write(
+        "guide.yaml",
+        &config.replace(
+            "base_url: https://example.org/essai/",
+            "base_url: https://example.org/essai/#accueil",
+        ),
+    );
+    let run = site.run(&["check"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("erreur : guide.yaml:{line}")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("#accueil"), "{}", run.stderr);
+}
