@@ -17,6 +17,7 @@ pub mod opendata;
 pub mod output;
 pub mod pdf_pages;
 pub mod pipeline;
+pub mod plan;
 pub mod render;
 pub mod sanitize;
 pub mod scaffold;

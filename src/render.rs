@@ -9,11 +9,15 @@
 //!
 //! Nothing here touches the disk but reading templates; the `output` stage writes.
 
-use std::collections::HashMap;
+mod generated;
+mod reader;
+mod shared;
+mod templated;
+
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tera::Tera;
@@ -22,6 +26,7 @@ use crate::config::SiteConfig;
 use crate::content::{Page, Site};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::{Rendered, TocEntry};
+use crate::plan::OutputId;
 use crate::taxonomy::{compare_pages, Classification};
 
 /// A file to write, relative to the output folder.
@@ -400,800 +405,162 @@ fn check_template(tera: &Tera, name: &str, origin: &Path, diagnostics: &mut Vec<
     }
 }
 
-/// Renders the whole site.
+/// Renders what `input.scope` asks for: builds the plan of the site's outputs, selects the
+/// scope's items, builds the shared context once, then runs one renderer per kind of output.
 pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
-    let RenderInput {
-        config,
-        site,
-        classification,
-        build_date,
-        ..
-    } = *input;
-    let root = config.base_path();
-    let origin = config.origin();
-    let url = |path: &str| format!("{root}{path}");
-    let permalink = |path: &str| format!("{origin}{root}{path}");
-    let mut output = RenderOutput::default();
-
-    let section_pages = input.order;
-    // Pages a partial render shows: the changed ones, their neighbours and related pages.
-    let shown: Option<std::collections::BTreeSet<usize>> = match input.scope {
-        Scope::Pages {
-            only,
-            with_listings: false,
-        } => {
-            let mut shown = std::collections::BTreeSet::new();
-            for (p, page) in site.pages.iter().enumerate() {
-                if only.contains(&page.display_path) {
-                    shown.insert(p);
-                    shown.extend(neighbours(p, &section_pages[page.section]));
-                    shown.extend(input.related[p].iter().copied());
-                }
+    let plan = crate::plan::Plan::new(input.site, input.config, &term_slugs(input.classification));
+    let ids = select(&plan, input);
+    let shown = shown_pages(input);
+    let shared = match shared::Shared::new(tera, input, shown.as_ref()) {
+        Ok(shared) => shared,
+        Err(diagnostics) => {
+            return RenderOutput {
+                diagnostics,
+                ..RenderOutput::default()
             }
-            Some(shown)
-        }
-        _ => None,
-    };
-
-    // 1. Summaries of pages, serialised once. A partial render leaves the pages it does not
-    // show with a blank summary (never rendered), so that 10 000 pages cost nothing.
-    let mut summaries: Vec<PageSummary<'_>> = site
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(p, page)| {
-            if shown.as_ref().is_some_and(|shown| !shown.contains(&p)) {
-                return PageSummary::blank(page);
-            }
-            let mut taxonomies = IndexMap::new();
-            for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
-                let refs: Vec<TermRef> = classification.page_terms[p][t]
-                    .iter()
-                    .map(|&i| {
-                        let term = &taxonomy.terms[i];
-                        TermRef {
-                            slug: term.slug.clone(),
-                            title: term.title.clone(),
-                            url: url(&format!("{}/{}/", taxonomy.name, term.slug)),
-                            rank: i + 1,
-                            total: taxonomy.terms.len(),
-                        }
-                    })
-                    .collect();
-                taxonomies.insert(taxonomy.name.as_str(), refs);
-            }
-            PageSummary {
-                title: &page.meta.title,
-                url: url(&page.path),
-                permalink: permalink(&page.path),
-                date: page.meta.date.as_deref(),
-                updated: page.meta.updated.as_deref(),
-                summary: summary_html(page, &input.pages[p]),
-                weight: page.meta.weight,
-                section: &site.sections[page.section].name,
-                taxonomies,
-                fields: &page.meta.fields,
-                extra: &page.meta.extra,
-                card: None,
-            }
-        })
-        .collect();
-
-    // 2. The common context.
-    let taxonomies: Vec<TaxonomyContext<'_>> = config
-        .taxonomies
-        .iter()
-        .zip(&classification.taxonomies)
-        .map(|(tc, taxonomy)| TaxonomyContext {
-            name: &tc.name,
-            title: &tc.title,
-            description: &tc.description,
-            url: url(&format!("{}/", tc.name)),
-            single: tc.single,
-            ordered: tc.ordered,
-            terms: taxonomy
-                .terms
-                .iter()
-                .enumerate()
-                .map(|(i, term)| TermContext {
-                    slug: &term.slug,
-                    title: &term.title,
-                    description: &term.description,
-                    url: url(&format!("{}/{}/", tc.name, term.slug)),
-                    rank: i + 1,
-                    count: term.pages.len(),
-                    pages: None,
-                })
-                .collect(),
-        })
-        .collect();
-    let mut menu: Vec<(i64, String, Link)> = Vec::new();
-    for section in site.sections.iter().skip(1).filter(|s| s.parent == Some(0)) {
-        menu.push((
-            section.index.meta.weight,
-            section.index.meta.title.clone(),
-            Link {
-                title: section.index.meta.title.clone(),
-                url: url(&section.index.path),
-            },
-        ));
-    }
-    for &p in &section_pages[0] {
-        let page = &site.pages[p];
-        menu.push((
-            page.meta.weight,
-            page.meta.title.clone(),
-            Link {
-                title: page.meta.title.clone(),
-                url: url(&page.path),
-            },
-        ));
-    }
-    menu.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| crate::slug::slugify(&a.1).cmp(&crate::slug::slugify(&b.1)))
-    });
-    let menu: Vec<Link> = menu.into_iter().map(|(_, _, link)| link).collect();
-    let feed_url = config.feed.as_ref().map(|_| url("atom.xml"));
-    let mut common = tera::Context::new();
-    common.insert(
-        "config",
-        &ConfigContext {
-            title: &config.title,
-            description: &config.description,
-            language: &config.language,
-            base_url: &config.base_url,
-            extra: &config.extra,
-            feed_url,
-        },
-    );
-    common.insert("root", &root);
-    common.insert("taxonomies", &taxonomies);
-    common.insert("menu", &menu);
-    common.insert("build_date", build_date);
-
-    // Cards: listings show the same page many times (its section, each of its terms, related
-    // pages); the theme's `card.html` renders each page's card once instead.
-    if tera.get_template(CARD_TEMPLATE).is_ok() && !matches!(input.scope, Scope::PrintEdition) {
-        let cards: Vec<Result<Option<Cards>, tera::Error>> = summaries
-            .par_iter()
-            .enumerate()
-            .with_min_len(run_length(summaries.len()))
-            .map_init(
-                || common.clone(),
-                |context, (p, summary)| {
-                    if shown.as_ref().is_some_and(|shown| !shown.contains(&p)) {
-                        return Ok(None);
-                    }
-                    context.insert("p", summary);
-                    context.insert("h", &2);
-                    let h2 = tera.render(CARD_TEMPLATE, context)?.trim_end().to_string();
-                    context.insert("h", &3);
-                    let h3 = tera.render(CARD_TEMPLATE, context)?.trim_end().to_string();
-                    Ok(Some(Cards { h2, h3 }))
-                },
-            )
-            .collect();
-        for (summary, card) in summaries.iter_mut().zip(cards) {
-            match card {
-                Ok(card) => summary.card = card,
-                Err(e) => {
-                    output.diagnostics.push(
-                        Diagnostic::error(format!(
-                            "le gabarit « {CARD_TEMPLATE} » a échoué pour « {} » : {}",
-                            summary.title,
-                            tera_message(&e)
-                        ))
-                        .in_file(
-                            Path::new("themes")
-                                .join(&config.theme)
-                                .join("templates")
-                                .join(CARD_TEMPLATE),
-                        ),
-                    );
-                    return output;
-                }
-            }
-        }
-    }
-    let summaries = summaries;
-
-    let breadcrumbs_of_section = |mut s: usize| -> Vec<Link> {
-        let mut trail = Vec::new();
-        loop {
-            let section = &site.sections[s];
-            trail.push(Link {
-                title: section.index.meta.title.clone(),
-                url: url(&section.index.path),
-            });
-            match section.parent {
-                Some(parent) => s = parent,
-                None => break,
-            }
-        }
-        trail.reverse();
-        trail
-    };
-    let section_ref = |s: usize| SectionRef {
-        title: site.sections[s].index.meta.title.clone(),
-        url: url(&site.sections[s].index.path),
-        name: site.sections[s].name.clone(),
-    };
-
-    // 3. Jobs: each renders one file.
-    enum Job {
-        Page(usize),
-        Section(usize),
-        TaxonomyList(usize),
-        Term(usize, usize),
-        NotFound,
-    }
-    let mut jobs: Vec<Job> = Vec::new();
-    let listings = |jobs: &mut Vec<Job>| {
-        jobs.extend((0..site.sections.len()).map(Job::Section));
-        for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
-            jobs.push(Job::TaxonomyList(t));
-            jobs.extend((0..taxonomy.terms.len()).map(|i| Job::Term(t, i)));
         }
     };
-    match input.scope {
-        Scope::All => {
-            jobs.extend((0..site.pages.len()).map(Job::Page));
-            listings(&mut jobs);
-            jobs.push(Job::NotFound);
-        }
-        Scope::Pages {
-            only,
-            with_listings,
-        } => {
-            let changed: Vec<usize> = (0..site.pages.len())
-                .filter(|&p| only.contains(&site.pages[p].display_path))
-                .collect();
-            let mut pages: std::collections::BTreeSet<usize> = changed.iter().copied().collect();
-            if with_listings {
-                // Neighbours show the changed page's title; related pages its card.
-                for &p in &changed {
-                    pages.extend(neighbours(p, &section_pages[site.pages[p].section]));
-                }
-                for (q, related) in input.related.iter().enumerate() {
-                    if related.iter().any(|r| changed.contains(r)) {
-                        pages.insert(q);
-                    }
-                }
-                listings(&mut jobs);
-            }
-            jobs.extend(pages.into_iter().map(Job::Page));
-        }
-        Scope::Listings => listings(&mut jobs),
-        Scope::PrintEdition => {}
-    }
-
-    // Templates named by the pages and sections rendered must exist.
-    for job in &jobs {
-        match *job {
-            Job::Page(p) => {
-                let page = &site.pages[p];
-                if let Some(name) = page_template(page, site, config) {
-                    check_template(tera, &name, &page.display_path, &mut output.diagnostics);
-                }
-            }
-            Job::Section(s) => {
-                let section = &site.sections[s];
-                if let Some(name) = section_template(section, config) {
-                    check_template(
-                        tera,
-                        &name,
-                        &section.index.display_path,
-                        &mut output.diagnostics,
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
+    let mut output = RenderOutput {
+        diagnostics: templated::check_templates(&shared, &ids),
+        ..RenderOutput::default()
+    };
     if !output.diagnostics.is_empty() {
         return output;
     }
-
-    let display_templates = Path::new("themes").join(&config.theme).join("templates");
-    // Renders one job into `context`, which holds the common part and, for a taxonomy or term
-    // page, its taxonomy (see below); the keys it inserts are in `JOB_KEYS`.
-    let render_job = |context: &mut tera::Context,
-                      job: &Job|
-     -> Result<OutputFile, Box<Diagnostic>> {
-        let (template, path, origin): (String, String, PathBuf) = match *job {
-            Job::Page(p) => {
-                let page = &site.pages[p];
-                let order = &section_pages[page.section];
-                let position = order.iter().position(|&x| x == p).unwrap_or(0);
-                let previous = position.checked_sub(1).map(|i| &summaries[order[i]]);
-                let next = order.get(position + 1).map(|&i| &summaries[i]);
-                let rendered = &input.pages[p];
-                let ctx = PageContext {
-                    summary: &summaries[p],
-                    content: &rendered.html,
-                    toc: &rendered.toc,
-                    word_count: rendered.word_count,
-                    reading_time: rendered.word_count.div_ceil(200).max(1),
-                    previous,
-                    next,
-                    related: input.related[p].iter().map(|&i| &summaries[i]).collect(),
-                    source: crate::markdown::link_key(&page.source),
-                };
-                context.insert("page", &ctx);
-                context.insert("section", &section_ref(page.section));
-                context.insert("breadcrumbs", &breadcrumbs_of_section(page.section));
-                context.insert("current_url", &url(&page.path));
-                context.insert("current_permalink", &permalink(&page.path));
-                let template =
-                    page_template(page, site, config).unwrap_or_else(|| "page.html".into());
-                (
-                    template,
-                    format!("{}index.html", page.path),
-                    page.display_path.clone(),
-                )
-            }
-            Job::Section(s) => {
-                let section = &site.sections[s];
-                let rendered = &input.sections[s];
-                let subsections: Vec<SubsectionContext<'_>> = site
-                    .sections
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, sub)| sub.parent == Some(s))
-                    .map(|(i, _)| {
-                        let r = section_ref(i);
-                        SubsectionContext {
-                            title: r.title,
-                            url: r.url,
-                            name: r.name,
-                            pages: section_pages[i].iter().map(|&p| &summaries[p]).collect(),
-                        }
-                    })
-                    .collect();
-                let ctx = SectionContext {
-                    title: &section.index.meta.title,
-                    url: url(&section.index.path),
-                    permalink: permalink(&section.index.path),
-                    name: &section.name,
-                    content: &rendered.html,
-                    summary: summary_html(&section.index, rendered),
-                    toc: &rendered.toc,
-                    extra: &section.index.meta.extra,
-                    pages: section_pages[s].iter().map(|&p| &summaries[p]).collect(),
-                    subsections,
-                };
-                context.insert("section", &ctx);
-                let mut trail = breadcrumbs_of_section(s);
-                trail.pop();
-                context.insert("breadcrumbs", &trail);
-                context.insert("current_url", &url(&section.index.path));
-                context.insert("current_permalink", &permalink(&section.index.path));
-                let template = section_template(section, config).unwrap_or_else(|| {
-                    if s == 0 {
-                        "index.html".into()
-                    } else {
-                        "section.html".into()
-                    }
-                });
-                (
-                    template,
-                    format!("{}index.html", section.index.path),
-                    section.index.display_path.clone(),
-                )
-            }
-            Job::TaxonomyList(t) => {
-                context.insert("breadcrumbs", &breadcrumbs_of_section(0));
-                let path = format!("{}/", taxonomies[t].name);
-                context.insert("current_url", &url(&path));
-                context.insert("current_permalink", &permalink(&path));
-                (
-                    "taxonomy_list.html".into(),
-                    format!("{path}index.html"),
-                    PathBuf::from(crate::config::CONFIG_FILE),
-                )
-            }
-            Job::Term(t, i) => {
-                let mut term = taxonomies[t].terms[i].clone();
-                term.pages = Some(
-                    classification.taxonomies[t].terms[i]
-                        .pages
-                        .iter()
-                        .map(|&p| &summaries[p])
-                        .collect(),
-                );
-                context.insert("term", &term);
-                let mut trail = breadcrumbs_of_section(0);
-                trail.push(Link {
-                    title: taxonomies[t].title.to_string(),
-                    url: taxonomies[t].url.clone(),
-                });
-                context.insert("breadcrumbs", &trail);
-                let path = format!("{}/{}/", taxonomies[t].name, term.slug);
-                context.insert("current_url", &url(&path));
-                context.insert("current_permalink", &permalink(&path));
-                (
-                    "taxonomy_term.html".into(),
-                    format!("{path}index.html"),
-                    PathBuf::from(crate::config::CONFIG_FILE),
-                )
-            }
-            Job::NotFound => {
-                context.insert("breadcrumbs", &Vec::<Link>::new());
-                context.insert("current_url", &url("404.html"));
-                context.insert("current_permalink", &permalink("404.html"));
-                (
-                    "404.html".into(),
-                    "404.html".into(),
-                    PathBuf::from("404.html"),
-                )
-            }
-        };
-        // Rendered straight into bytes: `Tera::render` would check the whole page is UTF-8.
-        let mut html = Vec::new();
-        match tera.render_to(&template, context, &mut html) {
-                Ok(()) => Ok(OutputFile { path, contents: if input.keep_contents { html } else { Vec::new() }, origin }),
-                Err(e) => Err(Box::new(Diagnostic::error(format!(
-                    "le gabarit « {template} » a échoué en rendant {} : {}",
-                    origin.display(),
-                    tera_message(&e)
-                ))
-                .in_file(display_templates.join(&template))
-                .with_hint("vérifiez les variables utilisées par le gabarit (docs/templates.md les décrit toutes)"))),
-            }
-    };
-    // Each worker renders a run of jobs in one context: the common part (`taxonomies` holds
-    // every term) is cloned once per run, and a taxonomy once per run of its pages, so that a
-    // term page costs in proportion to its own pages, not to the number of terms.
-    let results: Vec<Result<OutputFile, Box<Diagnostic>>> = jobs
-        .par_iter()
-        .with_min_len(run_length(jobs.len()))
-        .map_init(
-            || (common.clone(), None),
-            |(context, shown_taxonomy): &mut (tera::Context, Option<usize>), job| {
-                let taxonomy = match *job {
-                    Job::TaxonomyList(t) | Job::Term(t, _) => Some(t),
-                    _ => None,
-                };
-                if taxonomy != *shown_taxonomy {
-                    match taxonomy {
-                        Some(t) => context.insert("taxonomy", &taxonomies[t]),
-                        None => drop(context.remove("taxonomy")),
-                    }
-                    *shown_taxonomy = taxonomy;
-                }
-                let result = render_job(context, job);
-                for key in JOB_KEYS {
-                    context.remove(key);
-                }
-                result
-            },
-        )
-        .collect();
-    for result in results {
+    for result in templated::render(&shared, &ids) {
         match result {
             Ok(file) => output.files.push(file),
             Err(d) => output.diagnostics.push(*d),
         }
     }
-
-    if matches!(input.scope, Scope::Pages { .. }) {
-        return output;
-    }
-
-    // Reader features: search page and records, printed edition, open data.
-    let render_extra = |template: &str,
-                        path: &str,
-                        mut context: tera::Context,
-                        output: &mut RenderOutput| {
-        if tera.get_template(template).is_err() {
-            output.diagnostics.push(
-                Diagnostic::error(format!("gabarit obligatoire absent : « {template} »"))
-                    .in_file(display_templates.join(template))
-                    .with_hint("la section « reader » de guide.yaml demande ce gabarit ; ajoutez-le au thème ou retirez l'option"),
-            );
-            return;
-        }
-        context.insert("breadcrumbs", &breadcrumbs_of_section(0));
-        context.insert("current_url", &url(path));
-        context.insert("current_permalink", &permalink(path));
-        match tera.render(template, &context) {
-            Ok(html) => output.files.push(OutputFile { path: format!("{path}index.html"), contents: if input.keep_contents { html.into_bytes() } else { Vec::new() }, origin: display_templates.join(template) }),
-            Err(e) => output.diagnostics.push(
-                Diagnostic::error(format!("le gabarit « {template} » a échoué : {}", tera_message(&e)))
-                    .in_file(display_templates.join(template))
-                    .with_hint("vérifiez les variables utilisées par le gabarit (docs/templates.md les décrit toutes)"),
-            ),
-        }
-    };
-    let everything = matches!(input.scope, Scope::All);
-    let lists = everything || matches!(input.scope, Scope::Listings);
-    if let Some(search_path) = config.reader.search.as_ref().filter(|_| everything) {
-        let path = format!("{}/", search_path.trim_matches('/'));
-        let mut context = common.clone();
-        let filters: Vec<serde_json::Value> = config
-            .taxonomies
-            .iter()
-            .map(|t| serde_json::json!({"name": t.name, "title": t.title}))
-            .collect();
-        context.insert("search", &serde_json::json!({ "bundle_url": url(&format!("{}/", crate::search::BUNDLE_DIR)), "filters": filters }));
-        render_extra("recherche.html", &path, context, &mut output);
-        if input.search_records {
-            output.search_records = site
-                .pages
-                .iter()
-                .enumerate()
-                .map(|(p, page)| {
-                    let summary = &summaries[p];
-                    let summary_text = crate::search::plain_text(&summary.summary);
-                    let mut meta = std::collections::BTreeMap::new();
-                    meta.insert("title".to_string(), page.meta.title.clone());
-                    meta.insert("summary".to_string(), summary_text.clone());
-                    meta.insert(
-                        "section".to_string(),
-                        site.sections[page.section].index.meta.title.clone(),
-                    );
-                    if let Some(date) = &page.meta.date {
-                        meta.insert("date".to_string(), date_fr(date));
-                    }
-                    let mut filters = std::collections::BTreeMap::new();
-                    for (tc, terms) in config.taxonomies.iter().zip(summary.taxonomies.values()) {
-                        if terms.is_empty() {
-                            continue;
-                        }
-                        let titles: Vec<String> = terms.iter().map(|t| t.title.clone()).collect();
-                        meta.insert(format!("tax_{}", tc.name), titles.join(" · "));
-                        if tc.ordered && tc.single {
-                            meta.insert(
-                                format!("rank_{}", tc.name),
-                                format!("{} sur {}", terms[0].rank, terms[0].total),
-                            );
-                        }
-                        filters.insert(tc.name.clone(), titles);
-                    }
-                    let mut sort = std::collections::BTreeMap::new();
-                    sort.insert(
-                        "weight".to_string(),
-                        format!("{:012}", page.meta.weight.saturating_add(1 << 38)),
-                    );
-                    if let Some(date) = &page.meta.date {
-                        sort.insert("date".to_string(), date.clone());
-                    }
-                    let body = crate::search::plain_text(&input.pages[p].html);
-                    crate::search::SearchRecord {
-                        url: summary.url.clone(),
-                        content: format!("{}. {summary_text} {body}", page.meta.title),
-                        meta,
-                        filters,
-                        sort,
-                    }
-                })
-                .collect();
-        }
-    }
-    if let Some(print) = &config.reader.print {
-        let path = format!("{}/", print.page.trim_matches('/'));
-        let full = |p: usize| PageContext {
-            summary: &summaries[p],
-            content: &input.pages[p].html,
-            toc: &input.pages[p].toc,
-            word_count: input.pages[p].word_count,
-            reading_time: input.pages[p].word_count.div_ceil(200).max(1),
-            previous: None,
-            next: None,
-            related: Vec::new(),
-            source: crate::markdown::link_key(&site.pages[p].source),
-        };
-        let by_source = |source: &str| {
-            site.pages
-                .iter()
-                .position(|pg| crate::markdown::link_key(&pg.source) == source)
-        };
-        let mut problems = Vec::new();
-        let intro: Vec<PageContext<'_>> = print
-            .intro
-            .iter()
-            .filter_map(|source| {
-                let found = by_source(source.trim_start_matches('/'));
-                if found.is_none() {
-                    problems.push(
-                        Diagnostic::error(format!(
-                            "page introuvable pour l'édition imprimable : « {source} »"
-                        ))
-                        .in_file(crate::config::CONFIG_FILE)
-                        .with_hint("indiquez le chemin depuis content/, par exemple dispositif.md"),
-                    );
-                }
-                found.map(full)
-            })
-            .collect();
-        output.diagnostics.extend(problems);
-        let chapter_taxonomy = config
-            .taxonomies
-            .iter()
-            .position(|t| t.name == print.chapters);
-        let section_index = site.sections.iter().position(|s| s.name == print.section);
-        match (chapter_taxonomy, section_index) {
-            (Some(t), Some(s)) => {
-                let mut chapters = Vec::new();
-                let mut count = 0;
-                // Each page in its first term's chapter, in the section's order: one pass.
-                let mut by_term: Vec<Vec<usize>> = vec![Vec::new(); taxonomies[t].terms.len()];
-                for &p in &section_pages[s] {
-                    if let Some(&i) = classification.page_terms[p][t].first() {
-                        by_term[i].push(p);
-                    }
-                }
-                for (term, pages) in taxonomies[t].terms.iter().zip(by_term) {
-                    if pages.is_empty() {
-                        continue;
-                    }
-                    let pages: Vec<PageContext<'_>> = pages.into_iter().map(full).collect();
-                    count += pages.len();
-                    chapters.push(serde_json::json!({ "term": term, "pages": pages }));
-                }
-                let home = &site.sections[0];
-                let mut context = common.clone();
-                context.insert(
-                    "edition",
-                    &serde_json::json!({
-                        "home": { "title": home.index.meta.title, "content": input.sections[0].html, "summary": summary_html(&home.index, &input.sections[0]) },
-                        "intro": intro,
-                        "chapters": chapters,
-                        "count": count,
-                    }),
-                );
-                render_extra("guide_complet.html", &path, context, &mut output);
-            }
-            _ => output.diagnostics.push(
-                Diagnostic::error(format!("édition imprimable : la section « {} » ou la taxonomie « {} » n'existe pas", print.section, print.chapters))
-                    .in_file(crate::config::CONFIG_FILE)
-                    .with_hint("reader.print.section nomme un dossier de content/, reader.print.chapters une taxonomie de guide.yaml"),
-            ),
-        }
-    }
-    if !lists {
-        return output;
-    }
-    if let Some(open) = &config.reader.open_data {
-        let pages: Vec<crate::opendata::DataPage> = site
-            .pages
-            .iter()
-            .enumerate()
-            .filter(|(_, page)| site.sections[page.section].name == open.section)
-            .map(|(p, page)| crate::opendata::DataPage {
-                url: summaries[p].permalink.clone(),
-                title: page.meta.title.clone(),
-                summary: crate::search::plain_text(&summaries[p].summary),
-                date: page.meta.date.clone(),
-                updated: page.meta.updated.clone(),
-                taxonomies: summaries[p]
-                    .taxonomies
-                    .iter()
-                    .map(|(name, terms)| {
-                        (
-                            name.to_string(),
-                            terms
-                                .iter()
-                                .map(|t| (t.slug.clone(), t.title.clone()))
-                                .collect(),
-                        )
-                    })
-                    .collect(),
-                fields: page.meta.fields.clone(),
-            })
-            .collect();
-        let names: Vec<String> = config.taxonomies.iter().map(|t| t.name.clone()).collect();
-        let columns = config
-            .section(&open.section)
-            .map(|s| crate::opendata::columns(&s.schema))
-            .unwrap_or_default();
-        let origin = PathBuf::from(crate::config::CONFIG_FILE);
-        output.files.push(OutputFile {
-            path: format!("{}.json", open.name),
-            contents: crate::opendata::to_json(&pages).into_bytes(),
-            origin: origin.clone(),
-        });
-        output.files.push(OutputFile {
-            path: format!("{}.csv", open.name),
-            contents: crate::opendata::to_csv(&pages, &names, &columns).into_bytes(),
-            origin,
-        });
-    }
-
-    // 4. Generated files.
-    output.files.extend(crate::feeds::generate(
-        config,
-        site,
-        &summaries_for_feeds(site, &summaries),
-        &classification_urls(&taxonomies),
-        build_date,
-    ));
-    if !everything {
-        return output;
-    }
-    for page in &site.pages {
-        for alias in &page.meta.aliases {
-            let target = url(&page.path);
-            let trimmed = alias.trim_start_matches('/');
-            let path = if trimmed.ends_with(".html") {
-                trimmed.to_string()
-            } else if trimmed.is_empty() {
-                "index.html".into()
-            } else {
-                format!("{}/index.html", trimmed.trim_end_matches('/'))
-            };
-            output.files.push(OutputFile {
-                path,
-                contents: crate::feeds::redirect_page(&target, &page.meta.title, &config.language)
-                    .into_bytes(),
-                origin: page.display_path.clone(),
-            });
-        }
-    }
-    output.files.push(OutputFile {
-        path: "highlight.css".into(),
-        contents: crate::highlight::stylesheet().into_bytes(),
-        origin: PathBuf::from("highlight.css"),
-    });
-
-    // 5. Static files and content assets.
-    let theme_static = input.root.join("themes").join(&config.theme).join("static");
-    for dir in [theme_static, input.root.join("static")] {
-        collect_copies(&dir, &mut output.copies, &mut output.diagnostics);
-    }
-    for asset in &site.assets {
-        output.copies.push(CopyFile {
-            from: input
-                .root
-                .join(crate::content::CONTENT_DIR)
-                .join(&asset.source),
-            to: asset.output.clone(),
-        });
-    }
+    render_the_rest(&shared, &ids, &mut output);
     output
 }
 
-/// The context keys a job of `render_site` inserts besides the common ones and `taxonomy`.
-const JOB_KEYS: [&str; 6] = [
-    "page",
-    "section",
-    "term",
-    "breadcrumbs",
-    "current_url",
-    "current_permalink",
-];
+/// The outputs that are not rendered one per template: reader features, generated files,
+/// redirects and copies.
+fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut RenderOutput) {
+    if ids.contains(&OutputId::SearchPage) {
+        match reader::search_page(shared) {
+            Some(Ok(file)) => output.files.push(file),
+            Some(Err(d)) => output.diagnostics.push(*d),
+            None => {}
+        }
+        if shared.input.search_records {
+            output.search_records = reader::search_records(shared);
+        }
+    }
+    if ids.contains(&OutputId::PrintEdition) {
+        let (file, problems) = reader::print_edition(shared);
+        output.diagnostics.extend(problems);
+        output.files.extend(file);
+    }
+    if ids.contains(&OutputId::OpenDataJson) {
+        output.files.extend(reader::open_data(shared));
+    }
+    output.files.extend(generated::feeds(shared, ids));
+    for &id in ids {
+        if let OutputId::Redirect(p, alias) = id {
+            output.files.extend(generated::redirect(shared, p, alias));
+        }
+    }
+    if ids.contains(&OutputId::HighlightCss) {
+        output.files.push(generated::highlight_css());
+    }
+    if matches!(shared.input.scope, Scope::All) {
+        let (copies, diagnostics) = generated::copies(shared);
+        output.copies = copies;
+        output.diagnostics.extend(diagnostics);
+    }
+}
+
+/// Each taxonomy's term slugs, in order.
+fn term_slugs(classification: &Classification) -> Vec<Vec<String>> {
+    classification
+        .taxonomies
+        .iter()
+        .map(|t| t.terms.iter().map(|term| term.slug.clone()).collect())
+        .collect()
+}
+
+/// The pages whose source changed, in a partial render.
+fn changed_pages(input: &RenderInput<'_>, only: &std::collections::HashSet<PathBuf>) -> Vec<usize> {
+    (0..input.site.pages.len())
+        .filter(|&p| only.contains(&input.site.pages[p].display_path))
+        .collect()
+}
+
+/// The pages a partial render of changed bodies shows: the changed ones, their neighbours and
+/// related pages. `None`: every page.
+fn shown_pages(input: &RenderInput<'_>) -> Option<BTreeSet<usize>> {
+    let Scope::Pages {
+        only,
+        with_listings: false,
+    } = input.scope
+    else {
+        return None;
+    };
+    let mut shown = BTreeSet::new();
+    for p in changed_pages(input, only) {
+        shown.insert(p);
+        shown.extend(neighbours(p, &input.order[input.site.pages[p].section]));
+        shown.extend(input.related[p].iter().copied());
+    }
+    Some(shown)
+}
+
+/// The outputs of the plan that `input.scope` asks for, in render order.
+fn select(plan: &crate::plan::Plan, input: &RenderInput<'_>) -> Vec<OutputId> {
+    let listing = |id: OutputId| {
+        matches!(
+            id,
+            OutputId::Section(_) | OutputId::TaxonomyList(_) | OutputId::Term(_)
+        )
+    };
+    match input.scope {
+        Scope::All => plan.select(|_| true),
+        Scope::Listings => plan.select(|id| id.is_listing()),
+        Scope::PrintEdition => plan.select(|id| id == OutputId::PrintEdition),
+        Scope::Pages {
+            only,
+            with_listings,
+        } => {
+            let pages = pages_to_render(input, only, with_listings);
+            plan.select(|id| match id {
+                OutputId::Page(p) => pages.contains(&p.index()),
+                other => with_listings && listing(other),
+            })
+        }
+    }
+}
+
+/// The pages a partial render renders: the changed ones and, when their front matter
+/// changed, their neighbours (which show their titles) and the pages that show them as related.
+fn pages_to_render(
+    input: &RenderInput<'_>,
+    only: &std::collections::HashSet<PathBuf>,
+    with_listings: bool,
+) -> BTreeSet<usize> {
+    let changed = changed_pages(input, only);
+    let mut pages: BTreeSet<usize> = changed.iter().copied().collect();
+    if with_listings {
+        for &p in &changed {
+            pages.extend(neighbours(p, &input.order[input.site.pages[p].section]));
+        }
+        for (q, related) in input.related.iter().enumerate() {
+            if related.iter().any(|r| changed.contains(r)) {
+                pages.insert(q);
+            }
+        }
+    }
+    pages
+}
 
 /// The smallest run of items one rayon worker renders with one context: about eight runs per
 /// thread, so that the common context is cloned a bounded number of times whatever the number
 /// of files, while the work stays balanced.
 fn run_length(items: usize) -> usize {
     items.div_ceil(rayon::current_num_threads() * 8).max(1)
-}
-
-fn collect_copies(dir: &Path, copies: &mut Vec<CopyFile>, diagnostics: &mut Vec<Diagnostic>) {
-    if !dir.is_dir() {
-        return;
-    }
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() => {
-                let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-                copies.push(CopyFile {
-                    from: entry.path().to_path_buf(),
-                    to: crate::markdown::link_key(relative),
-                });
-            }
-            Ok(_) => {}
-            Err(e) => diagnostics.push(Diagnostic::error(format!(
-                "impossible de parcourir {} : {e}",
-                dir.display()
-            ))),
-        }
-    }
 }
 
 fn summary_html(page: &Page, rendered: &Rendered) -> String {
@@ -1361,30 +728,6 @@ impl<'a> PageSummary<'a> {
             card: None,
         }
     }
-}
-
-fn summaries_for_feeds(site: &Site, summaries: &[PageSummary<'_>]) -> Vec<crate::feeds::FeedPage> {
-    site.pages
-        .iter()
-        .zip(summaries)
-        .map(|(page, summary)| crate::feeds::FeedPage {
-            title: page.meta.title.clone(),
-            permalink: summary.permalink.clone(),
-            date: page.meta.date.clone(),
-            updated: page.meta.updated.clone(),
-            summary: summary.summary.clone(),
-            section: summary.section.to_string(),
-        })
-        .collect()
-}
-
-fn classification_urls(taxonomies: &[TaxonomyContext<'_>]) -> Vec<String> {
-    taxonomies
-        .iter()
-        .flat_map(|t| {
-            std::iter::once(t.url.clone()).chain(t.terms.iter().map(|term| term.url.clone()))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -99,6 +99,7 @@ fn allocations_of_check(root: &Path) -> u64 {
         base_url: None,
         drafts: guide::content::DraftMode::Exclude,
         mode: OutputMode::CheckOnly,
+        force: false,
         search: SearchMode::Skip,
         only: None,
         with_listings: false,

@@ -1,0 +1,300 @@
+//! The reader features of `guide.yaml` (`reader`): the search page and the records of its
+//! index, the printed edition, the open data files. One renderer each.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::shared::Shared;
+use super::{date_fr, summary_html, tera_message, OutputFile, PageContext};
+use crate::diagnostic::Diagnostic;
+use crate::plan::feature_path;
+
+/// Renders a feature's page with its template: a missing template or a failure is an error.
+fn render_feature(
+    shared: &Shared<'_>,
+    template: &str,
+    path: &str,
+    mut context: tera::Context,
+) -> Result<OutputFile, Box<Diagnostic>> {
+    let origin = shared.templates_dir.join(template);
+    if shared.tera.get_template(template).is_err() {
+        return Err(Box::new(
+            Diagnostic::error(format!("gabarit obligatoire absent : « {template} »"))
+                .in_file(&origin)
+                .with_hint("la section « reader » de guide.yaml demande ce gabarit ; ajoutez-le au thème ou retirez l'option"),
+        ));
+    }
+    shared.locate(&mut context, path, &shared.breadcrumbs(0));
+    match shared.tera.render(template, &context) {
+        Ok(html) => Ok(shared.file(crate::plan::html_path(path), html.into_bytes(), origin)),
+        Err(e) => Err(Box::new(
+            Diagnostic::error(format!(
+                "le gabarit « {template} » a échoué : {}",
+                tera_message(&e)
+            ))
+            .in_file(&origin)
+            .with_hint(
+                "vérifiez les variables utilisées par le gabarit (docs/templates.md les décrit toutes)",
+            ),
+        )),
+    }
+}
+
+/// The search page (`recherche.html`), when `reader.search` is set.
+pub(super) fn search_page(shared: &Shared<'_>) -> Option<Result<OutputFile, Box<Diagnostic>>> {
+    let config = shared.input.config;
+    let search_path = config.reader.search.as_ref()?;
+    let mut context = shared.common.clone();
+    let filters: Vec<serde_json::Value> = config
+        .taxonomies
+        .iter()
+        .map(|t| serde_json::json!({"name": t.name, "title": t.title}))
+        .collect();
+    let bundle_url = shared.url(&format!("{}/", crate::search::BUNDLE_DIR));
+    context.insert(
+        "search",
+        &serde_json::json!({ "bundle_url": bundle_url, "filters": filters }),
+    );
+    Some(render_feature(
+        shared,
+        "recherche.html",
+        &feature_path(search_path),
+        context,
+    ))
+}
+
+/// The record of every page for the search index.
+pub(super) fn search_records(shared: &Shared<'_>) -> Vec<crate::search::SearchRecord> {
+    (0..shared.input.site.pages.len())
+        .map(|p| search_record(shared, p))
+        .collect()
+}
+
+fn search_record(shared: &Shared<'_>, p: usize) -> crate::search::SearchRecord {
+    let (site, config) = (shared.input.site, shared.input.config);
+    let page = &site.pages[p];
+    let summary = &shared.summaries[p];
+    let summary_text = crate::search::plain_text(&summary.summary);
+    let mut meta = BTreeMap::new();
+    meta.insert("title".to_string(), page.meta.title.clone());
+    meta.insert("summary".to_string(), summary_text.clone());
+    meta.insert(
+        "section".to_string(),
+        site.sections[page.section].index.meta.title.clone(),
+    );
+    if let Some(date) = &page.meta.date {
+        meta.insert("date".to_string(), date_fr(date));
+    }
+    let mut filters = BTreeMap::new();
+    for (tc, terms) in config.taxonomies.iter().zip(summary.taxonomies.values()) {
+        if terms.is_empty() {
+            continue;
+        }
+        let titles: Vec<String> = terms.iter().map(|t| t.title.clone()).collect();
+        meta.insert(format!("tax_{}", tc.name), titles.join(" · "));
+        if tc.ordered && tc.single {
+            meta.insert(
+                format!("rank_{}", tc.name),
+                format!("{} sur {}", terms[0].rank, terms[0].total),
+            );
+        }
+        filters.insert(tc.name.clone(), titles);
+    }
+    let mut sort = BTreeMap::new();
+    sort.insert(
+        "weight".to_string(),
+        format!("{:012}", page.meta.weight.saturating_add(1 << 38)),
+    );
+    if let Some(date) = &page.meta.date {
+        sort.insert("date".to_string(), date.clone());
+    }
+    let body = crate::search::plain_text(&shared.input.pages[p].html);
+    crate::search::SearchRecord {
+        url: summary.url.clone(),
+        content: format!("{}. {summary_text} {body}", page.meta.title),
+        meta,
+        filters,
+        sort,
+    }
+}
+
+/// A page whole, as the printed edition shows it.
+fn full_page<'s>(shared: &'s Shared<'_>, p: usize) -> PageContext<'s> {
+    let rendered = &shared.input.pages[p];
+    PageContext {
+        summary: &shared.summaries[p],
+        content: &rendered.html,
+        toc: &rendered.toc,
+        word_count: rendered.word_count,
+        reading_time: rendered.word_count.div_ceil(200).max(1),
+        previous: None,
+        next: None,
+        related: Vec::new(),
+        source: crate::markdown::link_key(&shared.input.site.pages[p].source),
+    }
+}
+
+/// The printed edition (`guide_complet.html`): the home, the intro pages, then each case study
+/// in its first term's chapter. Returns the file (if it could be rendered) and the problems.
+pub(super) fn print_edition(shared: &Shared<'_>) -> (Option<OutputFile>, Vec<Diagnostic>) {
+    let input = shared.input;
+    let Some(print) = &input.config.reader.print else {
+        return (None, Vec::new());
+    };
+    let (intro, mut problems) = print_intro(shared, &print.intro);
+    let chapter_taxonomy = input
+        .config
+        .taxonomies
+        .iter()
+        .position(|t| t.name == print.chapters);
+    let section_index = input
+        .site
+        .sections
+        .iter()
+        .position(|s| s.name == print.section);
+    let (Some(t), Some(s)) = (chapter_taxonomy, section_index) else {
+        problems.push(
+            Diagnostic::error(format!("édition imprimable : la section « {} » ou la taxonomie « {} » n'existe pas", print.section, print.chapters))
+                .in_file(crate::config::CONFIG_FILE)
+                .with_hint("reader.print.section nomme un dossier de content/, reader.print.chapters une taxonomie de guide.yaml"),
+        );
+        return (None, problems);
+    };
+    let (chapters, count) = print_chapters(shared, t, s);
+    let home = &input.site.sections[0];
+    let mut context = shared.common.clone();
+    context.insert(
+        "edition",
+        &serde_json::json!({
+            "home": { "title": home.index.meta.title, "content": input.sections[0].html, "summary": summary_html(&home.index, &input.sections[0]) },
+            "intro": intro,
+            "chapters": chapters,
+            "count": count,
+        }),
+    );
+    match render_feature(
+        shared,
+        "guide_complet.html",
+        &feature_path(&print.page),
+        context,
+    ) {
+        Ok(file) => (Some(file), problems),
+        Err(d) => {
+            problems.push(*d);
+            (None, problems)
+        }
+    }
+}
+
+/// The intro pages of the printed edition, named by their paths under `content/`.
+fn print_intro<'s>(
+    shared: &'s Shared<'_>,
+    sources: &[String],
+) -> (Vec<PageContext<'s>>, Vec<Diagnostic>) {
+    let pages = &shared.input.site.pages;
+    let mut problems = Vec::new();
+    let intro = sources
+        .iter()
+        .filter_map(|source| {
+            let wanted = source.trim_start_matches('/');
+            let found = pages
+                .iter()
+                .position(|pg| crate::markdown::link_key(&pg.source) == wanted);
+            if found.is_none() {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "page introuvable pour l'édition imprimable : « {source} »"
+                    ))
+                    .in_file(crate::config::CONFIG_FILE)
+                    .with_hint("indiquez le chemin depuis content/, par exemple dispositif.md"),
+                );
+            }
+            found.map(|p| full_page(shared, p))
+        })
+        .collect();
+    (intro, problems)
+}
+
+/// Each page of section `s` in its first term's chapter of taxonomy `t`, in the section's
+/// order (one pass); chapters without pages are left out. Returns them and the page count.
+fn print_chapters(shared: &Shared<'_>, t: usize, s: usize) -> (Vec<serde_json::Value>, usize) {
+    let input = shared.input;
+    let taxonomy = &shared.taxonomies[t];
+    let mut by_term: Vec<Vec<usize>> = vec![Vec::new(); taxonomy.terms.len()];
+    for &p in &input.order[s] {
+        if let Some(&i) = input.classification.page_terms[p][t].first() {
+            by_term[i].push(p);
+        }
+    }
+    let mut chapters = Vec::new();
+    let mut count = 0;
+    for (term, pages) in taxonomy.terms.iter().zip(by_term) {
+        if pages.is_empty() {
+            continue;
+        }
+        let pages: Vec<PageContext<'_>> = pages.into_iter().map(|p| full_page(shared, p)).collect();
+        count += pages.len();
+        chapters.push(serde_json::json!({ "term": term, "pages": pages }));
+    }
+    (chapters, count)
+}
+
+/// The open data of `reader.open_data`: the JSON and the CSV file.
+pub(super) fn open_data(shared: &Shared<'_>) -> Vec<OutputFile> {
+    let (site, config) = (shared.input.site, shared.input.config);
+    let Some(open) = &config.reader.open_data else {
+        return Vec::new();
+    };
+    let pages: Vec<crate::opendata::DataPage> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, page)| site.sections[page.section].name == open.section)
+        .map(|(p, page)| data_page(shared, p, page))
+        .collect();
+    let names: Vec<String> = config.taxonomies.iter().map(|t| t.name.clone()).collect();
+    let columns = config
+        .section(&open.section)
+        .map(|s| crate::opendata::columns(&s.schema))
+        .unwrap_or_default();
+    let origin = PathBuf::from(crate::config::CONFIG_FILE);
+    vec![
+        OutputFile {
+            path: format!("{}.json", open.name),
+            contents: crate::opendata::to_json(&pages).into_bytes(),
+            origin: origin.clone(),
+        },
+        OutputFile {
+            path: format!("{}.csv", open.name),
+            contents: crate::opendata::to_csv(&pages, &names, &columns).into_bytes(),
+            origin,
+        },
+    ]
+}
+
+fn data_page(
+    shared: &Shared<'_>,
+    p: usize,
+    page: &crate::content::Page,
+) -> crate::opendata::DataPage {
+    let summary = &shared.summaries[p];
+    crate::opendata::DataPage {
+        url: summary.permalink.clone(),
+        title: page.meta.title.clone(),
+        summary: crate::search::plain_text(&summary.summary),
+        date: page.meta.date.clone(),
+        updated: page.meta.updated.clone(),
+        taxonomies: summary
+            .taxonomies
+            .iter()
+            .map(|(name, terms)| {
+                let terms = terms
+                    .iter()
+                    .map(|t| (t.slug.clone(), t.title.clone()))
+                    .collect();
+                (name.to_string(), terms)
+            })
+            .collect(),
+        fields: page.meta.fields.clone(),
+    }
+}

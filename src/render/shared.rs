@@ -1,0 +1,309 @@
+//! The read-only context every renderer shares, built once per render.
+//!
+//! Steps of [`Shared::new`]:
+//! 1. each page's summary (as listings show it), serialised once; a partial render leaves the
+//!    pages it does not show blank, so that 10 000 pages cost nothing;
+//! 2. the taxonomies with their terms and counts, and the menu;
+//! 3. the template variables every page has (`config`, `root`, `taxonomies`, `menu`,
+//!    `build_date`);
+//! 4. each shown page's card, rendered once by the theme's `card.html`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use tera::Tera;
+
+use super::{
+    run_length, summary_html, tera_message, Cards, ConfigContext, Link, PageSummary, RenderInput,
+    Scope, SectionRef, TaxonomyContext, TermContext, TermRef, CARD_TEMPLATE,
+};
+use crate::diagnostic::Diagnostic;
+
+/// What every renderer reads.
+pub(super) struct Shared<'a> {
+    pub(super) tera: &'a Tera,
+    pub(super) input: &'a RenderInput<'a>,
+    /// The base path of `base_url`, e.g. `/guide/`.
+    pub(super) base: String,
+    /// Scheme and host of `base_url`.
+    origin: String,
+    /// Each page's summary (blank for pages a partial render does not show).
+    pub(super) summaries: Vec<PageSummary<'a>>,
+    /// The taxonomies, as templates see them.
+    pub(super) taxonomies: Vec<TaxonomyContext<'a>>,
+    /// The variables every template has.
+    pub(super) common: tera::Context,
+    /// The theme's templates folder, for messages.
+    pub(super) templates_dir: PathBuf,
+}
+
+impl<'a> Shared<'a> {
+    /// Builds the shared context; `shown` limits the summaries to those pages.
+    pub(super) fn new(
+        tera: &'a Tera,
+        input: &'a RenderInput<'a>,
+        shown: Option<&BTreeSet<usize>>,
+    ) -> Result<Self, Vec<Diagnostic>> {
+        let config = input.config;
+        let mut shared = Self {
+            tera,
+            input,
+            base: config.base_path(),
+            origin: config.origin(),
+            summaries: Vec::new(),
+            taxonomies: Vec::new(),
+            common: tera::Context::new(),
+            templates_dir: Path::new("themes").join(&config.theme).join("templates"),
+        };
+        shared.summaries = shared.page_summaries(shown);
+        shared.taxonomies = shared.taxonomy_contexts();
+        shared.common = shared.common_context();
+        if tera.get_template(CARD_TEMPLATE).is_ok() && !matches!(input.scope, Scope::PrintEdition) {
+            shared.add_cards(shown)?;
+        }
+        Ok(shared)
+    }
+
+    /// The URL path of an output path relative to the site (`projets/a/` → `/guide/projets/a/`).
+    pub(super) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The absolute URL of an output path relative to the site.
+    pub(super) fn permalink(&self, path: &str) -> String {
+        format!("{}{}{path}", self.origin, self.base)
+    }
+
+    fn page_summaries(&self, shown: Option<&BTreeSet<usize>>) -> Vec<PageSummary<'a>> {
+        let input = self.input;
+        input
+            .site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(p, page)| {
+                if shown.is_some_and(|shown| !shown.contains(&p)) {
+                    return PageSummary::blank(page);
+                }
+                PageSummary {
+                    title: &page.meta.title,
+                    url: self.url(&page.path),
+                    permalink: self.permalink(&page.path),
+                    date: page.meta.date.as_deref(),
+                    updated: page.meta.updated.as_deref(),
+                    summary: summary_html(page, &input.pages[p]),
+                    weight: page.meta.weight,
+                    section: &input.site.sections[page.section].name,
+                    taxonomies: self.term_refs(p),
+                    fields: &page.meta.fields,
+                    extra: &page.meta.extra,
+                    card: None,
+                }
+            })
+            .collect()
+    }
+
+    /// The terms of page `p`, per taxonomy.
+    fn term_refs(&self, p: usize) -> IndexMap<&'a str, Vec<TermRef>> {
+        let classification = self.input.classification;
+        let mut taxonomies = IndexMap::new();
+        for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
+            let refs: Vec<TermRef> = classification.page_terms[p][t]
+                .iter()
+                .map(|&i| {
+                    let term = &taxonomy.terms[i];
+                    TermRef {
+                        slug: term.slug.clone(),
+                        title: term.title.clone(),
+                        url: self.url(&format!("{}/{}/", taxonomy.name, term.slug)),
+                        rank: i + 1,
+                        total: taxonomy.terms.len(),
+                    }
+                })
+                .collect();
+            taxonomies.insert(taxonomy.name.as_str(), refs);
+        }
+        taxonomies
+    }
+
+    fn taxonomy_contexts(&self) -> Vec<TaxonomyContext<'a>> {
+        let input = self.input;
+        input
+            .config
+            .taxonomies
+            .iter()
+            .zip(&input.classification.taxonomies)
+            .map(|(tc, taxonomy)| TaxonomyContext {
+                name: &tc.name,
+                title: &tc.title,
+                description: &tc.description,
+                url: self.url(&format!("{}/", tc.name)),
+                single: tc.single,
+                ordered: tc.ordered,
+                terms: taxonomy
+                    .terms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, term)| TermContext {
+                        slug: &term.slug,
+                        title: &term.title,
+                        description: &term.description,
+                        url: self.url(&format!("{}/{}/", tc.name, term.slug)),
+                        rank: i + 1,
+                        count: term.pages.len(),
+                        pages: None,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The home's subsections and pages, by weight then title.
+    fn menu(&self) -> Vec<Link> {
+        let site = self.input.site;
+        let mut menu: Vec<(i64, String, Link)> = Vec::new();
+        for section in site.sections.iter().skip(1).filter(|s| s.parent == Some(0)) {
+            menu.push((
+                section.index.meta.weight,
+                section.index.meta.title.clone(),
+                Link {
+                    title: section.index.meta.title.clone(),
+                    url: self.url(&section.index.path),
+                },
+            ));
+        }
+        for &p in &self.input.order[0] {
+            let page = &site.pages[p];
+            menu.push((
+                page.meta.weight,
+                page.meta.title.clone(),
+                Link {
+                    title: page.meta.title.clone(),
+                    url: self.url(&page.path),
+                },
+            ));
+        }
+        menu.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| crate::slug::slugify(&a.1).cmp(&crate::slug::slugify(&b.1)))
+        });
+        menu.into_iter().map(|(_, _, link)| link).collect()
+    }
+
+    fn common_context(&self) -> tera::Context {
+        let config = self.input.config;
+        let mut common = tera::Context::new();
+        common.insert(
+            "config",
+            &ConfigContext {
+                title: &config.title,
+                description: &config.description,
+                language: &config.language,
+                base_url: &config.base_url,
+                extra: &config.extra,
+                feed_url: config.feed.as_ref().map(|_| self.url("atom.xml")),
+            },
+        );
+        common.insert("root", &self.base);
+        common.insert("taxonomies", &self.taxonomies);
+        common.insert("menu", &self.menu());
+        common.insert("build_date", self.input.build_date);
+        common
+    }
+
+    /// Listings show the same page many times (its section, each of its terms, related
+    /// pages): the theme's `card.html` renders each page's card once instead.
+    fn add_cards(&mut self, shown: Option<&BTreeSet<usize>>) -> Result<(), Vec<Diagnostic>> {
+        let (tera, common) = (self.tera, &self.common);
+        let cards: Vec<Result<Option<Cards>, tera::Error>> = self
+            .summaries
+            .par_iter()
+            .enumerate()
+            .with_min_len(run_length(self.summaries.len()))
+            .map_init(
+                || common.clone(),
+                |context, (p, summary)| {
+                    if shown.is_some_and(|shown| !shown.contains(&p)) {
+                        return Ok(None);
+                    }
+                    context.insert("p", summary);
+                    context.insert("h", &2);
+                    let h2 = tera.render(CARD_TEMPLATE, context)?.trim_end().to_string();
+                    context.insert("h", &3);
+                    let h3 = tera.render(CARD_TEMPLATE, context)?.trim_end().to_string();
+                    Ok(Some(Cards { h2, h3 }))
+                },
+            )
+            .collect();
+        for (summary, card) in self.summaries.iter_mut().zip(cards) {
+            match card {
+                Ok(card) => summary.card = card,
+                Err(e) => {
+                    return Err(vec![Diagnostic::error(format!(
+                        "le gabarit « {CARD_TEMPLATE} » a échoué pour « {} » : {}",
+                        summary.title,
+                        tera_message(&e)
+                    ))
+                    .in_file(self.templates_dir.join(CARD_TEMPLATE))]);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The trail from the home to section `s`, both included.
+    pub(super) fn breadcrumbs(&self, mut s: usize) -> Vec<Link> {
+        let site = self.input.site;
+        let mut trail = Vec::new();
+        loop {
+            let section = &site.sections[s];
+            trail.push(Link {
+                title: section.index.meta.title.clone(),
+                url: self.url(&section.index.path),
+            });
+            match section.parent {
+                Some(parent) => s = parent,
+                None => break,
+            }
+        }
+        trail.reverse();
+        trail
+    }
+
+    /// Section `s` as a page's `section` variable.
+    pub(super) fn section_ref(&self, s: usize) -> SectionRef {
+        let section = &self.input.site.sections[s];
+        SectionRef {
+            title: section.index.meta.title.clone(),
+            url: self.url(&section.index.path),
+            name: section.name.clone(),
+        }
+    }
+
+    /// `current_url`, `current_permalink` and `breadcrumbs` of the page at `path`.
+    pub(super) fn locate(&self, context: &mut tera::Context, path: &str, breadcrumbs: &[Link]) {
+        context.insert("breadcrumbs", breadcrumbs);
+        context.insert("current_url", &self.url(path));
+        context.insert("current_permalink", &self.permalink(path));
+    }
+
+    /// An output file, its bytes dropped when the render only checks.
+    pub(super) fn file(
+        &self,
+        path: String,
+        contents: Vec<u8>,
+        origin: PathBuf,
+    ) -> super::OutputFile {
+        super::OutputFile {
+            path,
+            contents: if self.input.keep_contents {
+                contents
+            } else {
+                Vec::new()
+            },
+            origin,
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! The outputs a theme template renders one by one: pages, sections, taxonomy lists, term
+//! pages and the 404 page. One small renderer per kind fills the template's variables
+//! (`docs/templates.md`); [`render`] runs them in parallel.
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use super::shared::Shared;
+use super::{
+    page_template, run_length, section_template, summary_html, tera_message, Link, PageContext,
+    SectionContext, SubsectionContext,
+};
+use crate::diagnostic::Diagnostic;
+use crate::plan::{OutputId, PageId, SectionId, TaxonomyId, TermId};
+
+/// What a renderer decided: the template, the output path and the source for messages.
+struct Target {
+    template: String,
+    path: String,
+    origin: PathBuf,
+}
+
+/// The keys a renderer inserts, removed before the context serves the next output.
+const KEYS: [&str; 6] = [
+    "page",
+    "section",
+    "term",
+    "breadcrumbs",
+    "current_url",
+    "current_permalink",
+];
+
+/// Checks that the templates the selected pages and sections name exist.
+pub(super) fn check_templates(shared: &Shared<'_>, ids: &[OutputId]) -> Vec<Diagnostic> {
+    let (site, config) = (shared.input.site, shared.input.config);
+    let mut diagnostics = Vec::new();
+    for &id in ids {
+        match id {
+            OutputId::Page(p) => {
+                let page = &site.pages[p.index()];
+                if let Some(name) = page_template(page, site, config) {
+                    super::check_template(shared.tera, &name, &page.display_path, &mut diagnostics);
+                }
+            }
+            OutputId::Section(s) => {
+                let section = &site.sections[s.index()];
+                if let Some(name) = section_template(section, config) {
+                    let origin = &section.index.display_path;
+                    super::check_template(shared.tera, &name, origin, &mut diagnostics);
+                }
+            }
+            _ => {}
+        }
+    }
+    diagnostics
+}
+
+/// Renders the templated outputs among `ids`, in parallel. Each worker renders a run of
+/// outputs in one context: the common part (`taxonomies` holds every term) is cloned once per
+/// run, and a taxonomy inserted once per run of its pages, so that a term page costs in
+/// proportion to its own pages, not to the number of terms.
+pub(super) fn render(
+    shared: &Shared<'_>,
+    ids: &[OutputId],
+) -> Vec<Result<super::OutputFile, Box<Diagnostic>>> {
+    let ids: Vec<OutputId> = ids.iter().copied().filter(|id| id.is_templated()).collect();
+    ids.par_iter()
+        .with_min_len(run_length(ids.len()))
+        .map_init(
+            || (shared.common.clone(), None),
+            |(context, shown_taxonomy): &mut (tera::Context, Option<TaxonomyId>), &id| {
+                let taxonomy = match id {
+                    OutputId::TaxonomyList(t) => Some(t),
+                    OutputId::Term(term) => Some(term.taxonomy),
+                    _ => None,
+                };
+                if taxonomy != *shown_taxonomy {
+                    match taxonomy {
+                        Some(t) => context.insert("taxonomy", &shared.taxonomies[t.index()]),
+                        None => drop(context.remove("taxonomy")),
+                    }
+                    *shown_taxonomy = taxonomy;
+                }
+                let result = render_one(shared, context, id);
+                for key in KEYS {
+                    context.remove(key);
+                }
+                result
+            },
+        )
+        .collect()
+}
+
+fn render_one(
+    shared: &Shared<'_>,
+    context: &mut tera::Context,
+    id: OutputId,
+) -> Result<super::OutputFile, Box<Diagnostic>> {
+    let target = match id {
+        OutputId::Page(p) => page(shared, context, p),
+        OutputId::Section(s) => section(shared, context, s),
+        OutputId::TaxonomyList(t) => taxonomy_list(shared, context, t),
+        OutputId::Term(term) => term_page(shared, context, term),
+        _ => not_found(shared, context),
+    };
+    // Rendered straight into bytes: `Tera::render` would check the whole page is UTF-8.
+    let mut html = Vec::new();
+    match shared.tera.render_to(&target.template, context, &mut html) {
+        Ok(()) => Ok(shared.file(target.path, html, target.origin)),
+        Err(e) => Err(Box::new(
+            Diagnostic::error(format!(
+                "le gabarit « {} » a échoué en rendant {} : {}",
+                target.template,
+                target.origin.display(),
+                tera_message(&e)
+            ))
+            .in_file(shared.templates_dir.join(&target.template))
+            .with_hint(
+                "vérifiez les variables utilisées par le gabarit (docs/templates.md les décrit toutes)",
+            ),
+        )),
+    }
+}
+
+fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
+    let input = shared.input;
+    let (p, page) = (p.index(), &input.site.pages[p.index()]);
+    let summaries = &shared.summaries;
+    let order = &input.order[page.section];
+    let position = order.iter().position(|&x| x == p).unwrap_or(0);
+    let rendered = &input.pages[p];
+    let ctx = PageContext {
+        summary: &summaries[p],
+        content: &rendered.html,
+        toc: &rendered.toc,
+        word_count: rendered.word_count,
+        reading_time: rendered.word_count.div_ceil(200).max(1),
+        previous: position.checked_sub(1).map(|i| &summaries[order[i]]),
+        next: order.get(position + 1).map(|&i| &summaries[i]),
+        related: input.related[p].iter().map(|&i| &summaries[i]).collect(),
+        source: crate::markdown::link_key(&page.source),
+    };
+    context.insert("page", &ctx);
+    context.insert("section", &shared.section_ref(page.section));
+    shared.locate(context, &page.path, &shared.breadcrumbs(page.section));
+    Target {
+        template: page_template(page, input.site, input.config)
+            .unwrap_or_else(|| "page.html".into()),
+        path: crate::plan::html_path(&page.path),
+        origin: page.display_path.clone(),
+    }
+}
+
+fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Target {
+    let input = shared.input;
+    let (s, section) = (s.index(), &input.site.sections[s.index()]);
+    let listed = |s: usize| -> Vec<_> {
+        input.order[s]
+            .iter()
+            .map(|&p| &shared.summaries[p])
+            .collect()
+    };
+    let subsections: Vec<SubsectionContext<'_>> = (0..input.site.sections.len())
+        .filter(|&i| input.site.sections[i].parent == Some(s))
+        .map(|i| {
+            let r = shared.section_ref(i);
+            SubsectionContext {
+                title: r.title,
+                url: r.url,
+                name: r.name,
+                pages: listed(i),
+            }
+        })
+        .collect();
+    let rendered = &input.sections[s];
+    let ctx = SectionContext {
+        title: &section.index.meta.title,
+        url: shared.url(&section.index.path),
+        permalink: shared.permalink(&section.index.path),
+        name: &section.name,
+        content: &rendered.html,
+        summary: summary_html(&section.index, rendered),
+        toc: &rendered.toc,
+        extra: &section.index.meta.extra,
+        pages: listed(s),
+        subsections,
+    };
+    context.insert("section", &ctx);
+    let mut trail = shared.breadcrumbs(s);
+    trail.pop();
+    shared.locate(context, &section.index.path, &trail);
+    let default = if s == 0 { "index.html" } else { "section.html" };
+    Target {
+        template: section_template(section, input.config).unwrap_or_else(|| default.into()),
+        path: crate::plan::html_path(&section.index.path),
+        origin: section.index.display_path.clone(),
+    }
+}
+
+fn taxonomy_list(shared: &Shared<'_>, context: &mut tera::Context, t: TaxonomyId) -> Target {
+    let path = format!("{}/", shared.taxonomies[t.index()].name);
+    shared.locate(context, &path, &shared.breadcrumbs(0));
+    Target {
+        template: "taxonomy_list.html".into(),
+        path: crate::plan::html_path(&path),
+        origin: PathBuf::from(crate::config::CONFIG_FILE),
+    }
+}
+
+fn term_page(shared: &Shared<'_>, context: &mut tera::Context, id: TermId) -> Target {
+    let (t, i) = (id.taxonomy.index(), id.index as usize);
+    let taxonomy = &shared.taxonomies[t];
+    let mut term = taxonomy.terms[i].clone();
+    let pages = &shared.input.classification.taxonomies[t].terms[i].pages;
+    term.pages = Some(pages.iter().map(|&p| &shared.summaries[p]).collect());
+    context.insert("term", &term);
+    let mut trail = shared.breadcrumbs(0);
+    trail.push(Link {
+        title: taxonomy.title.to_string(),
+        url: taxonomy.url.clone(),
+    });
+    let path = format!("{}/{}/", taxonomy.name, term.slug);
+    shared.locate(context, &path, &trail);
+    Target {
+        template: "taxonomy_term.html".into(),
+        path: crate::plan::html_path(&path),
+        origin: PathBuf::from(crate::config::CONFIG_FILE),
+    }
+}
+
+fn not_found(shared: &Shared<'_>, context: &mut tera::Context) -> Target {
+    shared.locate(context, "404.html", &[]);
+    Target {
+        template: "404.html".into(),
+        path: "404.html".into(),
+        origin: PathBuf::from("404.html"),
+    }
+}
