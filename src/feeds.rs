@@ -46,7 +46,7 @@ pub fn generate(
     config: &SiteConfig,
     site: &Site,
     pages: &[FeedPage],
-    taxonomy_urls: &[String],
+    listing_urls: &[String],
     build_date: &str,
 ) -> Vec<OutputFile> {
     let origin = config.origin();
@@ -78,7 +78,7 @@ pub fn generate(
             page.updated.as_deref().or(page.date.as_deref()),
         );
     }
-    for url in taxonomy_urls {
+    for url in listing_urls {
         entry(&format!("{origin}{url}"), None);
     }
     sitemap.push_str("</urlset>\n");

@@ -830,37 +830,8 @@ fn site_paths(
         .chain(assets.values())
         .map(|url| url.strip_prefix(&base).unwrap_or(url).to_string())
         .collect();
-    for generated in [
-        "sitemap.xml",
-        "robots.txt",
-        "404.html",
-        "highlight.css",
-        "atom.xml",
-    ] {
-        if generated != "atom.xml" || config.feed.is_some() {
-            paths.insert(generated.to_string());
-        }
-    }
-    for taxonomy in &config.taxonomies {
-        paths.insert(format!("{}/", taxonomy.name));
-        for term in taxonomy.terms.iter().flatten() {
-            paths.insert(format!("{}/{}/", taxonomy.name, term.slug));
-        }
-        for page in &site.pages {
-            for raw in page.meta.terms.get(&taxonomy.name).into_iter().flatten() {
-                paths.insert(format!(
-                    "{}/{}/",
-                    taxonomy.name,
-                    crate::slug::slugify(&raw.value)
-                ));
-            }
-        }
-    }
-    for page in &site.pages {
-        for alias in &page.meta.aliases {
-            paths.insert(alias.trim_start_matches('/').to_string());
-        }
-    }
+    let plan = crate::plan::Plan::new(site, config, &provisional_terms(site, config));
+    paths.extend(plan.addresses().map(str::to_string));
     for dir in [
         root.join("static"),
         root.join("themes").join(&config.theme).join("static"),
@@ -878,6 +849,30 @@ fn site_paths(
         }
     }
     paths
+}
+
+/// Each taxonomy's term slugs before terms are resolved: the declared ones and the slug of
+/// every term a page names (a title or a slug), so that a link to a term page can be checked.
+fn provisional_terms(
+    site: &crate::content::Site,
+    config: &crate::config::SiteConfig,
+) -> Vec<Vec<String>> {
+    config
+        .taxonomies
+        .iter()
+        .map(|taxonomy| {
+            let declared = taxonomy.terms.iter().flatten().map(|t| t.slug.clone());
+            let used = site.pages.iter().flat_map(|page| {
+                page.meta
+                    .terms
+                    .get(&taxonomy.name)
+                    .into_iter()
+                    .flatten()
+                    .map(|raw| crate::slug::slugify(&raw.value))
+            });
+            declared.chain(used).collect()
+        })
+        .collect()
 }
 
 /// Warnings about whole pages: a case study without summary, a very long title, an image

@@ -306,3 +306,28 @@ fn a_thousand_pages_with_five_terms_of_their_own_each_get_their_term_pages() {
         .count();
     assert_eq!(term_pages, 5000);
 }
+
+#[test]
+fn links_to_generated_pages_pass_and_the_sitemap_lists_the_reader_pages() {
+    let site = TestSite::new("basic");
+    site.write(
+        "content/liens.md",
+        "---\ntitle: Liens\n---\nVoir [la recherche](/recherche/), [le guide complet](/guide-complet/), \
+         [les données](/projets.json), [le tableur](/projets.csv) et [le flux](/atom.xml).\n",
+    );
+    let run = site.run(&["check"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    site.build();
+    let page = site.output("liens/index.html");
+    assert!(page.contains("href=\"/essai/recherche/\""), "{page}");
+    let sitemap = site.output("sitemap.xml");
+    for url in [
+        "https://example.org/essai/recherche/",
+        "https://example.org/essai/guide-complet/",
+    ] {
+        assert!(
+            sitemap.contains(&format!("<loc>{url}</loc>")),
+            "{url}:\n{sitemap}"
+        );
+    }
+}

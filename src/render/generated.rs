@@ -29,20 +29,34 @@ pub(super) fn feeds(shared: &Shared<'_>, ids: &[OutputId]) -> Vec<OutputFile> {
             section: summary.section.to_string(),
         })
         .collect();
-    let listing_urls: Vec<String> = shared
-        .taxonomies
-        .iter()
-        .flat_map(|t| {
-            std::iter::once(t.url.clone()).chain(t.terms.iter().map(|term| term.url.clone()))
-        })
-        .collect();
     crate::feeds::generate(
         input.config,
         input.site,
         &pages,
-        &listing_urls,
+        &generated_urls(shared),
         input.build_date,
     )
+}
+
+/// The URLs of the pages the sitemap lists besides pages and sections: taxonomy lists, term
+/// pages, the search page and the printed edition.
+fn generated_urls(shared: &Shared<'_>) -> Vec<String> {
+    let reader = &shared.input.config.reader;
+    let taxonomies = shared.taxonomies.iter().flat_map(|t| {
+        std::iter::once(t.url.clone()).chain(t.terms.iter().map(|term| term.url.clone()))
+    });
+    let features = [
+        reader.search.as_deref(),
+        reader.print.as_ref().map(|print| print.page.as_str()),
+    ];
+    taxonomies
+        .chain(
+            features
+                .into_iter()
+                .flatten()
+                .map(|page| shared.url(&crate::plan::feature_path(page))),
+        )
+        .collect()
 }
 
 /// The redirect page of alias `alias` of page `p`.
