@@ -5,7 +5,8 @@
 //! `get_env` function would let a theme publish the environment (CI secrets). So:
 //! 1. `theme:` must name a folder of `themes/` (no `..`, no absolute path);
 //! 2. the include/extends graph of the parsed templates must have no cycle: a template that
-//!    includes itself, directly or through others, is refused, naming the chain;
+//!    includes itself, directly or through others, is refused, naming the chain; likewise the
+//!    import/extends graph (Tera loads imported macros recursively, without end on a cycle);
 //! 3. a call to `get_env` anywhere in a template is refused, naming the template and line;
 //! 4. recursive macros stay allowed (a menu tree needs them), but every macro body starts with
 //!    a call to [`MACRO_GUARD`], which fails the render with a message naming the macro when
@@ -201,22 +202,42 @@ fn calls_get_env(template: &tera::Template) -> bool {
     found
 }
 
-/// The templates each template renders as part of itself: its includes and its parent.
-fn render_graph<'a>(templates: &'a [ParsedTemplate<'_>]) -> BTreeMap<&'a str, Vec<&'a str>> {
+/// The two ways Tera follows a template into another one, each of which loops without end on a
+/// cycle: rendering follows includes and parents; loading macros follows imports and parents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// `{% include %}` and `{% extends %}`.
+    Include,
+    /// `{% import %}` and `{% extends %}`.
+    Import,
+}
+
+/// The templates each template leads to by `link`, and its parent.
+fn graph<'a>(templates: &'a [ParsedTemplate<'_>], link: Link) -> BTreeMap<&'a str, Vec<&'a str>> {
     let known: std::collections::HashSet<&str> =
         templates.iter().map(|t| t.template.name.as_str()).collect();
     let mut graph = BTreeMap::new();
     for parsed in templates {
+        let template = &parsed.template;
         let mut next = Vec::new();
-        visit_nodes(&parsed.template.ast, &mut |reference| {
-            if let Reference::Include(name) = reference {
-                next.push(name);
-            }
-        });
-        next.extend(parsed.template.parent.as_deref());
+        match link {
+            Link::Include => visit_nodes(&template.ast, &mut |reference| {
+                if let Reference::Include(name) = reference {
+                    next.push(name);
+                }
+            }),
+            Link::Import => next.extend(
+                template
+                    .imported_macro_files
+                    .iter()
+                    .map(|(f, _)| f.as_str()),
+            ),
+        }
+        next.extend(template.parent.as_deref());
         next.retain(|name| known.contains(name));
+        next.sort_unstable();
         next.dedup();
-        graph.insert(parsed.template.name.as_str(), next);
+        graph.insert(template.name.as_str(), next);
     }
     graph
 }
@@ -266,41 +287,60 @@ fn cycles<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Vec<Vec<&'a str>> {
 }
 
 fn include_cycles(templates: &[ParsedTemplate<'_>], display_dir: &Path) -> Vec<Diagnostic> {
-    let graph = render_graph(templates);
-    let text_of = |name: &str| {
-        templates
-            .iter()
-            .find(|t| t.template.name == name)
-            .map_or("", |t| t.text)
-    };
-    cycles(&graph)
-        .into_iter()
-        .map(|cycle| {
-            let first = cycle[0];
-            let next = cycle.get(1).copied().unwrap_or(first);
-            let message = if cycle.len() == 1 {
-                format!("le gabarit « {first} » s'inclut lui-même : son rendu ne finirait jamais")
-            } else {
-                let chain: Vec<&str> = cycle.iter().chain([&first]).copied().collect();
-                format!(
-                    "des gabarits s'incluent en boucle : {} ; leur rendu ne finirait jamais",
-                    chain.join(" → ")
-                )
-            };
-            let text = text_of(first);
-            let quoted = format!("\"{next}\"");
-            let line = line_of(text, &["include", &quoted])
-                .or_else(|| line_of(text, &["include", next]))
-                .or_else(|| line_of(text, &["extends", next]));
-            let mut d = Diagnostic::error(message)
-                .in_file(display_dir.join(first))
-                .with_hint("pour un rendu récursif (un menu en arbre), écrivez une macro qui s'appelle elle-même avec une condition d'arrêt");
-            if let Some(line) = line {
-                d = d.at_line(line).with_source(text);
+    let mut found = Vec::new();
+    for link in [Link::Include, Link::Import] {
+        for cycle in cycles(&graph(templates, link)) {
+            // A cycle of parents alone is Tera's own error ("Circular extend").
+            if !found.iter().any(|(_, c)| *c == cycle) {
+                found.push((link, cycle));
             }
-            d
-        })
+        }
+    }
+    found
+        .into_iter()
+        .map(|(link, cycle)| cycle_diagnostic(templates, display_dir, link, &cycle))
         .collect()
+}
+
+fn cycle_diagnostic(
+    templates: &[ParsedTemplate<'_>],
+    display_dir: &Path,
+    link: Link,
+    cycle: &[&str],
+) -> Diagnostic {
+    let (first, next) = (cycle[0], cycle.get(1).copied().unwrap_or(cycle[0]));
+    let (verb, itself, plural) = match link {
+        Link::Include => ("include", "s'inclut lui-même", "s'incluent"),
+        Link::Import => ("import", "s'importe lui-même", "s'importent"),
+    };
+    let message = if cycle.len() == 1 {
+        format!("le gabarit « {first} » {itself} : son rendu ne finirait jamais")
+    } else {
+        let chain: Vec<&str> = cycle.iter().chain([&first]).copied().collect();
+        format!(
+            "des gabarits {plural} en boucle : {} ; leur rendu ne finirait jamais",
+            chain.join(" → ")
+        )
+    };
+    let text = templates
+        .iter()
+        .find(|t| t.template.name == first)
+        .map_or("", |t| t.text);
+    let quoted = format!("\"{next}\"");
+    let line = line_of(text, &[verb, &quoted])
+        .or_else(|| line_of(text, &[verb, next]))
+        .or_else(|| line_of(text, &["extends", next]));
+    let hint = match link {
+        Link::Include => "pour un rendu récursif (un menu en arbre), écrivez une macro qui s'appelle elle-même avec une condition d'arrêt",
+        Link::Import => "une macro d'un gabarit s'appelle avec self:: ; n'importez pas un gabarit qui vous importe",
+    };
+    let mut d = Diagnostic::error(message)
+        .in_file(display_dir.join(first))
+        .with_hint(hint);
+    if let Some(line) = line {
+        d = d.at_line(line).with_source(text);
+    }
+    d
 }
 
 /// Puts a guard at the start of every macro of `tera`, registers it, and replaces `get_env`.
@@ -378,11 +418,26 @@ mod tests {
             parsed("b.html", "{% include \"c.html\" %}{% include \"b.html\" %}"),
             parsed("d.html", "{% include \"a.html\" %}"),
         ];
-        let graph = render_graph(&templates);
+        let mut found = cycles(&graph(&templates, Link::Include));
+        found.sort();
         assert_eq!(
-            cycles(&graph),
+            found,
             vec![vec!["a.html", "b.html", "c.html"], vec!["b.html"]]
         );
+    }
+
+    #[test]
+    fn imports_make_their_own_cycles_includes_do_not_join_them() {
+        let templates = [
+            parsed("m.html", "{% import \"m.html\" as m %}"),
+            parsed("a.html", "{% include \"b.html\" %}"),
+            parsed("b.html", "{% import \"a.html\" as a %}"),
+        ];
+        assert_eq!(
+            cycles(&graph(&templates, Link::Import)),
+            vec![vec!["m.html"]]
+        );
+        assert!(cycles(&graph(&templates, Link::Include)).is_empty());
     }
 
     #[test]
@@ -391,7 +446,7 @@ mod tests {
             "a.html",
             "{% include \"absent.html\" ignore missing %}",
         )];
-        assert!(cycles(&render_graph(&templates)).is_empty());
+        assert!(cycles(&graph(&templates, Link::Include)).is_empty());
     }
 
     #[test]

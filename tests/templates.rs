@@ -171,3 +171,24 @@ fn a_theme_outside_themes_is_refused_at_its_line() {
         );
     }
 }
+
+#[test]
+fn templates_that_import_each_other_fail_the_build_naming_the_chain() {
+    let site = site_with_page("{% import \"m1.html\" as m %}", "{{ m::a() }}");
+    site.write(
+        &format!("{TEMPLATES}/m1.html"),
+        "{% import \"m2.html\" as n %}{% macro a() %}a{% endmacro a %}",
+    );
+    site.write(
+        &format!("{TEMPLATES}/m2.html"),
+        "{% import \"m1.html\" as n %}{% macro b() %}b{% endmacro b %}",
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("des gabarits s'importent en boucle : m1.html → m2.html → m1.html"),
+        "{}",
+        run.stderr
+    );
+}
