@@ -94,28 +94,58 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
     response
 }
 
-/// The length of `source`, or `None` when it cannot be read as a file.
-async fn length(source: &Source) -> Option<u64> {
+/// Files up to this size are read in one go; larger ones are streamed in chunks.
+const READ_WHOLE: u64 = 256 * 1024;
+
+/// A source opened for answering: its length, and the file when it is on disk.
+enum Opened {
+    Memory(Arc<Vec<u8>>),
+    Disk(std::fs::File),
+}
+
+/// Opens `source` (in one blocking step for a file on disk): its length and contents, or
+/// `None` when it cannot be read as a file.
+async fn open(source: Source) -> Option<(u64, Opened)> {
     match source {
-        Source::Memory(bytes) => Some(bytes.len() as u64),
-        Source::Disk(path) => {
-            let metadata = tokio::fs::metadata(path).await.ok()?;
-            metadata.is_file().then_some(metadata.len())
-        }
+        Source::Memory(bytes) => Some((bytes.len() as u64, Opened::Memory(bytes))),
+        Source::Disk(path) => tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::open(&path).ok()?;
+            let metadata = file.metadata().ok()?;
+            metadata
+                .is_file()
+                .then_some((metadata.len(), Opened::Disk(file)))
+        })
+        .await
+        .ok()
+        .flatten(),
     }
 }
 
-/// The body of bytes `start..start + count` of `source`.
-async fn body(source: Source, start: u64, count: u64) -> std::io::Result<Body> {
-    match source {
-        Source::Memory(bytes) => {
+/// The body of bytes `start..start + count` of an opened source: a small file is read at
+/// once, a large one streamed.
+async fn body(opened: Opened, start: u64, count: u64) -> std::io::Result<Body> {
+    match opened {
+        Opened::Memory(bytes) => {
             let (start, end) = (start as usize, (start + count) as usize);
             Ok(Body::from(
                 Bytes::from_owner(Shared(bytes)).slice(start..end),
             ))
         }
-        Source::Disk(path) => {
-            let mut file = tokio::fs::File::open(&path).await?;
+        Opened::Disk(file) if count <= READ_WHOLE => {
+            let bytes = tokio::task::spawn_blocking(move || {
+                use std::io::{Read, Seek};
+                let mut file = file;
+                file.seek(std::io::SeekFrom::Start(start))?;
+                let mut bytes = Vec::with_capacity(count as usize);
+                file.take(count).read_to_end(&mut bytes)?;
+                Ok::<_, std::io::Error>(bytes)
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+            Ok(Body::from(bytes))
+        }
+        Opened::Disk(file) => {
+            let mut file = tokio::fs::File::from_std(file);
             file.seek(std::io::SeekFrom::Start(start)).await?;
             let chunks = tokio_util::io::ReaderStream::with_capacity(file.take(count), 64 * 1024);
             Ok(Body::from_stream(chunks))
@@ -132,7 +162,7 @@ pub(super) async fn respond(
     mime: &str,
     source: Source,
 ) -> Response {
-    let Some(len) = length(&source).await else {
+    let Some((len, opened)) = open(source).await else {
         return plain(StatusCode::NOT_FOUND, "Fichier illisible.");
     };
     let ask = if status != StatusCode::OK || headers.contains_key(header::IF_RANGE) {
@@ -165,7 +195,7 @@ pub(super) async fn respond(
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
-        match body(source, start, count).await {
+        match body(opened, start, count).await {
             Ok(body) => body,
             Err(_) => return plain(StatusCode::NOT_FOUND, "Fichier illisible."),
         }
