@@ -21,7 +21,7 @@ use tera::{Tera, Value};
 
 use crate::diagnostic::Diagnostic;
 
-/// The function the guard node of each macro calls.
+/// The start of the name of the function the guard node of each macro calls.
 pub const MACRO_GUARD: &str = "__guide_garde_macro";
 
 /// Stack a macro level may use before the next guard: below it, the guard refuses to go
@@ -344,29 +344,29 @@ fn cycle_diagnostic(
 }
 
 /// Puts a guard at the start of every macro of `tera`, registers it, and replaces `get_env`.
+/// Each macro gets a guard function of its own, called without arguments (so a call costs no
+/// allocation), which knows the names to put in its message.
 pub fn guard(tera: &mut Tera) {
+    let mut guards = Vec::new();
     for (template_name, template) in tera.templates.iter_mut() {
         for (macro_name, definition) in template.macros.iter_mut() {
-            let mut args = HashMap::new();
-            args.insert(
-                "macro".to_string(),
-                Expr::new(ExprVal::String(macro_name.clone())),
-            );
-            args.insert(
-                "gabarit".to_string(),
-                Expr::new(ExprVal::String(template_name.clone())),
-            );
+            let function = format!("{MACRO_GUARD}:{template_name}:{macro_name}");
             let call = FunctionCall {
-                name: MACRO_GUARD.to_string(),
-                args,
+                name: function.clone(),
+                args: HashMap::new(),
             };
             definition.body.insert(
                 0,
                 Node::VariableBlock(WS::default(), Expr::new(ExprVal::FunctionCall(call))),
             );
+            guards.push((function, macro_name.clone(), template_name.clone()));
         }
     }
-    tera.register_function(MACRO_GUARD, macro_guard);
+    for (function, macro_name, template_name) in guards {
+        tera.register_function(&function, move |_: &HashMap<String, Value>| {
+            macro_guard(&macro_name, &template_name)
+        });
+    }
     tera.register_function("get_env", |_: &HashMap<String, Value>| {
         Err::<Value, _>(tera::Error::msg(GET_ENV_REFUSED))
     });
@@ -381,21 +381,13 @@ pub fn is_guard_message(message: &str) -> bool {
 const MACRO_REFUSED: &str = "la macro « ";
 
 /// Fails when the stack left is too small for another level of macro.
-fn macro_guard(args: &HashMap<String, Value>) -> tera::Result<Value> {
+fn macro_guard(macro_name: &str, template_name: &str) -> tera::Result<Value> {
     let enough = stacker::remaining_stack().is_none_or(|left| left >= MIN_STACK);
     if enough {
         return Ok(Value::String(String::new()));
     }
-    let name = |key: &str| {
-        args.get(key)
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string()
-    };
     Err(tera::Error::msg(format!(
-        "{MACRO_REFUSED}{} » du gabarit « {} » s'appelle elle-même sans fin (ou bien trop de fois) : vérifiez sa condition d'arrêt",
-        name("macro"),
-        name("gabarit")
+        "{MACRO_REFUSED}{macro_name} » du gabarit « {template_name} » s'appelle elle-même sans fin (ou bien trop de fois) : vérifiez sa condition d'arrêt"
     )))
 }
 
