@@ -87,10 +87,24 @@ fn events(server: &Server) -> BufReader<TcpStream> {
         server.address
     )
     .unwrap();
+    // The server subscribes the stream before it answers: once the head is read, no event
+    // can be missed.
     stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 200"), "event stream: {line}");
+    while line.trim() != "" {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+    }
+    reader
+        .get_ref()
         .set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
-    BufReader::new(stream)
+    reader
 }
 
 /// Waits up to `limit` for a line `event: <name>`.
@@ -147,8 +161,6 @@ fn serve_reloads_on_save_and_shows_then_clears_errors() {
     assert!(!site.path("public").exists(), "serve never writes public/");
 
     let mut stream = events(&server);
-    // Let the event stream subscribe before the change.
-    std::thread::sleep(Duration::from_millis(200));
     let text = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
     site.write(
         "content/projets/fiche-b.md",
@@ -207,7 +219,6 @@ fn an_error_in_a_saved_body_shows_over_the_page_and_the_next_save_clears_it() {
     let site = TestSite::new("basic");
     let server = start(&site);
     let mut stream = events(&server);
-    std::thread::sleep(Duration::from_millis(200));
     // Only the body changes: the page is rendered alone, and its link is checked.
     assert!(
         edit_fiche_b(
@@ -280,7 +291,6 @@ fn a_new_title_reaches_neighbours_at_once_and_listings_when_asked_a_new_theme_re
     let site = TestSite::new("basic");
     let server = start(&site);
     let mut stream = events(&server);
-    std::thread::sleep(Duration::from_millis(200));
     assert!(edit_fiche_b(
         &site,
         &mut stream,
@@ -384,7 +394,6 @@ fn ctrl_c_stops_the_server_even_with_an_open_page() {
     let site = TestSite::new("basic");
     let mut server = start(&site);
     let _stream = events(&server);
-    std::thread::sleep(Duration::from_millis(200));
     let status = Command::new("kill")
         .args(["-INT", &server.child.id().to_string()])
         .status()
@@ -410,7 +419,6 @@ fn a_front_matter_change_re_renders_the_page_and_its_listings_only() {
     );
     let server = start(&site);
     let mut stream = events(&server);
-    std::thread::sleep(Duration::from_millis(200));
     assert!(edit_fiche_b(
         &site,
         &mut stream,
