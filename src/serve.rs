@@ -799,7 +799,7 @@ pub fn run(options: &ServeOptions) -> i32 {
     };
     let local = listener.local_addr().unwrap_or(address);
     if options.bind.is_unspecified() {
-        eprintln!("Attention : le serveur écoute sur toutes les interfaces ({}) ; d'autres machines du réseau peuvent le joindre.", options.bind);
+        eprintln!("Attention : le serveur écoute sur toutes les interfaces ({}) ; d'autres machines du réseau peuvent le joindre par son adresse IP (ou par un nom donné avec --host).", options.bind);
     }
     let base_url = base_url(options.bind, local);
     let (notices, _) = broadcast::channel(16);
