@@ -26,5 +26,6 @@ pub mod search;
 pub mod serve;
 pub mod slug;
 pub mod taxonomy;
+pub mod theme;
 pub mod typography;
 pub mod yaml;

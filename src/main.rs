@@ -77,6 +77,9 @@ enum Command {
         /// Port d'écoute ; 0 choisit un port libre.
         #[arg(long, default_value_t = 1111, value_name = "PORT")]
         port: u16,
+        /// Nom d'hôte auquel l'aperçu répond aussi, en plus de localhost et de son adresse (répétable).
+        #[arg(long = "host", value_name = "NOM")]
+        hosts: Vec<String>,
     },
     /// Construit le site puis imprime l'édition complète en PDF (avec Chromium).
     #[command(help_template = HELP_TEMPLATE)]
@@ -149,10 +152,11 @@ fn main() -> ExitCode {
             };
             cmd::build::run(&options, format)
         }
-        Command::Serve { bind, port } => guide::serve::run(&guide::serve::ServeOptions {
+        Command::Serve { bind, port, hosts } => guide::serve::run(&guide::serve::ServeOptions {
             root: cli.root.clone(),
             bind,
             port,
+            hosts,
         }),
         Command::Pdf { output, force } => cmd::pdf::run(&BuildOptions {
             root: cli.root.clone(),

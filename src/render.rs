@@ -298,6 +298,11 @@ fn tera_message(error: &tera::Error) -> String {
         parts.push(cause.to_string());
         source = cause.source();
     }
+    // A refusal of the theme guard says all there is to say: Tera's wrappers would only add
+    // English around it.
+    if let Some(own) = parts.iter().rfind(|p| crate::theme::is_guard_message(p)) {
+        return own.clone();
+    }
     parts.join(" : ")
 }
 
@@ -315,6 +320,9 @@ fn tera_line(message: &str) -> Option<(usize, usize)> {
 
 /// Loads the theme's templates.
 pub fn load_templates(root: &Path, config: &SiteConfig) -> Result<Tera, Vec<Diagnostic>> {
+    if let Some(d) = crate::theme::check_theme_name(root, &config.theme) {
+        return Err(vec![d]);
+    }
     let theme_dir = root.join("themes").join(&config.theme);
     let templates_dir = theme_dir.join("templates");
     let display_dir = Path::new("themes").join(&config.theme).join("templates");
@@ -351,18 +359,23 @@ pub fn load_templates(root: &Path, config: &SiteConfig) -> Result<Tera, Vec<Diag
         }
     }
     // Parse each template alone first, to name the one with a syntax error.
+    let mut parsed = Vec::new();
     for (name, text) in &files {
-        if let Err(e) = tera::Template::new(name, None, text) {
-            let message = tera_message(&e);
-            let mut d = Diagnostic::error(format!("erreur de syntaxe dans le gabarit « {name} » : {}", message.lines().last().unwrap_or(&message).trim()))
+        match tera::Template::new(name, None, text) {
+            Ok(template) => parsed.push(crate::theme::ParsedTemplate { template, text }),
+            Err(e) => {
+                let message = tera_message(&e);
+                let mut d = Diagnostic::error(format!("erreur de syntaxe dans le gabarit « {name} » : {}", message.lines().last().unwrap_or(&message).trim()))
                 .in_file(display_dir.join(name))
                 .with_hint("vérifiez que chaque {% … %} et {{ … }} est bien fermé et que chaque bloc a son {% end… %}");
-            if let Some((line, column)) = tera_line(&message) {
-                d = d.at(line, column, 1).with_source(text);
+                if let Some((line, column)) = tera_line(&message) {
+                    d = d.at(line, column, 1).with_source(text);
+                }
+                diagnostics.push(d);
             }
-            diagnostics.push(d);
         }
     }
+    diagnostics.extend(crate::theme::check_templates(&parsed, &display_dir));
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
@@ -392,6 +405,7 @@ pub fn load_templates(root: &Path, config: &SiteConfig) -> Result<Tera, Vec<Diag
     // Tera's default also escapes `/`, which makes every URL unreadable in the HTML source.
     tera.set_escape_fn(crate::feeds::escape);
     tera.register_filter("date_fr", date_fr_filter);
+    crate::theme::guard(&mut tera);
     Ok(tera)
 }
 

@@ -2,10 +2,13 @@
 //!
 //! Steps:
 //! 1. build the site into memory (never into `public/`), with `base_url` set to the server;
-//! 2. serve it with axum; HTML responses get a small script that listens to server-sent events
-//!    on `/__guide/events` and reloads the page, keeping its scroll position;
+//! 2. serve it with axum over our own accept loop (`listen`: idle connections are closed),
+//!    to requests for an allowed host only (`hosts`: no DNS rebinding); files from disk are
+//!    streamed, with ranges (`files`); HTML responses get a small script that listens to
+//!    server-sent events on `/__guide/events` and reloads the page, keeping its scroll position;
 //! 3. watch `content/`, `themes/`, `static/` and `guide.yaml` (debounced, so an editor's save
-//!    pattern gives one rebuild); rebuild, reusing the Markdown of unchanged pages;
+//!    pattern gives one rebuild; `watch` follows a folder deleted or moved and brought back);
+//!    rebuild, reusing the Markdown of unchanged pages;
 //! 4. on error, keep serving the last good site, print the diagnostics and show them over the
 //!    page; the next good build clears them.
 
@@ -26,6 +29,13 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
+mod files;
+mod hosts;
+mod listen;
+mod watch;
+
+use files::Source;
+
 use crate::content::DraftMode;
 use crate::diagnostic::Diagnostic;
 use crate::pipeline::{self, BuildOptions, MarkdownCache, OutputMode};
@@ -39,6 +49,8 @@ pub struct ServeOptions {
     pub bind: IpAddr,
     /// Port; 0 picks a free one.
     pub port: u16,
+    /// Host names answered besides `localhost` and the server's address (`--host`).
+    pub hosts: Vec<String>,
 }
 
 /// What the server serves: the last good build, and the current errors if any.
@@ -93,14 +105,6 @@ impl Stale {
             }
         }
     }
-}
-
-/// Where a served file's bytes are.
-enum Source {
-    /// Rendered by the build.
-    Memory(Arc<Vec<u8>>),
-    /// Copied as is from this file.
-    Disk(PathBuf),
 }
 
 /// A message to the open pages.
@@ -324,24 +328,36 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
         StatusCode::OK
     };
     let served = served.trim_start_matches('!');
-    let bytes = match body {
-        Source::Memory(bytes) => bytes.as_ref().clone(),
-        Source::Disk(from) => match tokio::fs::read(&from).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                return respond(
-                    StatusCode::NOT_FOUND,
-                    "text/plain; charset=utf-8",
-                    "Fichier illisible.".as_bytes().to_vec(),
-                )
-            }
-        },
-    };
     let mime = content_type(served);
-    if mime.starts_with("text/html") {
-        respond(status, mime, with_reload(&bytes, errors.as_deref()))
+    let mut response = if mime.starts_with("text/html") {
+        match html_bytes(&body).await {
+            Some(html) => respond(status, mime, with_reload(&html, errors.as_deref())),
+            None => files::respond(request.method(), request.headers(), status, mime, body).await,
+        }
     } else {
-        respond(status, mime, bytes)
+        files::respond(request.method(), request.headers(), status, mime, body).await
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The largest HTML file from disk that gets the reload script (read whole for it).
+const MAX_INJECTED_HTML: u64 = 16 * 1024 * 1024;
+
+/// The bytes of an HTML page, to add the reload script to; `None` for a file from disk too
+/// large to read whole (it is streamed as is) or unreadable.
+async fn html_bytes(source: &Source) -> Option<Vec<u8>> {
+    match source {
+        Source::Memory(bytes) => Some(bytes.as_ref().clone()),
+        Source::Disk(path) => {
+            let metadata = tokio::fs::metadata(path).await.ok()?;
+            if metadata.len() > MAX_INJECTED_HTML {
+                return None;
+            }
+            tokio::fs::read(path).await.ok()
+        }
     }
 }
 
@@ -662,6 +678,93 @@ fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     socket.listen(1024)
 }
 
+/// The message for an address that cannot be listened on.
+fn listen_error(address: SocketAddr, port: u16, e: &std::io::Error) -> Diagnostic {
+    let d = Diagnostic::error(format!(
+        "impossible d'écouter sur {address} : {}",
+        crate::fs::describe_io_error(e)
+    ));
+    if e.kind() == std::io::ErrorKind::AddrInUse {
+        d.with_hint(format!("le port {port} est déjà utilisé : choisissez-en un autre avec --port, ou --port 0 pour un port libre"))
+    } else {
+        d.with_hint("vérifiez l'adresse donnée à --bind")
+    }
+}
+
+/// The URL the site is built for and announced at.
+fn base_url(bind: IpAddr, local: SocketAddr) -> String {
+    let host = if bind.is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        local.ip().to_string()
+    };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    format!("http://{host}:{}/", local.port())
+}
+
+/// Rebuilds on each debounced batch of relevant changes, in a thread of its own, following
+/// the watched folders when they are deleted or moved and come back.
+fn spawn_rebuilds(
+    mut watcher: watch::Watcher,
+    batches: std::sync::mpsc::Receiver<notify_debouncer_full::DebounceEventResult>,
+    state: Arc<AppState>,
+    build: BuildOptions,
+    cache: Arc<MarkdownCache>,
+) {
+    let root = state.root.clone();
+    std::thread::spawn(move || {
+        for batch in batches {
+            let Ok(events) = batch else { continue };
+            use notify_debouncer_full::notify::event::{EventKind, ModifyKind};
+            // A folder created, deleted or renamed (not one whose contents changed).
+            let moved: Vec<PathBuf> = events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.kind,
+                        EventKind::Create(_)
+                            | EventKind::Remove(_)
+                            | EventKind::Modify(ModifyKind::Name(_))
+                    )
+                })
+                .flat_map(|e| e.paths.iter().cloned())
+                .collect();
+            watcher.follow_folders(&moved);
+            // Reading the files to rebuild produces access events: only changes count.
+            let mut changed: Vec<PathBuf> = events
+                .iter()
+                .filter(|e| e.kind.is_create() || e.kind.is_modify() || e.kind.is_remove())
+                .flat_map(|e| e.paths.iter())
+                .filter(|p| is_relevant(&root, p))
+                .cloned()
+                .collect();
+            changed.sort();
+            changed.dedup();
+            // A new or deleted file is not in the last build's front matters, or cannot be
+            // read: `classify_changes` then asks for a full build.
+            if !changed.is_empty() {
+                rebuild(&state, &build, &cache, &changed);
+            }
+        }
+    });
+}
+
+/// The router of the preview: the event stream, then the files. At most MAX_CONCURRENT
+/// requests are handled at once (the others wait for a slot); requests carry no body worth
+/// reading.
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route(EVENTS_PATH, get(events))
+        .fallback(serve_file)
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT))
+}
+
 /// Runs the server until Ctrl-C; returns the exit status.
 pub fn run(options: &ServeOptions) -> i32 {
     let root = std::fs::canonicalize(&options.root).unwrap_or_else(|_| options.root.clone());
@@ -690,36 +793,16 @@ pub fn run(options: &ServeOptions) -> i32 {
                 )));
             }
         };
+    listen::raise_open_files_limit();
     let listener = match listen(address) {
         Ok(listener) => listener,
-        Err(e) => {
-            let mut d = Diagnostic::error(format!(
-                "impossible d'écouter sur {address} : {}",
-                crate::fs::describe_io_error(&e)
-            ));
-            d = if e.kind() == std::io::ErrorKind::AddrInUse {
-                d.with_hint(format!("le port {} est déjà utilisé : choisissez-en un autre avec --port, ou --port 0 pour un port libre", options.port))
-            } else {
-                d.with_hint("vérifiez l'adresse donnée à --bind")
-            };
-            return crate::cmd::fail(d);
-        }
+        Err(e) => return crate::cmd::fail(listen_error(address, options.port, &e)),
     };
     let local = listener.local_addr().unwrap_or(address);
     if options.bind.is_unspecified() {
-        eprintln!("Attention : le serveur écoute sur toutes les interfaces ({}) ; d'autres machines du réseau peuvent le joindre.", options.bind);
+        eprintln!("Attention : le serveur écoute sur toutes les interfaces ({}) ; d'autres machines du réseau peuvent le joindre par son adresse IP (ou par un nom donné avec --host).", options.bind);
     }
-    let host = if options.bind.is_unspecified() {
-        "127.0.0.1".to_string()
-    } else {
-        local.ip().to_string()
-    };
-    let host = if host.contains(':') {
-        format!("[{host}]")
-    } else {
-        host
-    };
-    let base_url = format!("http://{host}:{}/", local.port());
+    let base_url = base_url(options.bind, local);
     let (notices, _) = broadcast::channel(16);
     let state = Arc::new(AppState {
         snapshot: RwLock::new(Snapshot::default()),
@@ -729,65 +812,26 @@ pub fn run(options: &ServeOptions) -> i32 {
         root: root.clone(),
         notices,
     });
-    let build = build_options(&root, &base_url);
-    let cache = Arc::new(MarkdownCache::default());
-    rebuild(&state, &build, &cache, &[]);
-    println!("Serveur : {base_url}");
-    eprintln!("Modifiez un fichier : la page se met à jour. Ctrl+C pour arrêter.");
-
-    // Watcher: a thread that rebuilds on each debounced batch of relevant changes.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = match notify_debouncer_full::new_debouncer(DEBOUNCE, Some(DEBOUNCE / 4), tx)
-    {
-        Ok(debouncer) => debouncer,
+    // Watched before the first build, so that no save after it goes unseen.
+    let (tx, batches) = std::sync::mpsc::channel();
+    let watcher = match watch::Watcher::start(&root, DEBOUNCE, tx) {
+        Ok(watcher) => watcher,
         Err(e) => {
             return crate::cmd::fail(Diagnostic::error(format!(
                 "impossible de surveiller les fichiers : {e}"
             )));
         }
     };
-    use notify_debouncer_full::notify::RecursiveMode;
-    for dir in ["content", "themes", "static"] {
-        let path = root.join(dir);
-        if path.is_dir() {
-            let _ = debouncer.watch(&path, RecursiveMode::Recursive);
-        }
-    }
-    let _ = debouncer.watch(&root, RecursiveMode::NonRecursive);
-    {
-        let state = Arc::clone(&state);
-        let root = root.clone();
-        std::thread::spawn(move || {
-            for result in rx {
-                let Ok(events) = result else { continue };
-                // Reading the files to rebuild produces access events: only changes count.
-                let mut changed: Vec<PathBuf> = events
-                    .iter()
-                    .filter(|e| e.kind.is_create() || e.kind.is_modify() || e.kind.is_remove())
-                    .flat_map(|e| e.paths.iter())
-                    .filter(|p| is_relevant(&root, p))
-                    .cloned()
-                    .collect();
-                changed.sort();
-                changed.dedup();
-                // A new or deleted file is not in the last build's front matters, or cannot be
-                // read: `body_only_changes` then asks for a full build.
-                if !changed.is_empty() {
-                    rebuild(&state, &build, &cache, &changed);
-                }
-            }
-        });
-    }
+    let build = build_options(&root, &base_url);
+    let cache = Arc::new(MarkdownCache::default());
+    rebuild(&state, &build, &cache, &[]);
+    spawn_rebuilds(watcher, batches, Arc::clone(&state), build, cache);
+    println!("Serveur : {base_url}");
+    eprintln!("Modifiez un fichier : la page se met à jour. Ctrl+C pour arrêter.");
 
-    // Bounded: requests carry no body worth reading, and at most MAX_CONCURRENT requests are
-    // handled at once (the others wait for a slot).
-    let app = Router::new()
-        .route(EVENTS_PATH, get(events))
-        .fallback(serve_file)
-        .with_state(Arc::clone(&state))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
-        .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT));
-    let served = runtime.block_on(async move {
+    let hosts = Arc::new(hosts::AllowedHosts::new(options.bind, &options.hosts));
+    let app = router(Arc::clone(&state));
+    runtime.block_on(async move {
         let notices = state.notices.clone();
         let shutdown = async move {
             #[cfg(unix)]
@@ -797,15 +841,9 @@ pub fn run(options: &ServeOptions) -> i32 {
             eprintln!("\nArrêt du serveur.");
             let _ = notices.send(Notice::Shutdown);
         };
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
+        listen::serve(listener, app, hosts, listen::idle_timeout(), shutdown).await;
     });
-    drop(debouncer);
-    match served {
-        Ok(()) => 0,
-        Err(e) => crate::cmd::fail(Diagnostic::error(format!("le serveur s'est arrêté : {e}"))),
-    }
+    0
 }
 
 /// Serves the files of `dir` on a free loopback port, in a background thread, until the

@@ -26,11 +26,17 @@ impl Drop for Server {
 }
 
 fn start(site: &TestSite) -> Server {
+    start_with(site, &[])
+}
+
+/// Starts `guide serve` with extra arguments.
+fn start_with(site: &TestSite, args: &[&str]) -> Server {
     let log = site.root().join("serve.log");
     let mut child = Command::cargo_bin("guide")
         .unwrap()
         .args(["serve", "--port", "0", "--root"])
         .arg(site.root())
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
         .spawn()
@@ -81,10 +87,24 @@ fn events(server: &Server) -> BufReader<TcpStream> {
         server.address
     )
     .unwrap();
+    // The server subscribes the stream before it answers: once the head is read, no event
+    // can be missed.
     stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 200"), "event stream: {line}");
+    while line.trim() != "" {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+    }
+    reader
+        .get_ref()
         .set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
-    BufReader::new(stream)
+    reader
 }
 
 /// Waits up to `limit` for a line `event: <name>`.
@@ -141,8 +161,6 @@ fn serve_reloads_on_save_and_shows_then_clears_errors() {
     assert!(!site.path("public").exists(), "serve never writes public/");
 
     let mut stream = events(&server);
-    // Let the event stream subscribe before the change.
-    std::thread::sleep(Duration::from_millis(200));
     let text = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
     site.write(
         "content/projets/fiche-b.md",
@@ -201,7 +219,6 @@ fn an_error_in_a_saved_body_shows_over_the_page_and_the_next_save_clears_it() {
     let site = TestSite::new("basic");
     let server = start(&site);
     let mut stream = events(&server);
-    std::thread::sleep(Duration::from_millis(200));
     // Only the body changes: the page is rendered alone, and its link is checked.
     assert!(
         edit_fiche_b(
@@ -274,7 +291,6 @@ fn a_new_title_reaches_neighbours_at_once_and_listings_when_asked_a_new_theme_re
     let site = TestSite::new("basic");
     let server = start(&site);
     let mut stream = events(&server);
-    std::thread::sleep(Duration::from_millis(200));
     assert!(edit_fiche_b(
         &site,
         &mut stream,
@@ -378,7 +394,6 @@ fn ctrl_c_stops_the_server_even_with_an_open_page() {
     let site = TestSite::new("basic");
     let mut server = start(&site);
     let _stream = events(&server);
-    std::thread::sleep(Duration::from_millis(200));
     let status = Command::new("kill")
         .args(["-INT", &server.child.id().to_string()])
         .status()
@@ -404,7 +419,6 @@ fn a_front_matter_change_re_renders_the_page_and_its_listings_only() {
     );
     let server = start(&site);
     let mut stream = events(&server);
-    std::thread::sleep(Duration::from_millis(200));
     assert!(edit_fiche_b(
         &site,
         &mut stream,
@@ -429,4 +443,280 @@ fn a_front_matter_change_re_renders_the_page_and_its_listings_only() {
     );
     // A page that does not list fiche B was not rendered again, yet is still served.
     assert_eq!(get(&server, "/autre/").0, 200);
+}
+
+#[test]
+fn serve_survives_templates_that_recurse_and_recovers_once_they_are_fixed() {
+    let site = TestSite::new("basic");
+    let mut server = start(&site);
+    let page_template = "themes/plain/templates/page.html";
+    let original = std::fs::read_to_string(site.path(page_template)).unwrap();
+    let with_main = |head: &str, main: &str| {
+        format!("{{% extends \"base.html\" %}}{head}\n{{% block main %}}{main}{{% endblock %}}\n")
+    };
+    let limit = Duration::from_secs(10);
+
+    site.write(
+        "themes/plain/templates/boucle.html",
+        "{% include \"boucle.html\" %}",
+    );
+    site.write(
+        page_template,
+        &with_main("", "{% include \"boucle.html\" %}"),
+    );
+    assert!(
+        wait_page(&server, "/a-propos/", limit, |p| p
+            .contains("guide-erreurs")
+            && p.contains("le gabarit « boucle.html » s&#39;inclut lui-même")),
+        "the include cycle is shown over the page: {}",
+        get(&server, "/a-propos/").1
+    );
+
+    site.write(
+        "themes/plain/templates/macros.html",
+        "{% macro boucle(n) %}{{ self::boucle(n=n+1) }}{% endmacro boucle %}",
+    );
+    site.remove("themes/plain/templates/boucle.html");
+    site.write(
+        page_template,
+        &with_main("{% import \"macros.html\" as m %}", "{{ m::boucle(n=1) }}"),
+    );
+    assert!(
+        wait_page(&server, "/a-propos/", limit, |p| p
+            .contains("guide-erreurs")
+            && p.contains("la macro « boucle » du gabarit « macros.html »")),
+        "the endless macro is shown over the page"
+    );
+    assert!(server.child.try_wait().unwrap().is_none(), "still running");
+
+    site.write(page_template, &original);
+    assert!(
+        wait_page(&server, "/a-propos/", limit, |p| !p
+            .contains("guide-erreurs")
+            && p.contains("<h1>À propos</h1>")),
+        "the fixed template is served without errors"
+    );
+}
+
+/// Sends `head` (the request line and headers, without the final blank line) and reads the
+/// whole answer: (status, headers in lower case, body).
+fn exchange(server: &Server, head: &str) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(stream, "{head}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end: {}", String::from_utf8_lossy(&response)));
+    let headers = String::from_utf8_lossy(&response[..end]).to_lowercase();
+    let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, headers, response[end + 4..].to_vec())
+}
+
+#[test]
+fn serve_answers_only_loopback_names_its_address_and_the_hosts_given() {
+    let site = TestSite::new("basic");
+    let server = start_with(
+        &site,
+        &["--host", "Guide.Local", "--host", "apercu.example:8080"],
+    );
+    let port = server.address.rsplit(':').next().unwrap().to_string();
+    let allowed = [
+        format!("localhost:{port}"),
+        "LocalHost".to_string(),
+        "localhost.".to_string(),
+        format!("127.0.0.1:{port}"),
+        "127.0.0.1".to_string(),
+        format!("[::1]:{port}"),
+        "guide.local".to_string(),
+        format!("GUIDE.LOCAL:{port}"),
+        "apercu.example".to_string(),
+    ];
+    for host in &allowed {
+        let (status, _, _) = exchange(&server, &format!("GET /a-propos/ HTTP/1.1\r\nHost: {host}"));
+        assert_eq!(status, 200, "Host: {host}");
+    }
+    let refused = [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        "localhost.evil.example".to_string(),
+        "127.0.0.1.nip.io".to_string(),
+        "guide.local.evil.example".to_string(),
+        format!("localhost:{port}@evil.example"),
+        "[::1]evil".to_string(),
+        "localhost:abc".to_string(),
+        String::new(),
+    ];
+    for host in &refused {
+        for path in [
+            "/a-propos/",
+            "/style.css",
+            "/__guide/events",
+            "/nexiste-pas/",
+        ] {
+            let (status, _, body) =
+                exchange(&server, &format!("GET {path} HTTP/1.1\r\nHost: {host}"));
+            assert_eq!(status, 403, "Host: {host} {path}");
+            let body = String::from_utf8_lossy(&body);
+            assert!(body.contains("--host"), "{body}");
+            assert!(
+                !body.contains("base_url") && !body.contains("<main>"),
+                "{body}"
+            );
+        }
+    }
+    // No Host header at all (HTTP/1.0).
+    let (status, _, _) = exchange(&server, "GET /a-propos/ HTTP/1.0");
+    assert_eq!(status, 403);
+}
+
+#[test]
+fn static_files_answer_ranges_and_head_without_a_body() {
+    let site = TestSite::new("basic");
+    let bytes: Vec<u8> = (0..100u8).collect();
+    std::fs::write(site.path("static/video.bin"), &bytes).unwrap();
+    let server = start(&site);
+    let host = format!("Host: {}", server.address);
+
+    let (status, headers, body) = exchange(&server, &format!("GET /video.bin HTTP/1.1\r\n{host}"));
+    assert_eq!(status, 200);
+    assert!(headers.contains("accept-ranges: bytes"), "{headers}");
+    assert_eq!(body, bytes);
+
+    let cases: [(&str, &str, std::ops::Range<usize>); 4] = [
+        ("bytes=0-9", "bytes 0-9/100", 0..10),
+        ("bytes=90-", "bytes 90-99/100", 90..100),
+        ("bytes=-5", "bytes 95-99/100", 95..100),
+        ("bytes=95-500", "bytes 95-99/100", 95..100),
+    ];
+    for (range, content_range, expected) in cases {
+        let (status, headers, body) = exchange(
+            &server,
+            &format!("GET /video.bin HTTP/1.1\r\n{host}\r\nRange: {range}"),
+        );
+        assert_eq!(status, 206, "{range}");
+        assert!(
+            headers.contains(&format!("content-range: {content_range}")),
+            "{range}: {headers}"
+        );
+        assert!(
+            headers.contains(&format!("content-length: {}", expected.len())),
+            "{range}: {headers}"
+        );
+        assert_eq!(body, &bytes[expected], "{range}");
+    }
+
+    for range in ["bytes=100-", "bytes=200-300", "bytes=-0"] {
+        let (status, headers, _) = exchange(
+            &server,
+            &format!("GET /video.bin HTTP/1.1\r\n{host}\r\nRange: {range}"),
+        );
+        assert_eq!(status, 416, "{range}");
+        assert!(headers.contains("content-range: bytes */100"), "{headers}");
+    }
+
+    let (status, headers, body) = exchange(&server, &format!("HEAD /video.bin HTTP/1.1\r\n{host}"));
+    assert_eq!(status, 200);
+    assert!(headers.contains("content-length: 100"), "{headers}");
+    assert!(body.is_empty(), "HEAD has no body: {} bytes", body.len());
+}
+
+/// Copies the folder `from` to `to`, recursively.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Waits up to `limit` until the server's log holds `text` at least `count` times.
+fn wait_log(server: &Server, text: &str, count: usize, limit: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+        if log.matches(text).count() >= count {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn serve_keeps_watching_content_moved_away_and_back_or_deleted_and_recreated() {
+    let site = TestSite::new("basic");
+    let server = start(&site);
+    let limit = Duration::from_secs(10);
+    let content = site.path("content");
+    let fiche_b = |server: &Server| get(server, "/projets/fiche-b/");
+    let fiche_b_shows = |server: &Server, text: &str| {
+        wait_page(server, "/projets/fiche-b/", limit, |p| {
+            p.contains(text) && !p.contains("guide-erreurs")
+        })
+    };
+    let gone = |server: &Server| {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            let (status, page) = fiche_b(server);
+            if status == 404 || page.contains("guide-erreurs") {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    };
+
+    // Moved away and back, as a sync tool does.
+    let aside = site.path("content.deplace");
+    std::fs::rename(&content, &aside).unwrap();
+    assert!(gone(&server), "the preview saw content/ go");
+    std::fs::rename(&aside, &content).unwrap();
+    assert!(fiche_b_shows(&server, "Une autre fiche."));
+    let text = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
+    site.write(
+        "content/projets/fiche-b.md",
+        &text.replace("Une autre fiche.", "Revenue de voyage."),
+    );
+    assert!(
+        fiche_b_shows(&server, "Revenue de voyage."),
+        "a save in the content/ moved back is seen"
+    );
+
+    // Deleted, then created again.
+    let backup = tempfile::tempdir().unwrap();
+    copy_tree(&content, backup.path());
+    std::fs::remove_dir_all(&content).unwrap();
+    assert!(gone(&server), "the preview saw content/ go");
+    copy_tree(backup.path(), &content);
+    assert!(fiche_b_shows(&server, "Revenue de voyage."));
+    site.write(
+        "content/projets/fiche-b.md",
+        &text.replace("Une autre fiche.", "Recréée de zéro."),
+    );
+    assert!(
+        fiche_b_shows(&server, "Recréée de zéro."),
+        "a save in the content/ created again is seen"
+    );
+
+    assert!(
+        wait_log(&server, "Le dossier content/ a disparu", 2, limit),
+        "{}",
+        std::fs::read_to_string(&server.log).unwrap()
+    );
+    assert!(wait_log(
+        &server,
+        "Le dossier content/ est revenu : l'aperçu le surveille de nouveau.",
+        2,
+        limit
+    ));
 }
