@@ -1,7 +1,8 @@
 //! Generated files that are not templates: `sitemap.xml`, `atom.xml`, `robots.txt` and the
 //! redirect pages of aliases. Every value is escaped for XML or HTML here.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use crate::config::SiteConfig;
 use crate::content::Site;
@@ -22,6 +23,63 @@ pub struct FeedPage {
     pub summary: String,
     /// Section name.
     pub section: String,
+}
+
+/// Every output path that no alias may take, with what makes it (the end of a French
+/// sentence): the generated files (sitemap, feed, robots.txt, 404 page, highlighting
+/// stylesheet, open data, search and printed pages, search bundle folder) and the files copied
+/// from the theme's and the site's `static/` folders.
+pub fn reserved_paths(root: &Path, config: &SiteConfig) -> HashMap<String, &'static str> {
+    const GENERATED: &str = "un fichier que le générateur produit";
+    let mut reserved: HashMap<String, &'static str> = HashMap::new();
+    for path in ["sitemap.xml", "robots.txt", "404.html", "highlight.css"] {
+        reserved.insert(path.into(), GENERATED);
+    }
+    if config.feed.is_some() {
+        reserved.insert("atom.xml".into(), "le flux Atom du site");
+    }
+    if let Some(open) = &config.reader.open_data {
+        for extension in ["json", "csv"] {
+            reserved.insert(
+                format!("{}.{extension}", open.name),
+                "un fichier des données ouvertes",
+            );
+        }
+    }
+    if let Some(search) = &config.reader.search {
+        reserved.insert(
+            format!("{}/index.html", search.trim_matches('/')),
+            "la page de recherche",
+        );
+        reserved.insert(
+            crate::search::BUNDLE_DIR.into(),
+            "le dossier de l'index de recherche",
+        );
+    }
+    if let Some(print) = &config.reader.print {
+        reserved.insert(
+            format!("{}/index.html", print.page.trim_matches('/')),
+            "l'édition imprimable",
+        );
+    }
+    let theme = root.join("themes").join(&config.theme).join("static");
+    for (dir, what) in [
+        (theme, "un fichier du thème (static/)"),
+        (root.join("static"), "un fichier copié depuis static/"),
+    ] {
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+        {
+            if entry.file_type().is_file() {
+                if let Ok(relative) = entry.path().strip_prefix(&dir) {
+                    reserved.insert(crate::markdown::link_key(relative), what);
+                }
+            }
+        }
+    }
+    reserved
 }
 
 /// Escapes text for XML and HTML content and attributes.

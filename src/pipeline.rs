@@ -516,6 +516,10 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     let (site, content_diagnostics) = crate::content::load(&options.root, &config, options.drafts);
     diagnostics.extend(content_diagnostics);
     diagnostics.extend(check_unique_urls(&site, &config));
+    diagnostics.extend(crate::content::check_alias_targets(
+        &site,
+        &crate::feeds::reserved_paths(&options.root, &config),
+    ));
     let root = config.base_path();
     let progress = Progress::new((site.pages.len() + site.sections.len()) as u64);
 

@@ -1115,16 +1115,8 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     for page in &site.pages {
         for alias in &page.meta.aliases {
             let target = url(&page.path);
-            let trimmed = alias.trim_start_matches('/');
-            let path = if trimmed.ends_with(".html") {
-                trimmed.to_string()
-            } else if trimmed.is_empty() {
-                "index.html".into()
-            } else {
-                format!("{}/index.html", trimmed.trim_end_matches('/'))
-            };
             output.files.push(OutputFile {
-                path,
+                path: crate::content::alias_output(alias),
                 contents: crate::feeds::redirect_page(&target, &page.meta.title, &config.language)
                     .into_bytes(),
                 origin: page.display_path.clone(),
