@@ -232,6 +232,14 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
             );
             continue;
         }
+        if crate::fs::is_special(entry.file_type()) {
+            diagnostics.push(
+                Diagnostic::warning(format!("fichier ignoré : {}", crate::fs::SPECIAL_FILE))
+                    .in_file(Path::new(CONTENT_DIR).join(&relative))
+                    .with_hint("supprimez-le, ou remplacez-le par un fichier ordinaire"),
+            );
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
