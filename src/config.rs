@@ -458,11 +458,14 @@ pub fn load(root: &Path) -> (Option<SiteConfig>, Vec<Diagnostic>) {
     let text = match crate::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) => {
+            let hint = if e.source.kind() == std::io::ErrorKind::NotFound {
+                "lancez la commande dans le dossier du site, ou indiquez-le avec --root DOSSIER"
+            } else {
+                "guide.yaml doit être un fichier texte que vous pouvez lire (docs/configuration.md le décrit)"
+            };
             let d = Diagnostic::error(e.to_string())
                 .in_file(CONFIG_FILE)
-                .with_hint(
-                "lancez la commande dans le dossier du site, ou indiquez-le avec --root DOSSIER",
-            );
+                .with_hint(hint);
             return (None, vec![d]);
         }
     };

@@ -41,6 +41,17 @@ pub struct RawTerm {
     pub column: usize,
 }
 
+/// Where a value is written in a file: 1-based line and column, length in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Place {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Length in characters (at least 1).
+    pub len: usize,
+}
+
 /// The front matter of a page or section, checked.
 #[derive(Debug, Clone, Default)]
 pub struct PageMeta {
@@ -60,6 +71,8 @@ pub struct PageMeta {
     pub slug: Option<String>,
     /// `aliases`: old URL paths that redirect here.
     pub aliases: Vec<String>,
+    /// Where each of `aliases` is written in the file (same order).
+    pub alias_places: Vec<Place>,
     /// `template`.
     pub template: Option<String>,
     /// `extra`.
@@ -216,6 +229,14 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
                 Diagnostic::warning("lien symbolique ignoré : le générateur ne suit pas les liens")
                     .in_file(Path::new(CONTENT_DIR).join(&relative))
                     .with_hint("copiez le fichier dans content/ au lieu d'y faire un lien"),
+            );
+            continue;
+        }
+        if crate::fs::is_special(entry.file_type()) {
+            diagnostics.push(
+                Diagnostic::warning(format!("fichier ignoré : {}", crate::fs::SPECIAL_FILE))
+                    .in_file(Path::new(CONTENT_DIR).join(&relative))
+                    .with_hint("supprimez-le, ou remplacez-le par un fichier ordinaire"),
             );
             continue;
         }
@@ -384,6 +405,22 @@ struct FileReporter<'a> {
 }
 
 impl FileReporter<'_> {
+    /// Where the value at `path` is written in the file.
+    fn value_place(&self, path: &[PathStep]) -> Place {
+        match yaml::locate(self.yaml, path) {
+            Some(loc) => Place {
+                line: loc.line + self.yaml_line - 1,
+                column: loc.value_column,
+                len: loc.value_len,
+            },
+            None => Place {
+                line: self.yaml_line.saturating_sub(1).max(1),
+                column: 1,
+                len: 3,
+            },
+        }
+    }
+
     fn place(
         &self,
         path: &[PathStep],
@@ -584,6 +621,48 @@ fn string_of(value: &Value) -> Option<String> {
     }
 }
 
+/// The file a redirect page of `alias` is written to, relative to the output root:
+/// `/ancienne/` → `ancienne/index.html`, `/vieux.html` → `vieux.html`.
+pub fn alias_output(alias: &str) -> String {
+    let trimmed = alias.trim_start_matches('/');
+    if trimmed.ends_with(".html") {
+        trimmed.to_string()
+    } else if trimmed.is_empty() {
+        "index.html".into()
+    } else {
+        format!("{}/index.html", trimmed.trim_end_matches('/'))
+    }
+}
+
+/// Aliases whose redirect page would land on a file the build generates or copies (`reserved`:
+/// output path → what makes it), or inside one: an error at the alias, naming the page.
+pub fn check_alias_targets(
+    site: &Site,
+    reserved: &HashMap<String, &'static str>,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for page in &site.pages {
+        for (alias, place) in page.meta.aliases.iter().zip(&page.meta.alias_places) {
+            let output = alias_output(alias);
+            let taken = std::iter::successors(Some(output.as_str()), |path| {
+                path.rsplit_once('/').map(|(parent, _)| parent)
+            })
+            .find_map(|path| Some((path, *reserved.get(path)?)));
+            if let Some((path, what)) = taken {
+                diagnostics.push(
+                    Diagnostic::error(format!(
+                        "l'alias « {alias} » de cette page prendrait l'adresse /{path}, {what}"
+                    ))
+                    .in_file(&page.display_path)
+                    .at(place.line, place.column, place.len)
+                    .with_hint("retirez cet alias, ou écrivez une autre ancienne adresse"),
+                );
+            }
+        }
+    }
+    diagnostics
+}
+
 /// Checks an alias: an absolute URL path that stays inside the site.
 pub fn alias_problem(alias: &str) -> Option<&'static str> {
     if !alias.starts_with('/') {
@@ -736,7 +815,10 @@ fn read_meta(
                     let path = [PathStep::Key("aliases".into()), PathStep::Index(i)];
                     match item.as_str() {
                         Some(alias) => match alias_problem(alias) {
-                            None => meta.aliases.push(alias.to_string()),
+                            None => {
+                                meta.aliases.push(alias.to_string());
+                                meta.alias_places.push(reporter.value_place(&path));
+                            }
                             Some(problem) => reporter.at_value(&path, format!("alias invalide « {alias} » : {problem}"), Some("écrivez l'ancienne adresse de la page, par exemple /ancienne-adresse/".into())),
                         },
                         None => reporter.at_value(&path, "un alias doit être un texte".into(), None),

@@ -1,7 +1,8 @@
 //! Generated files that are not templates: `sitemap.xml`, `atom.xml`, `robots.txt` and the
 //! redirect pages of aliases. Every value is escaped for XML or HTML here.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use crate::config::SiteConfig;
 use crate::content::Site;
@@ -22,6 +23,46 @@ pub struct FeedPage {
     pub summary: String,
     /// Section name.
     pub section: String,
+}
+
+/// Every output path that no alias may take, with what makes it (the end of a French
+/// sentence): the generated files of the plan (sitemap, feed, robots.txt, 404 page,
+/// highlighting stylesheet, open data, search and printed pages), the search bundle folder and
+/// the files copied from the theme's and the site's `static/` folders.
+pub fn reserved_paths(
+    root: &Path,
+    config: &SiteConfig,
+    plan: &crate::plan::Plan,
+) -> HashMap<String, &'static str> {
+    let mut reserved: HashMap<String, &'static str> = plan
+        .items
+        .iter()
+        .filter_map(|item| Some((item.path.clone(), item.id.generated_file()?)))
+        .collect();
+    if config.reader.search.is_some() {
+        reserved.insert(
+            crate::search::BUNDLE_DIR.into(),
+            "le dossier de l'index de recherche",
+        );
+    }
+    let theme = root.join("themes").join(&config.theme).join("static");
+    for (dir, what) in [
+        (theme, "un fichier du thème (static/)"),
+        (root.join("static"), "un fichier copié depuis static/"),
+    ] {
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+        {
+            if entry.file_type().is_file() {
+                if let Ok(relative) = entry.path().strip_prefix(&dir) {
+                    reserved.insert(crate::markdown::link_key(relative), what);
+                }
+            }
+        }
+    }
+    reserved
 }
 
 /// Escapes text for XML and HTML content and attributes.

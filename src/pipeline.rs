@@ -531,6 +531,11 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     let (site, content_diagnostics) = crate::content::load(&options.root, &config, options.drafts);
     diagnostics.extend(content_diagnostics);
     diagnostics.extend(check_unique_urls(&site, &config));
+    let plan = crate::plan::Plan::new(&site, &config, &provisional_terms(&site, &config));
+    diagnostics.extend(crate::content::check_alias_targets(
+        &site,
+        &crate::feeds::reserved_paths(&options.root, &config, &plan),
+    ));
     let root = config.base_path();
     let progress = Progress::new((site.pages.len() + site.sections.len()) as u64);
 
@@ -556,7 +561,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             )
         })
         .collect();
-    let site_paths = site_paths(&options.root, &site, &config, &pages_by_source, &assets);
+    let site_paths = site_paths(&options.root, &plan, &config, &pages_by_source, &assets);
     let links = LinkContext {
         site_paths: &site_paths,
         root: &root,
@@ -819,7 +824,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
 /// Every path the output will have, relative to the site root, for checking `/chemin/` links.
 fn site_paths(
     root: &Path,
-    site: &crate::content::Site,
+    plan: &crate::plan::Plan,
     config: &crate::config::SiteConfig,
     pages: &HashMap<String, String>,
     assets: &HashMap<String, String>,
@@ -830,7 +835,6 @@ fn site_paths(
         .chain(assets.values())
         .map(|url| url.strip_prefix(&base).unwrap_or(url).to_string())
         .collect();
-    let plan = crate::plan::Plan::new(site, config, &provisional_terms(site, config));
     paths.extend(plan.addresses().map(str::to_string));
     for dir in [
         root.join("static"),

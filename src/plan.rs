@@ -110,6 +110,21 @@ impl OutputId {
         )
     }
 
+    /// What a generated file is, for a message (the end of a French sentence); `None` for
+    /// pages, sections, taxonomy and term pages and redirects, which come from the content.
+    pub fn generated_file(self) -> Option<&'static str> {
+        match self {
+            Self::NotFound | Self::Sitemap | Self::Robots | Self::HighlightCss => {
+                Some("un fichier que le générateur produit")
+            }
+            Self::Feed => Some("le flux Atom du site"),
+            Self::OpenDataJson | Self::OpenDataCsv => Some("un fichier des données ouvertes"),
+            Self::SearchPage => Some("la page de recherche"),
+            Self::PrintEdition => Some("l'édition imprimable"),
+            _ => None,
+        }
+    }
+
     /// Whether it is rendered by a theme template, one file per item.
     pub fn is_templated(self) -> bool {
         matches!(
@@ -152,18 +167,6 @@ pub struct Plan {
 /// The output path of a page or section whose URL path is `path` (`projets/fiche/`).
 pub fn html_path(path: &str) -> String {
     format!("{path}index.html")
-}
-
-/// The output path of an alias: `/ancien/` → `ancien/index.html`, `/a.html` stays.
-pub fn alias_path(alias: &str) -> String {
-    let trimmed = alias.trim_start_matches('/');
-    if trimmed.ends_with(".html") {
-        trimmed.to_string()
-    } else if trimmed.is_empty() {
-        "index.html".into()
-    } else {
-        format!("{}/index.html", trimmed.trim_end_matches('/'))
-    }
 }
 
 /// The folder of a reader feature's page (`reader.search`, `reader.print.page`).
@@ -222,7 +225,7 @@ impl Plan {
                 let index = u32::try_from(a).expect("fewer than 2^32 aliases");
                 add(
                     OutputId::Redirect(PageId::from(p), index),
-                    alias_path(alias),
+                    crate::content::alias_output(alias),
                 );
             }
         }
@@ -263,6 +266,7 @@ mod tests {
 
     #[test]
     fn aliases_become_files_or_folders() {
+        let alias_path = crate::content::alias_output;
         assert_eq!(alias_path("/ancien/"), "ancien/index.html");
         assert_eq!(alias_path("/ancien"), "ancien/index.html");
         assert_eq!(alias_path("/vieux.html"), "vieux.html");

@@ -206,3 +206,48 @@ fn a_bad_base_url_in_guide_yaml_is_refused_at_its_line() {
     );
     assert!(run.stderr.contains("#accueil"), "{}", run.stderr);
 }
+
+#[test]
+fn an_alias_landing_on_a_generated_or_static_file_is_refused_at_its_line() {
+    let site = TestSite::new("basic");
+    let page = std::fs::read_to_string(site.path("content/a-propos.md")).unwrap();
+    let line = page
+        .lines()
+        .position(|l| l.starts_with("aliases:"))
+        .unwrap()
+        + 1;
+    for alias in [
+        "/atom.xml",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/404.html",
+        "/highlight.css",
+        "/projets.json",
+        "/projets.csv",
+        "/lisez-moi.txt",
+        "/style.css",
+        "/pagefind/",
+    ] {
+        site.write(
+            "content/a-propos.md",
+            &page.replace(
+                "aliases: [/ancienne-page/]",
+                &format!("aliases: [/ancienne-page/, {alias}]"),
+            ),
+        );
+        let run = site.run(&["check"]);
+        assert_eq!(run.status, 1, "{alias}: {}", run.stderr);
+        let errors: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("erreur"))
+            .collect();
+        assert_eq!(
+            errors,
+            [format!("erreur : content/a-propos.md:{line}:28").as_str()],
+            "{alias}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(alias), "{alias}: {}", run.stderr);
+    }
+}

@@ -870,3 +870,78 @@ fn a_symlink_to_a_secret_outside_content_is_not_followed() {
         .collect();
     assert!(leaks.is_empty(), "the secret reached {leaks:?}");
 }
+
+// Files that are not regular files, and operating-system errors.
+
+fn make_fifo(path: &Path) {
+    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    let result = unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) };
+    assert_eq!(result, 0, "mkfifo {}", path.display());
+}
+
+#[test]
+fn a_guide_yaml_that_is_a_fifo_is_refused_without_hanging() {
+    let site = built_basic();
+    let public_before = snapshot(&site.path("public"));
+    std::fs::remove_file(site.path("guide.yaml")).unwrap();
+    make_fifo(&site.path("guide.yaml"));
+    for command in ["build", "check"] {
+        let run = guide(&site, &[command], QUICK);
+        run.assert_sane();
+        assert_eq!(run.status, Some(1), "{command}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .lines()
+                .any(|l| l.starts_with("erreur : guide.yaml")),
+            "{command}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("n'est pas un fichier ordinaire"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    assert!(snapshot(&site.path("public")) == public_before);
+}
+
+#[test]
+fn a_content_file_that_is_a_fifo_is_skipped_with_a_warning() {
+    let site = TestSite::new("basic");
+    make_fifo(&site.path("content/tube.md"));
+    make_fifo(&site.path("content/projets/fiche-bundle/tube.png"));
+    let run = guide(&site, &["build"], QUICK);
+    run.assert_sane();
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    for at in ["content/tube.md", "content/projets/fiche-bundle/tube.png"] {
+        assert!(
+            run.stderr
+                .lines()
+                .any(|l| l.starts_with("avertissement") && l.contains(at)),
+            "no warning for {at}:\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("n'est pas un fichier ordinaire"),
+        "{}",
+        run.stderr
+    );
+    assert!(!site.path("public/tube").exists());
+}
+
+#[test]
+fn operating_system_errors_reach_the_user_in_french_naming_the_file() {
+    let site = built_basic();
+    // guide.yaml is a folder: reading it fails with EISDIR.
+    std::fs::rename(site.path("guide.yaml"), site.path("guide.yaml.bak")).unwrap();
+    std::fs::create_dir(site.path("guide.yaml")).unwrap();
+    let run = guide(&site, &["build"], QUICK);
+    run.assert_sane();
+    assert_eq!(run.status, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("guide.yaml"), "{}", run.stderr);
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
+    assert!(!run.stderr.contains("Is a directory"), "{}", run.stderr);
+    assert!(run.stderr.contains("est un dossier"), "{}", run.stderr);
+}

@@ -65,7 +65,7 @@ pub(super) fn redirect(shared: &Shared<'_>, p: PageId, alias: u32) -> Option<Out
     let written = page.meta.aliases.get(alias as usize)?;
     let target = shared.url(&page.path);
     Some(OutputFile {
-        path: crate::plan::alias_path(written),
+        path: crate::content::alias_output(written),
         contents: crate::feeds::redirect_page(
             &target,
             &page.meta.title,
