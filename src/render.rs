@@ -696,6 +696,13 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     }
 
     let display_templates = Path::new("themes").join(&config.theme).join("templates");
+    // Each page's position in its section's order, for its neighbours.
+    let mut position_in_section = vec![0; site.pages.len()];
+    for order in section_pages {
+        for (i, &p) in order.iter().enumerate() {
+            position_in_section[p] = i;
+        }
+    }
     // Renders one job into `context`, which holds the common part and, for a taxonomy or term
     // page, its taxonomy (see below); the keys it inserts are in `JOB_KEYS`.
     let render_job = |context: &mut tera::Context,
@@ -705,7 +712,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
             Job::Page(p) => {
                 let page = &site.pages[p];
                 let order = &section_pages[page.section];
-                let position = order.iter().position(|&x| x == p).unwrap_or(0);
+                let position = position_in_section[p];
                 let previous = position.checked_sub(1).map(|i| &summaries[order[i]]);
                 let next = order.get(position + 1).map(|&i| &summaries[i]);
                 let rendered = &input.pages[p];
