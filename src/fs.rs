@@ -110,8 +110,8 @@ fn open_regular(path: &Path) -> io::Result<std::fs::File> {
     Ok(file)
 }
 
-/// Whether `path` (not followed if it is a symbolic link) is neither a regular file, nor a
-/// folder, nor a link: a named pipe, a device or a socket.
+/// Whether a file of type `kind` (read without following links) is neither a regular file,
+/// nor a folder, nor a link: a named pipe, a device or a socket.
 pub fn is_special(kind: std::fs::FileType) -> bool {
     !kind.is_file() && !kind.is_dir() && !kind.is_symlink()
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Hostile inputs that must stay linear: times `BIN build` on four generated sites.
 
-Usage: scripts/bench/hostile.py BIN [--runs 1] [--timeout 600] [--work DIR] [--only NAME,...]
-                                [--no-write]
+Usage: scripts/bench/hostile.py BIN [--before OLD_BIN] [--runs 1] [--timeout 600] [--work DIR]
+                                [--only NAME,...] [--no-write]
 
 Each case is a small site written into a temporary folder (or under --work), with this
 repository's themes and a minimal guide.yaml:
@@ -18,7 +18,8 @@ repository's themes and a minimal guide.yaml:
 For each case it runs `BIN build --root SITE --output OUT` (a fresh OUT each run), and reports
 the wall time (time.perf_counter() around the process) and the peak RSS (/usr/bin/time's %M,
 or getrusage of a python wrapper when /usr/bin/time is missing). A run longer than --timeout is
-killed and reported as such. Then it writes the table into BENCHMARKS.md between the markers
+killed and reported as such. With --before, each case is also timed with OLD_BIN (an earlier
+build, to show a change) and the table has both. Then it writes the table into BENCHMARKS.md between the markers
 `<!-- hostile:start -->` and `<!-- hostile:end -->` (added after the `<!-- notes -->` line when
 absent), a part that `run.py` keeps when it rewrites the file.
 """
@@ -145,41 +146,55 @@ def measure(binary, site, out, timeout, time_bin, rss_file):
     return wall, peak, "ok"
 
 
-def run_case(binary, work, name, make, runs, timeout, time_bin):
+def run_case(binaries, work, name, make, runs, timeout, time_bin):
+    """The samples of each binary on the site of one case (generated once)."""
     site = work / name
     if site.exists():
         shutil.rmtree(site)
     site.mkdir(parents=True)
     make(site)
-    samples = []
-    for _ in range(runs):
-        out = work / f"{name}-out"
-        if out.exists():
-            shutil.rmtree(out)
-        sample = measure(binary, site, out, timeout, time_bin, work / "rss.txt")
-        log(f"{name}: {sample[0]:.2f} s, {sample[1]} KiB, {sample[2]}")
-        samples.append(sample)
-        if sample[2] != "ok":
-            break
+    results = []
+    for binary in binaries:
+        samples = []
+        for _ in range(runs):
+            out = work / f"{name}-out"
+            if out.exists():
+                shutil.rmtree(out)
+            sample = measure(binary, site, out, timeout, time_bin, work / "rss.txt")
+            log(f"{name} ({binary}): {sample[0]:.2f} s, {sample[1]} KiB, {sample[2]}")
+            samples.append(sample)
+            if sample[2] != "ok":
+                break
+        results.append(samples)
     shutil.rmtree(site)
     shutil.rmtree(work / f"{name}-out", ignore_errors=True)
-    return samples
+    return results
 
 
-def row(label, samples, timeout):
+def cells(samples, timeout):
+    """Wall time and peak RSS cells of one binary's samples."""
     failed = [s for s in samples if s[2] != "ok"]
     if failed:
         outcome = failed[0][2]
         wall = f"> {timeout} s (killed)" if outcome == "timeout" else f"{failed[0][0]:.2f} s ({outcome})"
         peak = f"{failed[0][1] / 1024:.0f} MiB" if failed[0][1] else "–"
-        return f"| {label} | {wall} | {peak} | {len(samples)} |"
+        return [wall, peak]
     walls = [s[0] for s in samples]
     peak = max(s[1] or 0 for s in samples)
     spread = f" ({min(walls):.2f}–{max(walls):.2f})" if len(walls) > 1 else ""
-    return f"| {label} | {statistics.median(walls):.2f} s{spread} | {peak / 1024:.0f} MiB | {len(samples)} |"
+    return [f"{statistics.median(walls):.2f} s{spread}", f"{peak / 1024:.0f} MiB"]
 
 
-def section(binary, rows, argv):
+def row(label, results, timeout):
+    columns = [label]
+    for samples in results:
+        columns += cells(samples, timeout)
+    columns.append(str(len(results[-1])))
+    return "| " + " | ".join(columns) + " |"
+
+
+def section(binaries, rows, argv):
+    binary = binaries[-1]
     version = subprocess.run([str(binary), "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, stdout=subprocess.PIPE,
                          text=True).stdout.strip()
@@ -191,10 +206,12 @@ def section(binary, rows, argv):
         "",
         f"Command: `{argv}`, {date}; {version} (repository at commit {git}); {machine}.",
         "Written by `scripts/bench/hostile.py` (this part is kept by `run.py`). Wall time of",
-        "`guide build` (median of the runs, min–max) and its peak RSS.",
+        "`guide build` (median of the runs, min–max) and its peak RSS"
+        + (f'; "before" is `{binaries[0]}`, an earlier build.' if len(binaries) > 1 else '.'),
         "",
-        "| input | wall time | peak RSS | runs |",
-        "|---|---|---|---|",
+        *(["| input | before: wall time | before: peak RSS | wall time | peak RSS | runs |",
+           "|---|---|---|---|---|---|"] if len(binaries) > 1 else
+          ["| input | wall time | peak RSS | runs |", "|---|---|---|---|"]),
         *rows,
         END,
     ])
@@ -217,13 +234,14 @@ def write_benchmarks(text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("binary", help="the guide binary to measure")
+    ap.add_argument("--before", default=None, help="an earlier guide binary, timed as well")
     ap.add_argument("--runs", type=int, default=1, help="timed runs per case")
     ap.add_argument("--timeout", type=int, default=600, help="seconds before a run is killed")
     ap.add_argument("--work", default=None, help="working folder (default: a temporary one)")
     ap.add_argument("--only", default="", help="comma-separated case names")
     ap.add_argument("--no-write", action="store_true", help="print only, do not write BENCHMARKS.md")
     args = ap.parse_args()
-    binary = Path(args.binary).resolve()
+    binaries = ([Path(args.before).resolve()] if args.before else []) + [Path(args.binary).resolve()]
     only = {n for n in args.only.split(",") if n}
     time_bin = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
     with tempfile.TemporaryDirectory(prefix="guide-hostile-") as tmp:
@@ -233,9 +251,9 @@ def main():
         for name, label, make in CASES:
             if only and name not in only:
                 continue
-            samples = run_case(binary, work, name, make, args.runs, args.timeout, time_bin)
-            rows.append(row(f"`{name}`: {label}", samples, args.timeout))
-    text = section(binary, rows, " ".join(["scripts/bench/hostile.py"] + sys.argv[1:]))
+            results = run_case(binaries, work, name, make, args.runs, args.timeout, time_bin)
+            rows.append(row(f"`{name}`: {label}", results, args.timeout))
+    text = section(binaries, rows, " ".join(["scripts/bench/hostile.py"] + sys.argv[1:]))
     print(text)
     if not args.no_write:
         write_benchmarks(text)

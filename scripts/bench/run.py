@@ -2,7 +2,7 @@
 """The performance benchmark: `guide` against Hugo (+ Pagefind's CLI) on the same corpus.
 
 Usage: scripts/bench/run.py [--sizes 1000,10000] [--runs 5] [--large-runs R] [--reload-runs 10]
-                            [--work /tmp/guide-bench] [--no-write]
+                            [--work /tmp/guide-bench] [--no-write] [--hostile]
 
 Steps (everything it needs is installed here, under --work, never globally):
 1. `cargo build --release`, then copies the binary to WORK/guide so that a rebuild during the
@@ -18,7 +18,8 @@ Steps (everything it needs is installed here, under --work, never globally):
    output folder, removed afterwards (removal is not timed);
 5. the save-to-reload time of `guide serve` (reload.py, median);
 6. prints Markdown tables and writes BENCHMARKS.md (the part after the `<!-- notes -->` line of
-   an existing BENCHMARKS.md is kept).
+   an existing BENCHMARKS.md is kept);
+7. with --hostile, runs hostile.py with the same binary, which updates its own section.
 
 Wall time: time.perf_counter() around the process; peak RSS: /usr/bin/time's %M (the maximum
 resident set size of that one process, in KiB). Without /usr/bin/time, each command runs under
@@ -366,6 +367,8 @@ def main():
     ap.add_argument("--reload-runs", type=int, default=10, help="saves timed by reload.py (0: skip)")
     ap.add_argument("--work", default="/tmp/guide-bench", help="working folder (corpora, tools, outputs)")
     ap.add_argument("--no-write", action="store_true", help="print only, do not write BENCHMARKS.md")
+    ap.add_argument("--hostile", action="store_true",
+                    help="also run hostile.py (four hostile inputs) with the same binary")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     work = Path(args.work)
@@ -425,6 +428,10 @@ def main():
     argv = "python3 scripts/bench/run.py" + "".join(f" {a}" for a in sys.argv[1:])
     if not args.no_write:
         write_benchmarks(table, meta, argv)
+    if args.hostile:
+        # The hostile inputs (hostile.py), with the same binary, in their own section.
+        sh([sys.executable, HERE / "hostile.py", guide, "--work", work / "hostile"]
+           + (["--no-write"] if args.no_write else []))
 
 
 if __name__ == "__main__":

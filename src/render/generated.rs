@@ -121,8 +121,12 @@ fn collect_copies(dir: &Path, copies: &mut Vec<CopyFile>, diagnostics: &mut Vec<
             }
             Ok(_) => {}
             Err(e) => diagnostics.push(Diagnostic::error(format!(
-                "impossible de parcourir {} : {e}",
-                dir.display()
+                "impossible de parcourir « {} » : {}",
+                e.path().unwrap_or(dir).display(),
+                e.io_error().map_or(
+                    "boucle de liens symboliques".into(),
+                    crate::fs::describe_io_error
+                )
             ))),
         }
     }

@@ -128,7 +128,7 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
     let (p, page) = (p.index(), &input.site.pages[p.index()]);
     let summaries = &shared.summaries;
     let order = &input.order[page.section];
-    let position = order.iter().position(|&x| x == p).unwrap_or(0);
+    let position = shared.positions[p];
     let rendered = &input.pages[p];
     let ctx = PageContext {
         summary: &summaries[p],
