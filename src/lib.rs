@@ -6,11 +6,13 @@
 pub mod cmd;
 pub mod config;
 pub mod content;
+pub mod deps;
 pub mod diagnostic;
 pub mod feeds;
 pub mod frontmatter;
 pub mod fs;
 pub mod highlight;
+pub mod incremental;
 pub mod lint;
 pub mod markdown;
 pub mod opendata;

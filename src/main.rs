@@ -142,8 +142,6 @@ fn main() -> ExitCode {
                 },
                 mode: OutputMode::Write,
                 force,
-                only: None,
-                with_listings: false,
                 search: if no_search {
                     SearchMode::Skip
                 } else {
@@ -165,8 +163,6 @@ fn main() -> ExitCode {
             drafts: DraftMode::Exclude,
             mode: OutputMode::Write,
             force,
-            only: None,
-            with_listings: false,
             search: SearchMode::Build,
         }),
         Command::New { section, titre } => cmd::new::run(&cli.root, &section, &titre),
@@ -179,8 +175,6 @@ fn main() -> ExitCode {
                 drafts: DraftMode::Include,
                 mode: OutputMode::CheckOnly,
                 force: false,
-                only: None,
-                with_listings: false,
                 search: SearchMode::Skip,
             };
             cmd::build::run(&options, format)

@@ -56,12 +56,6 @@ pub struct BuildOptions {
     pub force: bool,
     /// Whether to build the search index.
     pub search: SearchMode,
-    /// Render only these pages (paths for messages, e.g. `content/projets/a.md`), because only
-    /// their bodies changed: `serve`'s fast path. Listings, feeds and copies are not produced.
-    pub only: Option<std::collections::HashSet<PathBuf>>,
-    /// With `only`: their front matter changed too, so the listings that show them (sections,
-    /// taxonomy and term pages) and their neighbours are rendered as well.
-    pub with_listings: bool,
 }
 
 /// What a build did.
@@ -85,10 +79,6 @@ pub struct BuildReport {
     pub rendered: Option<(Vec<crate::render::OutputFile>, Vec<crate::render::CopyFile>)>,
     /// How many bodies were rendered (not taken from the cache).
     pub bodies_rendered: usize,
-    /// Front-matter hash of every page and section, by path for messages.
-    pub front_matters: HashMap<PathBuf, u64>,
-    /// URL path of every page and section, by path for messages.
-    pub page_paths: HashMap<PathBuf, String>,
     /// In [`OutputMode::Memory`], what a good build keeps for [`rerender_bodies`].
     pub prepared: Option<Box<Prepared>>,
 }
@@ -96,19 +86,21 @@ pub struct BuildReport {
 /// The state of a good build that `serve` keeps, so that a page whose body alone changed is
 /// rendered again without reading the other files (see [`rerender_bodies`]).
 pub struct Prepared {
-    config: crate::config::SiteConfig,
-    tera: tera::Tera,
-    site: crate::content::Site,
-    classification: crate::taxonomy::Classification,
-    page_bodies: Vec<Rendered>,
-    section_bodies: Vec<Rendered>,
-    order: Vec<Vec<usize>>,
-    related: Vec<Vec<usize>>,
-    pages_by_source: HashMap<String, String>,
-    assets: HashMap<String, String>,
-    site_paths: std::collections::HashSet<String>,
-    base_path: String,
-    build_date: String,
+    pub(crate) config: crate::config::SiteConfig,
+    pub(crate) tera: tera::Tera,
+    pub(crate) site: crate::content::Site,
+    pub(crate) classification: crate::taxonomy::Classification,
+    pub(crate) page_bodies: Vec<Rendered>,
+    pub(crate) section_bodies: Vec<Rendered>,
+    pub(crate) order: Vec<Vec<usize>>,
+    pub(crate) related: Vec<Vec<usize>>,
+    pub(crate) pages_by_source: HashMap<String, String>,
+    pub(crate) assets: HashMap<String, String>,
+    pub(crate) site_paths: std::collections::HashSet<String>,
+    pub(crate) base_path: String,
+    pub(crate) build_date: String,
+    /// What each output read when it was last rendered, by output path ([`crate::deps`]).
+    pub(crate) recorded: HashMap<String, crate::deps::Recorded>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -121,7 +113,7 @@ impl std::fmt::Debug for Prepared {
 }
 
 impl Prepared {
-    fn render_input<'a>(
+    pub(crate) fn render_input<'a>(
         &'a self,
         root: &'a Path,
         scope: crate::render::Scope<'a>,
@@ -142,7 +134,7 @@ impl Prepared {
         }
     }
 
-    fn links(&self) -> LinkContext<'_> {
+    pub(crate) fn links(&self) -> LinkContext<'_> {
         LinkContext {
             site_paths: &self.site_paths,
             root: &self.base_path,
@@ -151,243 +143,10 @@ impl Prepared {
             assets: &self.assets,
         }
     }
-
-    /// The output path of the printed edition, when the site has one.
-    pub fn print_path(&self) -> Option<String> {
-        let print = self.config.reader.print.as_ref()?;
-        Some(format!("{}/index.html", print.page.trim_matches('/')))
-    }
-
-    /// Renders every listing (`serve` refreshes them when one is asked for, after a
-    /// front-matter change).
-    pub fn render_listings(&self, root: &Path) -> Vec<crate::render::OutputFile> {
-        let output = crate::render::render_site(
-            &self.tera,
-            &self.render_input(root, crate::render::Scope::Listings),
-        );
-        output.files
-    }
-
-    /// The output paths of the pages (not the sections), which listings never are.
-    pub fn page_files(&self) -> std::collections::HashSet<String> {
-        self.site
-            .pages
-            .iter()
-            .map(|page| format!("{}index.html", page.path))
-            .collect()
-    }
-
-    /// Renders the printed edition alone (`serve` refreshes it when it is asked for).
-    pub fn render_print_edition(&self, root: &Path) -> Vec<crate::render::OutputFile> {
-        let output = crate::render::render_site(
-            &self.tera,
-            &self.render_input(root, crate::render::Scope::PrintEdition),
-        );
-        output.files
-    }
-}
-
-/// What a fast path of `serve` did ([`rerender_bodies`], [`rerender_front_matters`]).
-#[derive(Debug, Default)]
-pub struct PartialReport {
-    /// Problems found in the changed pages (with an error, nothing was rendered).
-    pub diagnostics: Vec<Diagnostic>,
-    /// The pages rendered again: the changed ones and, for a front matter, their old and new
-    /// neighbours and the pages that show them as related. Listings are left to
-    /// [`Prepared::render_listings`].
-    pub files: Vec<crate::render::OutputFile>,
-    /// The front-matter hash of each changed page.
-    pub front_matters: Vec<(PathBuf, u64)>,
-}
-
-impl Prepared {
-    /// The index of the page at `path` (path for messages).
-    fn page_index(&self, path: &Path) -> Option<usize> {
-        self.site
-            .pages
-            .iter()
-            .position(|page| page.display_path == path)
-    }
-
-    /// Renders the changed pages' bodies and, when no error is found, puts the pages in place.
-    /// Returns their indices, or `None` with the errors in `report`.
-    fn apply(
-        &mut self,
-        root: &Path,
-        pages: Vec<(usize, crate::content::Page)>,
-        report: &mut PartialReport,
-    ) -> Option<Vec<usize>> {
-        let updates: Vec<(usize, crate::content::Page, Rendered)> = pages
-            .into_iter()
-            .map(|(p, page)| {
-                let rendered = render_body(&page, &self.links());
-                (p, page, rendered)
-            })
-            .collect();
-        for (_, _, rendered) in &updates {
-            report
-                .diagnostics
-                .extend(rendered.diagnostics.iter().cloned());
-        }
-        add_source_lines(root, &mut report.diagnostics);
-        crate::diagnostic::sort(&mut report.diagnostics);
-        if report.diagnostics.iter().any(Diagnostic::is_error) {
-            return None;
-        }
-        let mut changed = Vec::new();
-        for (p, page, rendered) in updates {
-            report
-                .front_matters
-                .push((page.display_path.clone(), page.front_matter_hash));
-            self.site.pages[p] = page;
-            self.page_bodies[p] = rendered;
-            changed.push(p);
-        }
-        Some(changed)
-    }
-
-    /// Renders the pages at `only` (paths for messages) into `report`.
-    fn render_pages(
-        &self,
-        root: &Path,
-        only: &std::collections::HashSet<PathBuf>,
-        report: &mut PartialReport,
-    ) {
-        let output = crate::render::render_site(
-            &self.tera,
-            &self.render_input(
-                root,
-                crate::render::Scope::Pages {
-                    only,
-                    with_listings: false,
-                },
-            ),
-        );
-        report.diagnostics.extend(output.diagnostics);
-        report.files = output.files;
-    }
-}
-
-/// `serve`'s fastest path: renders again the pages (paths for messages) whose body alone
-/// changed, from the last good build, reading no other file. `None` when the change needs a
-/// build: a front matter, a `<!-- more -->` marker (the summary) or a file it does not know.
-/// Errors leave `prepared` as it was.
-pub fn rerender_bodies(
-    prepared: &mut Prepared,
-    root: &Path,
-    changed: &std::collections::HashSet<PathBuf>,
-) -> Option<PartialReport> {
-    let mut pages = Vec::new();
-    for relative in changed {
-        let p = prepared.page_index(relative)?;
-        let page = &prepared.site.pages[p];
-        let text = std::fs::read_to_string(root.join(relative)).ok()?;
-        let split = crate::frontmatter::split(&text).ok()?;
-        if split.front_matter_hash() != page.front_matter_hash
-            || split.body.contains(crate::markdown::MORE_MARKER)
-            || page.body.contains(crate::markdown::MORE_MARKER)
-        {
-            return None;
-        }
-        let body = split.body.to_string();
-        pages.push((
-            p,
-            crate::content::Page {
-                body,
-                ..page.clone()
-            },
-        ));
-    }
-    let mut report = PartialReport::default();
-    if prepared.apply(root, pages, &mut report).is_some() {
-        prepared.render_pages(root, changed, &mut report);
-    }
-    Some(report)
-}
-
-/// `serve`'s path for a changed front matter that moves no page and changes no term (so the
-/// classification stands): reads only the saved files, renders them and the pages that show
-/// them, from the last good build.
-/// `None` when the change needs a build: a page of the home's section (the menu shows it), a
-/// new address or alias, other terms (every page shows the terms' counts), a file it does not
-/// know. Errors leave `prepared` as it was.
-pub fn rerender_front_matters(
-    prepared: &mut Prepared,
-    root: &Path,
-    changed: &std::collections::HashSet<PathBuf>,
-) -> Option<PartialReport> {
-    let mut report = PartialReport::default();
-    let mut pages = Vec::new();
-    // The same terms, written the same way, resolve as in the last good build.
-    let terms = |page: &crate::content::Page| -> std::collections::BTreeMap<String, Vec<String>> {
-        page.meta
-            .terms
-            .iter()
-            .map(|(name, raw)| (name.clone(), raw.iter().map(|r| r.value.clone()).collect()))
-            .collect()
-    };
-    for relative in changed {
-        let p = prepared.page_index(relative)?;
-        let old = &prepared.site.pages[p];
-        if old.section == 0 {
-            return None;
-        }
-        let (page, diagnostics) =
-            crate::content::reload_page(root, &prepared.config, &prepared.site, p);
-        report.diagnostics.extend(diagnostics);
-        let Some(page) = page else { continue };
-        if page.path != old.path
-            || page.meta.aliases != old.meta.aliases
-            || terms(&page) != terms(old)
-        {
-            return None;
-        }
-        pages.push((p, page));
-    }
-    let Some(changed_pages) = prepared.apply(root, pages, &mut report) else {
-        return Some(report);
-    };
-    // Pages showing a changed page: its neighbours before and after (its place in the
-    // section's order may have moved), and the pages listing it as related.
-    let mut order = prepared.order.clone();
-    for &p in &changed_pages {
-        crate::render::reposition(&prepared.site, &prepared.config, &mut order, p);
-    }
-    debug_assert_eq!(
-        order,
-        crate::render::section_order(&prepared.site, &prepared.config)
-    );
-    let mut shown: std::collections::HashSet<PathBuf> = changed.clone();
-    for &p in &changed_pages {
-        let section = prepared.site.pages[p].section;
-        for around in [&prepared.order[section], &order[section]] {
-            for q in crate::render::neighbours(p, around) {
-                shown.insert(prepared.site.pages[q].display_path.clone());
-            }
-        }
-    }
-    // With the same terms and the same order, related pages stay the same.
-    if order != prepared.order {
-        let related = crate::render::related_pages(&order, &prepared.classification);
-        for (q, (old, new)) in prepared.related.iter().zip(&related).enumerate() {
-            if old != new {
-                shown.insert(prepared.site.pages[q].display_path.clone());
-            }
-        }
-        prepared.related = related;
-        prepared.order = order;
-    }
-    for (q, related) in prepared.related.iter().enumerate() {
-        if related.iter().any(|r| changed_pages.contains(r)) {
-            shown.insert(prepared.site.pages[q].display_path.clone());
-        }
-    }
-    prepared.render_pages(root, &shown, &mut report);
-    Some(report)
 }
 
 /// Renders one body and checks its accessibility.
-fn render_body(page: &crate::content::Page, links: &LinkContext<'_>) -> Rendered {
+pub(crate) fn render_body(page: &crate::content::Page, links: &LinkContext<'_>) -> Rendered {
     let mut rendered = crate::markdown::render(
         &MarkdownSource {
             body: &page.body,
@@ -624,18 +383,6 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         &classification,
     ));
 
-    report.front_matters = site
-        .pages
-        .iter()
-        .chain(site.sections.iter().map(|s| &s.index))
-        .map(|p| (p.display_path.clone(), p.front_matter_hash))
-        .collect();
-    report.page_paths = site
-        .pages
-        .iter()
-        .chain(site.sections.iter().map(|s| &s.index))
-        .map(|p| (p.display_path.clone(), p.path.clone()))
-        .collect();
     report.pages = site.pages.len();
     report.sections = site.sections.len();
     report.terms = classification
@@ -657,6 +404,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     let mut files = Vec::new();
     let mut copies = Vec::new();
     let mut records = Vec::new();
+    let mut reads = Vec::new();
     if let Some(tera) = &tera {
         if !diagnostics.iter().any(Diagnostic::is_error) {
             let output = crate::render::render_site(
@@ -674,21 +422,14 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                     search_records: options.search == SearchMode::Build
                         && options.mode != OutputMode::CheckOnly,
                     keep_contents: options.mode != OutputMode::CheckOnly,
-                    scope: match &options.only {
-                        Some(only) => crate::render::Scope::Pages {
-                            only,
-                            with_listings: options.with_listings,
-                        },
-                        None => crate::render::Scope::All,
-                    },
+                    scope: crate::render::Scope::All,
                 },
             );
             diagnostics.extend(output.diagnostics);
             files = output.files;
             copies = output.copies;
-            if options.only.is_none() {
-                records = output.search_records;
-            }
+            records = output.search_records;
+            reads = output.reads;
             diagnostics.extend(check_unique_paths(&files, &copies));
         }
     }
@@ -788,7 +529,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     if !report.has_errors() && options.mode == OutputMode::Memory {
         report.rendered = Some((std::mem::take(&mut files), std::mem::take(&mut copies)));
         if let Some(tera) = tera {
-            report.prepared = Some(Box::new(Prepared {
+            let mut prepared = Prepared {
                 base_path: root,
                 config,
                 tera,
@@ -802,7 +543,10 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                 assets,
                 site_paths,
                 build_date,
-            }));
+                recorded: HashMap::new(),
+            };
+            prepared.record(std::mem::take(&mut reads));
+            report.prepared = Some(Box::new(prepared));
         }
     }
     if let Some(staging) = staging {
@@ -1059,7 +803,7 @@ fn check_unique_paths(
     diagnostics
 }
 
-fn add_source_lines(root: &Path, diagnostics: &mut [Diagnostic]) {
+pub(crate) fn add_source_lines(root: &Path, diagnostics: &mut [Diagnostic]) {
     // Each file's lines, split once: a file may have thousands of diagnostics.
     let mut cache: HashMap<PathBuf, Option<Vec<String>>> = HashMap::new();
     for d in diagnostics

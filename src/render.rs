@@ -216,24 +216,13 @@ pub struct RenderInput<'a> {
     pub scope: Scope<'a>,
 }
 
-/// What a render produces: the whole site, or part of it for `serve`.
+/// What a render produces: the whole site, or some outputs of its plan (`serve`).
 #[derive(Debug, Clone, Copy)]
 pub enum Scope<'a> {
-    /// Every file.
+    /// Every file, and the copies.
     All,
-    /// These pages (by path for messages) and nothing else; with `with_listings`, also their
-    /// neighbours, the pages that show them as related, and every listing.
-    Pages {
-        /// The pages whose source changed.
-        only: &'a std::collections::HashSet<PathBuf>,
-        /// Whether their front matter changed (listings show it).
-        with_listings: bool,
-    },
-    /// The printed edition only (`reader.print`).
-    PrintEdition,
-    /// Every file that lists pages: sections, taxonomies, terms, the printed edition, the
-    /// open data, the feed and the sitemap (`serve`, after a front-matter change).
-    Listings,
+    /// These outputs only.
+    Items(&'a [OutputId]),
 }
 
 /// What the render stage produced.
@@ -247,6 +236,16 @@ pub struct RenderOutput {
     pub diagnostics: Vec<Diagnostic>,
     /// The pages to index for search.
     pub search_records: Vec<crate::search::SearchRecord>,
+    /// What each rendered file read (by output path), for [`crate::deps`].
+    pub reads: Vec<(String, Vec<crate::deps::Input>)>,
+}
+
+impl RenderOutput {
+    /// Adds a rendered file and what it read.
+    fn push(&mut self, file: OutputFile, reads: Vec<crate::deps::Input>) {
+        self.reads.push((file.path.clone(), reads));
+        self.files.push(file);
+    }
 }
 
 const MONTHS: [&str; 12] = [
@@ -424,7 +423,7 @@ fn check_template(tera: &Tera, name: &str, origin: &Path, diagnostics: &mut Vec<
 pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     let plan = crate::plan::Plan::new(input.site, input.config, &term_slugs(input.classification));
     let ids = select(&plan, input);
-    let shown = shown_pages(input);
+    let shown = shown_pages(input, &ids);
     let shared = match shared::Shared::new(tera, input, shown.as_ref()) {
         Ok(shared) => shared,
         Err(diagnostics) => {
@@ -443,7 +442,7 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     }
     for result in templated::render(&shared, &ids) {
         match result {
-            Ok(file) => output.files.push(file),
+            Ok((file, reads)) => output.push(file, reads),
             Err(d) => output.diagnostics.push(*d),
         }
     }
@@ -454,9 +453,24 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
 /// The outputs that are not rendered one per template: reader features, generated files,
 /// redirects and copies.
 fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut RenderOutput) {
+    use crate::deps::Input;
+    let site = shared.input.site;
+    let every_page = || {
+        std::iter::once(Input::Pages).chain(
+            site.pages
+                .iter()
+                .map(|page| Input::Meta(page.display_path.clone())),
+        )
+    };
     if ids.contains(&OutputId::SearchPage) {
         match reader::search_page(shared) {
-            Some(Ok(file)) => output.files.push(file),
+            Some(Ok(file)) => output.push(
+                file,
+                [Input::Common]
+                    .into_iter()
+                    .chain(shared.meta_of_trail(0))
+                    .collect(),
+            ),
             Some(Err(d)) => output.diagnostics.push(*d),
             None => {}
         }
@@ -467,19 +481,44 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
     if ids.contains(&OutputId::PrintEdition) {
         let (file, problems) = reader::print_edition(shared);
         output.diagnostics.extend(problems);
-        output.files.extend(file);
+        if let Some(file) = file {
+            let bodies = site
+                .pages
+                .iter()
+                .map(|page| &page.display_path)
+                .chain(std::iter::once(&site.sections[0].index.display_path))
+                .map(|path| Input::Body(path.clone()));
+            let orders = (0..site.sections.len()).map(Input::Order);
+            let reads = every_page()
+                .chain(bodies)
+                .chain(orders)
+                .chain([Input::Common, shared.meta_of_section(0)])
+                .collect();
+            output.push(file, reads);
+        }
     }
     if ids.contains(&OutputId::OpenDataJson) {
-        output.files.extend(reader::open_data(shared));
+        for file in reader::open_data(shared) {
+            output.push(file, every_page().collect());
+        }
     }
-    output.files.extend(generated::feeds(shared, ids));
+    for file in generated::feeds(shared, ids) {
+        let sections = (0..site.sections.len()).map(|s| shared.meta_of_section(s));
+        let reads = every_page()
+            .chain(sections)
+            .chain([Input::Common])
+            .collect();
+        output.push(file, reads);
+    }
     for &id in ids {
         if let OutputId::Redirect(p, alias) = id {
-            output.files.extend(generated::redirect(shared, p, alias));
+            if let Some(file) = generated::redirect(shared, p, alias) {
+                output.push(file, vec![shared.meta_of_page(p.index())]);
+            }
         }
     }
     if ids.contains(&OutputId::HighlightCss) {
-        output.files.push(generated::highlight_css());
+        output.push(generated::highlight_css(), Vec::new());
     }
     if matches!(shared.input.scope, Scope::All) {
         let (copies, diagnostics) = generated::copies(shared);
@@ -497,25 +536,24 @@ fn term_slugs(classification: &Classification) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The pages whose source changed, in a partial render.
-fn changed_pages(input: &RenderInput<'_>, only: &std::collections::HashSet<PathBuf>) -> Vec<usize> {
-    (0..input.site.pages.len())
-        .filter(|&p| only.contains(&input.site.pages[p].display_path))
-        .collect()
-}
-
-/// The pages a partial render of changed bodies shows: the changed ones, their neighbours and
-/// related pages. `None`: every page.
-fn shown_pages(input: &RenderInput<'_>) -> Option<BTreeSet<usize>> {
-    let Scope::Pages {
-        only,
-        with_listings: false,
-    } = input.scope
-    else {
+/// The pages whose summaries a render of `ids` shows: for pages alone, each page, its
+/// neighbours and related pages; `None` (every page) as soon as a listing is rendered.
+fn shown_pages(input: &RenderInput<'_>, ids: &[OutputId]) -> Option<BTreeSet<usize>> {
+    if matches!(input.scope, Scope::All) {
         return None;
-    };
+    }
     let mut shown = BTreeSet::new();
-    for p in changed_pages(input, only) {
+    for &id in ids {
+        let OutputId::Page(p) = id else {
+            if matches!(
+                id,
+                OutputId::HighlightCss | OutputId::Robots | OutputId::Redirect(..)
+            ) {
+                continue;
+            }
+            return None;
+        };
+        let p = p.index();
         shown.insert(p);
         shown.extend(neighbours(p, &input.order[input.site.pages[p].section]));
         shown.extend(input.related[p].iter().copied());
@@ -525,49 +563,13 @@ fn shown_pages(input: &RenderInput<'_>) -> Option<BTreeSet<usize>> {
 
 /// The outputs of the plan that `input.scope` asks for, in render order.
 fn select(plan: &crate::plan::Plan, input: &RenderInput<'_>) -> Vec<OutputId> {
-    let listing = |id: OutputId| {
-        matches!(
-            id,
-            OutputId::Section(_) | OutputId::TaxonomyList(_) | OutputId::Term(_)
-        )
-    };
     match input.scope {
         Scope::All => plan.select(|_| true),
-        Scope::Listings => plan.select(|id| id.is_listing()),
-        Scope::PrintEdition => plan.select(|id| id == OutputId::PrintEdition),
-        Scope::Pages {
-            only,
-            with_listings,
-        } => {
-            let pages = pages_to_render(input, only, with_listings);
-            plan.select(|id| match id {
-                OutputId::Page(p) => pages.contains(&p.index()),
-                other => with_listings && listing(other),
-            })
+        Scope::Items(ids) => {
+            let wanted: std::collections::HashSet<OutputId> = ids.iter().copied().collect();
+            plan.select(|id| wanted.contains(&id))
         }
     }
-}
-
-/// The pages a partial render renders: the changed ones and, when their front matter
-/// changed, their neighbours (which show their titles) and the pages that show them as related.
-fn pages_to_render(
-    input: &RenderInput<'_>,
-    only: &std::collections::HashSet<PathBuf>,
-    with_listings: bool,
-) -> BTreeSet<usize> {
-    let changed = changed_pages(input, only);
-    let mut pages: BTreeSet<usize> = changed.iter().copied().collect();
-    if with_listings {
-        for &p in &changed {
-            pages.extend(neighbours(p, &input.order[input.site.pages[p].section]));
-        }
-        for (q, related) in input.related.iter().enumerate() {
-            if related.iter().any(|r| changed.contains(r)) {
-                pages.insert(q);
-            }
-        }
-    }
-    pages
 }
 
 /// The smallest run of items one rayon worker renders with one context: about eight runs per

@@ -59,52 +59,26 @@ struct Snapshot {
     files: HashMap<String, Arc<Vec<u8>>>,
     copies: HashMap<String, PathBuf>,
     errors: Option<String>,
-    /// The errors come from the fast path: the last good build is still the state to use.
-    fast_errors: bool,
-    /// What a partial rebuild left out of date: rendered again when it is asked for.
-    stale: Stale,
+    /// The errors come from the change path of saved pages: the last good build is still the
+    /// state to use.
+    update_errors: bool,
+    /// Output paths a change left out of date: rendered when one of them is asked for.
+    stale: std::collections::HashSet<String>,
+    /// What the server did, for tests and `GET /__guide/etat`.
+    counts: Counts,
 }
 
-/// Files a fast path did not render, because they hold or list every page (too costly to
-/// render on every save): they are rendered from the last good build on request.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-enum Stale {
-    /// Everything is up to date.
-    #[default]
-    Nothing,
-    /// The printed edition, at this output path (a body changed).
-    Print(String),
-    /// Every listing, the printed edition included (a front matter changed); `pages` are the
-    /// output paths of the pages, which are up to date.
-    Listings {
-        pages: std::collections::HashSet<String>,
-    },
-}
-
-impl Stale {
-    /// What is out of date after `self`, then `next`.
-    fn and(self, next: Stale) -> Stale {
-        match (self, next) {
-            (listings @ Stale::Listings { .. }, _) | (_, listings @ Stale::Listings { .. }) => {
-                listings
-            }
-            (_, next) => next,
-        }
-    }
-
-    /// Whether the file at `path` (e.g. `projets/index.html`) may be out of date.
-    fn covers(&self, path: &str) -> bool {
-        match self {
-            Stale::Nothing => false,
-            Stale::Print(print) => print == path,
-            Stale::Listings { pages } => {
-                !pages.contains(path)
-                    && [".html", ".xml", ".json", ".csv"]
-                        .iter()
-                        .any(|end| path.ends_with(end))
-            }
-        }
-    }
+/// What the server rendered, as `GET /__guide/etat` reports it (JSON).
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    /// Full builds.
+    builds: usize,
+    /// Saves that took the change path of saved pages.
+    updates: usize,
+    /// Files rendered by the last build or save.
+    last_rendered: usize,
+    /// Stale files rendered on request, in all.
+    rendered_on_request: usize,
 }
 
 /// A message to the open pages.
@@ -118,10 +92,6 @@ enum Notice {
 
 struct AppState {
     snapshot: RwLock<Snapshot>,
-    /// Front-matter hashes of the last good build, to spot body-only changes.
-    front_matters: RwLock<HashMap<PathBuf, u64>>,
-    /// URL paths of the last good build, to spot a moved page.
-    page_paths: RwLock<HashMap<PathBuf, String>>,
     /// What the last good build keeps for rendering a saved page alone.
     prepared: std::sync::Mutex<Option<Box<pipeline::Prepared>>>,
     /// The site folder.
@@ -140,6 +110,10 @@ const DEBOUNCE: Duration = Duration::from_millis(12);
 
 /// The path of the event stream.
 pub const EVENTS_PATH: &str = "/__guide/events";
+
+/// The path of the server's counters (JSON): full builds, saves on the change path, files
+/// rendered by the last one, stale files rendered on request, and how many are stale now.
+pub const STATE_PATH: &str = "/__guide/etat";
 
 const RELOAD_SCRIPT: &str = r#"<script>
 (function () {
@@ -272,7 +246,7 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
     };
     let stale = {
         let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
-        snapshot.stale.covers(&index)
+        snapshot.stale.contains(&index) || snapshot.stale.contains(&format!("{path}/index.html"))
     };
     if stale {
         let state = Arc::clone(&state);
@@ -383,154 +357,91 @@ fn build_options(root: &Path, base_url: &str) -> BuildOptions {
         drafts: DraftMode::Include,
         mode: OutputMode::Memory,
         force: false,
-        only: None,
-        with_listings: false,
         // The index is built by `guide build`; the preview's search page explains it.
         search: pipeline::SearchMode::Skip,
     }
 }
 
-/// What a batch of saved files asks for.
-#[derive(Debug, PartialEq, Eq)]
-enum Change {
-    /// Only the bodies of these pages changed: render them alone.
-    Bodies(std::collections::HashSet<PathBuf>),
-    /// The front matter of these pages changed: render them, their neighbours and listings.
-    FrontMatters(std::collections::HashSet<PathBuf>),
-    /// Anything else: a template, the config, a section, a new or deleted file.
-    Full,
+/// The saved pages (paths for messages), when every changed file is an existing page of
+/// `content/` (not a section's `_index.md`); `None` otherwise.
+fn saved_pages(root: &Path, changed: &[PathBuf]) -> Option<std::collections::HashSet<PathBuf>> {
+    changed
+        .iter()
+        .map(|path| {
+            let relative = path.strip_prefix(root).ok()?;
+            let page = relative.starts_with(crate::content::CONTENT_DIR)
+                && relative.extension().is_some_and(|e| e == "md")
+                && !relative.ends_with("_index.md")
+                && path.is_file();
+            page.then(|| relative.to_path_buf())
+        })
+        .collect()
 }
 
-/// Sorts the saved files into a [`Change`], from the front matters of the last good build.
-fn classify_changes(state: &AppState, root: &Path, changed: &[PathBuf]) -> Change {
-    let known = state
-        .front_matters
-        .read()
-        .unwrap_or_else(|e| e.into_inner());
-    let mut pages = std::collections::HashSet::new();
-    let mut front_matter_changed = false;
-    for path in changed {
-        let Ok(relative) = path.strip_prefix(root).map(Path::to_path_buf) else {
-            return Change::Full;
-        };
-        if !relative.starts_with(crate::content::CONTENT_DIR)
-            || relative.extension().is_none_or(|e| e != "md")
-            || relative.ends_with("_index.md")
-        {
-            return Change::Full;
-        }
-        let (Some(previous), Ok(text)) = (known.get(&relative), std::fs::read_to_string(path))
-        else {
-            return Change::Full;
-        };
-        let Ok(split) = crate::frontmatter::split(&text) else {
-            return Change::Full;
-        };
-        if split.body.contains(crate::markdown::MORE_MARKER) {
-            return Change::Full;
-        }
-        let hash = split.front_matter_hash();
-        front_matter_changed |= hash != *previous;
-        pages.insert(relative);
-    }
-    match (pages.is_empty(), front_matter_changed) {
-        (true, _) => Change::Full,
-        (false, false) => Change::Bodies(pages),
-        (false, true) => Change::FrontMatters(pages),
-    }
-}
-
-/// Renders the out-of-date files again, from the last good build.
+/// Renders the stale files, from the current state.
 fn refresh_stale(state: &AppState) {
     // The state stays locked until the snapshot is updated (the order every rebuild takes
     // too): a save in between cannot be overwritten by files rendered before it.
-    let prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
     let stale = state
         .snapshot
         .read()
         .map(|s| s.stale.clone())
         .unwrap_or_default();
-    let Some(prepared) = prepared.as_ref() else {
+    let Some(prepared) = prepared.as_mut().filter(|_| !stale.is_empty()) else {
         return;
     };
-    let files = match stale {
-        Stale::Nothing => return, // another request rendered them meanwhile
-        Stale::Print(_) => prepared.render_print_edition(&state.root),
-        Stale::Listings { .. } => prepared.render_listings(&state.root),
-    };
+    let (files, diagnostics) = prepared.render_outputs(&state.root, &stale);
+    crate::cmd::print_diagnostics(&diagnostics, crate::cmd::Format::Human);
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
+    snapshot.counts.rendered_on_request += files.len();
     for file in files {
         snapshot.files.insert(file.path, Arc::new(file.contents));
     }
-    snapshot.stale = Stale::Nothing;
+    snapshot.stale.clear();
 }
 
-/// Publishes a fast path's result to the snapshot and the open pages.
-fn publish_fast(
-    state: &AppState,
-    started: Instant,
-    pages: usize,
-    report: pipeline::PartialReport,
-    stale: Stale,
-) {
-    crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
+/// The change path of saved pages (see [`crate::incremental`]): returns false when the change
+/// needs a full build.
+fn update_pages(state: &AppState, root: &Path, pages: &std::collections::HashSet<PathBuf>) -> bool {
+    let started = Instant::now();
+    let mut prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(update) = prepared
+        .as_mut()
+        .and_then(|prepared| prepared.update_pages(root, pages))
+    else {
+        return false;
+    };
+    crate::cmd::print_diagnostics(&update.diagnostics, crate::cmd::Format::Human);
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
-    if report.diagnostics.iter().any(Diagnostic::is_error) {
-        snapshot.errors = Some(error_text(&report.diagnostics));
-        snapshot.fast_errors = true;
+    if update.diagnostics.iter().any(Diagnostic::is_error) {
+        snapshot.errors = Some(error_text(&update.diagnostics));
+        snapshot.update_errors = true;
         drop(snapshot);
         eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
         let _ = state.notices.send(Notice::Errors);
-        return;
+        return true;
     }
-    let rendered = report.files.len();
-    for file in report.files {
+    let rendered = update.files.len();
+    for file in update.files {
         snapshot.files.insert(file.path, Arc::new(file.contents));
     }
+    for path in &update.removed {
+        snapshot.files.remove(path);
+        snapshot.stale.remove(path);
+    }
+    snapshot.stale.extend(update.stale);
     snapshot.errors = None;
-    snapshot.fast_errors = false;
-    snapshot.stale = std::mem::take(&mut snapshot.stale).and(stale);
+    snapshot.update_errors = false;
+    snapshot.counts.updates += 1;
+    snapshot.counts.last_rendered = rendered;
     drop(snapshot);
     eprintln!(
-        "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {pages} texte(s) converti(s).",
+        "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
         started.elapsed().as_millis(),
+        update.bodies
     );
     let _ = state.notices.send(Notice::Reload);
-}
-
-/// The fast paths: pages whose body alone changed, or whose front matter changed without
-/// moving them or changing their terms, rendered from the last good build without reading
-/// the other files. Returns false when the change needs a build.
-fn rerender_fast(state: &AppState, root: &Path, change: &Change) -> bool {
-    let started = Instant::now();
-    let mut prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(prepared) = prepared.as_mut() else {
-        return false;
-    };
-    let (pages, report) = match change {
-        Change::Bodies(pages) => (pages, pipeline::rerender_bodies(prepared, root, pages)),
-        Change::FrontMatters(pages) => (
-            pages,
-            pipeline::rerender_front_matters(prepared, root, pages),
-        ),
-        Change::Full => return false,
-    };
-    let Some(mut report) = report else {
-        return false;
-    };
-    // A body leaves only the printed edition out of date; a front matter, every listing.
-    let stale = match change {
-        Change::Bodies(_) => prepared.print_path().map_or(Stale::Nothing, Stale::Print),
-        _ => Stale::Listings {
-            pages: prepared.page_files(),
-        },
-    };
-    state
-        .front_matters
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .extend(std::mem::take(&mut report.front_matters));
-    publish_fast(state, started, pages.len(), report, stale);
     true
 }
 
@@ -543,104 +454,61 @@ fn error_text(diagnostics: &[Diagnostic]) -> String {
         .join("\n")
 }
 
-/// Rebuilds and publishes the result to the open pages.
+/// Rebuilds after a change and publishes the result to the open pages: saved pages take the
+/// change path of [`crate::incremental`], anything else a full build.
 fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, changed: &[PathBuf]) {
-    let started = Instant::now();
-    let (had_errors, fast_errors) = state
+    let (had_errors, update_errors) = state
         .snapshot
         .read()
-        .map(|s| (s.errors.is_some(), s.fast_errors))
+        .map(|s| (s.errors.is_some(), s.update_errors))
         .unwrap_or((true, false));
-    let change = if had_errors && !fast_errors {
-        Change::Full
-    } else {
-        classify_changes(state, &options.root, changed)
-    };
-    if rerender_fast(state, &options.root, &change) {
-        return;
+    if !had_errors || update_errors {
+        if let Some(pages) = saved_pages(&options.root, changed) {
+            if update_pages(state, &options.root, &pages) {
+                return;
+            }
+        }
     }
-    let (only, with_listings) = match change {
-        Change::Bodies(pages) => (Some(pages), false),
-        Change::FrontMatters(pages) => (Some(pages), true),
-        Change::Full => (None, false),
-    };
-    let mut partial = only.is_some();
-    let partial_options = BuildOptions {
-        only,
-        with_listings,
-        ..options.clone()
-    };
-    let mut report = pipeline::run_cached(&partial_options, Some(cache));
-    // A new slug moves a page: the old address must go, so render everything.
-    let moved = partial && {
-        let known = state.page_paths.read().unwrap_or_else(|e| e.into_inner());
-        report
-            .page_paths
-            .iter()
-            .any(|(source, path)| known.get(source) != Some(path))
-    };
-    if moved {
-        return rebuild(
-            state,
-            options,
-            cache,
-            &[options.root.join(crate::config::CONFIG_FILE)],
-        );
-    }
-    if report.rendered.is_none() && partial {
-        // The errors shown must be those of the whole site.
-        report = pipeline::run_cached(options, Some(cache));
-        partial = false;
-    }
+    full_build(state, options, cache);
+}
+
+/// Builds the whole site in memory and publishes it, or its errors.
+fn full_build(state: &AppState, options: &BuildOptions, cache: &MarkdownCache) {
+    let started = Instant::now();
+    let mut report = pipeline::run_cached(options, Some(cache));
     crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
     let prepared = report.prepared.take();
-    let print_path = prepared.as_ref().and_then(|p| p.print_path());
-    if report.rendered.is_some() {
-        // Replaced before the snapshot, so that a printed edition rendered on request in
-        // between comes from the new state, never from the old one.
-        *state.prepared.lock().unwrap_or_else(|e| e.into_inner()) = prepared;
-    }
+    let Some((files, copies)) = report.rendered else {
+        let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        snapshot.errors = Some(error_text(&report.diagnostics));
+        snapshot.update_errors = false;
+        drop(snapshot);
+        eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
+        let _ = state.notices.send(Notice::Errors);
+        return;
+    };
+    // Replaced before the snapshot, so that a file rendered on request in between comes from
+    // the new state, never from the old one.
+    *state.prepared.lock().unwrap_or_else(|e| e.into_inner()) = prepared;
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
-    match report.rendered {
-        Some((files, copies)) => {
-            let rendered = files.len();
-            if partial {
-                for file in files {
-                    snapshot.files.insert(file.path, Arc::new(file.contents));
-                }
-                let stale = print_path.map_or(Stale::Nothing, Stale::Print);
-                snapshot.stale = std::mem::take(&mut snapshot.stale).and(stale);
-            } else {
-                snapshot.stale = Stale::Nothing;
-                snapshot.files = files
-                    .into_iter()
-                    .map(|f| (f.path, Arc::new(f.contents)))
-                    .collect();
-                snapshot.copies = copies.into_iter().map(|c| (c.to, c.from)).collect();
-                *state.page_paths.write().unwrap_or_else(|e| e.into_inner()) = report.page_paths;
-            }
-            *state
-                .front_matters
-                .write()
-                .unwrap_or_else(|e| e.into_inner()) = report.front_matters;
-            snapshot.errors = None;
-            snapshot.fast_errors = false;
-            drop(snapshot);
-            eprintln!(
-                "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
-                started.elapsed().as_millis(),
-                report.bodies_rendered
-            );
-            let _ = state.notices.send(Notice::Reload);
-        }
-        None => {
-            snapshot.errors = Some(error_text(&report.diagnostics));
-            snapshot.fast_errors = false;
-            drop(snapshot);
-            eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
-            let _ = state.notices.send(Notice::Errors);
-        }
-    }
+    let rendered = files.len();
+    snapshot.stale.clear();
+    snapshot.files = files
+        .into_iter()
+        .map(|f| (f.path, Arc::new(f.contents)))
+        .collect();
+    snapshot.copies = copies.into_iter().map(|c| (c.to, c.from)).collect();
+    snapshot.errors = None;
+    snapshot.update_errors = false;
+    snapshot.counts.builds += 1;
+    snapshot.counts.last_rendered = rendered;
+    drop(snapshot);
+    eprintln!(
+        "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
+        started.elapsed().as_millis(),
+        report.bodies_rendered
+    );
+    let _ = state.notices.send(Notice::Reload);
 }
 
 fn is_relevant(root: &Path, path: &Path) -> bool {
@@ -759,10 +627,29 @@ fn spawn_rebuilds(
 fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(EVENTS_PATH, get(events))
+        .route(STATE_PATH, get(counters))
         .fallback(serve_file)
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
         .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT))
+}
+
+/// `GET /__guide/etat`: the server's counters, as JSON.
+async fn counters(State(state): State<Arc<AppState>>) -> Response {
+    let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
+    let body = serde_json::json!({
+        "builds": snapshot.counts.builds,
+        "updates": snapshot.counts.updates,
+        "last_rendered": snapshot.counts.last_rendered,
+        "rendered_on_request": snapshot.counts.rendered_on_request,
+        "stale": snapshot.stale.len(),
+        "errors": snapshot.errors.is_some(),
+    });
+    respond(
+        StatusCode::OK,
+        "application/json",
+        body.to_string().into_bytes(),
+    )
 }
 
 /// Runs the server until Ctrl-C; returns the exit status.
@@ -806,8 +693,6 @@ pub fn run(options: &ServeOptions) -> i32 {
     let (notices, _) = broadcast::channel(16);
     let state = Arc::new(AppState {
         snapshot: RwLock::new(Snapshot::default()),
-        front_matters: RwLock::new(HashMap::new()),
-        page_paths: RwLock::new(HashMap::new()),
         prepared: std::sync::Mutex::new(None),
         root: root.clone(),
         notices,

@@ -101,8 +101,6 @@ fn allocations_of_check(root: &Path) -> u64 {
         mode: OutputMode::CheckOnly,
         force: false,
         search: SearchMode::Skip,
-        only: None,
-        with_listings: false,
     };
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let report = guide::pipeline::run(&options);

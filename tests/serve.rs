@@ -173,14 +173,11 @@ fn serve_reloads_on_save_and_shows_then_clears_errors() {
     assert!(get(&server, "/projets/fiche-b/")
         .1
         .contains("Un texte tout neuf."));
-    // Only the body changed: only that page was rendered again.
-    let log = std::fs::read_to_string(&server.log).unwrap();
-    assert!(
-        log.contains(": 1 fichier(s) rendu(s), 1 texte(s) converti(s)"),
-        "{log}"
-    );
-    // The printed edition holds every page: left out of the fast path, it is rendered again
-    // when it is asked for.
+    // Only the body changed: only that page was rendered at once, without a full build.
+    let counts = counters(&server);
+    assert_eq!(counts["last_rendered"], 1, "{counts}");
+    assert_eq!(counts["builds"], 1, "{counts}");
+    // The printed edition holds every page: it is rendered again when it is asked for.
     assert!(get(&server, "/guide-complet/")
         .1
         .contains("Un texte tout neuf."));
@@ -257,37 +254,26 @@ fn an_error_in_a_saved_body_shows_over_the_page_and_the_next_save_clears_it() {
     let page = get(&server, "/projets/fiche-b/").1;
     assert!(!page.contains("guide-erreurs"), "overlay cleared: {page}");
     assert!(page.contains(">la fiche A</a>"), "{page}");
-    let log = std::fs::read_to_string(&server.log).unwrap();
-    assert_eq!(
-        log.matches(": 1 fichier(s) rendu(s), 1 texte(s) converti(s)")
-            .count(),
-        1,
-        "the fix took the fast path too: {log}"
-    );
+    let counts = counters(&server);
+    assert_eq!(counts["builds"], 1, "the fix took the change path too: {counts}");
+    assert_eq!(counts["updates"], 1, "{counts}");
 }
 
-/// The number of files each build of the server rendered, from its log.
-fn rendered_counts(server: &Server) -> Vec<usize> {
-    let log = std::fs::read_to_string(&server.log).unwrap();
-    log.lines()
-        .filter(|l| l.starts_with("Reconstruit"))
-        .map(|line| {
-            line.split(" : ")
-                .nth(1)
-                .and_then(|r| r.split(' ').next())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or_else(|| panic!("unexpected log line: {line}"))
-        })
-        .collect()
+/// The server's counters (`GET /__guide/etat`): builds, updates, last_rendered,
+/// rendered_on_request, stale, errors.
+fn counters(server: &Server) -> serde_json::Value {
+    let (status, body) = get(server, "/__guide/etat");
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
-/// The number of files the last rebuild rendered.
-fn last_rendered(server: &Server) -> usize {
-    *rendered_counts(server).last().unwrap()
+/// The number of files the last build or save rendered at once.
+fn last_rendered(server: &Server) -> u64 {
+    counters(server)["last_rendered"].as_u64().unwrap()
 }
 
 #[test]
-fn a_new_title_reaches_neighbours_at_once_and_listings_when_asked_a_new_theme_rebuilds() {
+fn a_saved_page_is_rendered_at_once_and_what_shows_it_when_asked_even_for_a_new_theme() {
     let site = TestSite::new("basic");
     let server = start(&site);
     let mut stream = events(&server);
@@ -298,6 +284,8 @@ fn a_new_title_reaches_neighbours_at_once_and_listings_when_asked_a_new_theme_re
         "title: Fiche B renommée",
         "reload"
     ));
+    assert_eq!(last_rendered(&server), 1, "the saved page alone, at once");
+    assert!(counters(&server)["stale"].as_u64().unwrap() > 0);
     // Fiche A follows fiche B in the section: its "previous" link shows the new title.
     assert!(
         get(&server, "/projets/fiche-a/")
@@ -305,11 +293,7 @@ fn a_new_title_reaches_neighbours_at_once_and_listings_when_asked_a_new_theme_re
             .contains(">Fiche B renommée</a>"),
         "the neighbour was rendered again"
     );
-    let rendered = last_rendered(&server);
-    assert!(
-        rendered <= 4,
-        "the page and the pages around it only, listings on request: {rendered}"
-    );
+    assert_eq!(counters(&server)["stale"], 0, "rendered on request");
     for listing in [
         "/projets.json",
         "/guide-complet/",
@@ -340,9 +324,10 @@ fn a_new_title_reaches_neighbours_at_once_and_listings_when_asked_a_new_theme_re
     assert!(link("/projets/fiche-bundle/", "next").contains("fiche-a/"));
     assert!(link("/projets/fiche-a/", "next").contains("Fiche B renommée"));
     assert!(link("/projets/fiche-b/", "prev").contains("fiche-a/"));
-    assert!(last_rendered(&server) <= 4);
+    assert_eq!(last_rendered(&server), 1);
 
-    // Another theme: the classification changes, so the whole site is rendered again.
+    // Another theme: the term pages, the counts every page shows, the open data change; the
+    // saved page is rendered at once, the rest when asked for, without a full build.
     assert!(edit_fiche_b(
         &site,
         &mut stream,
@@ -350,11 +335,13 @@ fn a_new_title_reaches_neighbours_at_once_and_listings_when_asked_a_new_theme_re
         "themes: [partage-valeur]",
         "reload"
     ));
-    assert!(last_rendered(&server) > 4);
+    assert_eq!(last_rendered(&server), 1);
+    assert_eq!(counters(&server)["builds"], 1, "no full build after the first");
     assert!(!get(&server, "/themes/qvct/").1.contains("Fiche B renommée"));
     assert!(get(&server, "/themes/partage-valeur/")
         .1
         .contains("Fiche B renommée"));
+    assert!(get(&server, "/projets.json").1.contains("partage-valeur"));
 }
 
 #[test]
@@ -436,11 +423,9 @@ fn a_front_matter_change_re_renders_the_page_and_its_listings_only() {
         section.contains("Fiche B renommée"),
         "the section lists the new title"
     );
-    let counts = rendered_counts(&server);
-    assert!(
-        counts.last() < counts.first(),
-        "the first build renders everything, the save less: {counts:?}"
-    );
+    let counts = counters(&server);
+    assert_eq!(counts["builds"], 1, "{counts}");
+    assert_eq!(counts["updates"], 1, "{counts}");
     // A page that does not list fiche B was not rendered again, yet is still served.
     assert_eq!(get(&server, "/autre/").0, 200);
 }

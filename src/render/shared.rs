@@ -17,8 +17,9 @@ use tera::Tera;
 
 use super::{
     run_length, summary_html, tera_message, Cards, ConfigContext, Link, PageSummary, RenderInput,
-    Scope, SectionRef, TaxonomyContext, TermContext, TermRef, CARD_TEMPLATE,
+    SectionRef, TaxonomyContext, TermContext, TermRef, CARD_TEMPLATE,
 };
+use crate::deps::Input;
 use crate::diagnostic::Diagnostic;
 
 /// What every renderer reads.
@@ -75,7 +76,7 @@ impl<'a> Shared<'a> {
         shared.summaries = shared.page_summaries(shown);
         shared.taxonomies = shared.taxonomy_contexts();
         shared.common = shared.common_context();
-        if tera.get_template(CARD_TEMPLATE).is_ok() && !matches!(input.scope, Scope::PrintEdition) {
+        if tera.get_template(CARD_TEMPLATE).is_ok() {
             shared.add_cards(shown)?;
         }
         Ok(shared)
@@ -295,6 +296,26 @@ impl<'a> Shared<'a> {
             url: self.url(&section.index.path),
             name: section.name.clone(),
         }
+    }
+
+    /// The input of page `p`'s listing facets.
+    pub(super) fn meta_of_page(&self, p: usize) -> Input {
+        Input::Meta(self.input.site.pages[p].display_path.clone())
+    }
+
+    /// The input of section `s`'s listing facets.
+    pub(super) fn meta_of_section(&self, s: usize) -> Input {
+        Input::Meta(self.input.site.sections[s].index.display_path.clone())
+    }
+
+    /// The inputs of [`Shared::breadcrumbs`] to section `s`, and of the section itself.
+    pub(super) fn meta_of_trail(&self, mut s: usize) -> Vec<Input> {
+        let mut trail = vec![self.meta_of_section(s)];
+        while let Some(parent) = self.input.site.sections[s].parent {
+            trail.push(self.meta_of_section(parent));
+            s = parent;
+        }
+        trail
     }
 
     /// `current_url`, `current_permalink` and `breadcrumbs` of the page at `path`.

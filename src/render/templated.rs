@@ -11,15 +11,21 @@ use super::{
     page_template, run_length, section_template, summary_html, tera_message, Link, PageContext,
     SectionContext, SubsectionContext,
 };
+use crate::deps::Input;
 use crate::diagnostic::Diagnostic;
 use crate::plan::{OutputId, PageId, SectionId, TaxonomyId, TermId};
 
-/// What a renderer decided: the template, the output path and the source for messages.
+/// What a renderer decided: the template, the output path, the source for messages, and the
+/// inputs it put into the template's context.
 struct Target {
     template: String,
     path: String,
     origin: PathBuf,
+    reads: Vec<Input>,
 }
+
+/// A rendered file and what it read.
+pub(super) type Rendered = (super::OutputFile, Vec<Input>);
 
 /// The keys a renderer inserts, removed before the context serves the next output.
 const KEYS: [&str; 6] = [
@@ -63,7 +69,7 @@ pub(super) fn check_templates(shared: &Shared<'_>, ids: &[OutputId]) -> Vec<Diag
 pub(super) fn render(
     shared: &Shared<'_>,
     ids: &[OutputId],
-) -> Vec<Result<super::OutputFile, Box<Diagnostic>>> {
+) -> Vec<Result<Rendered, Box<Diagnostic>>> {
     let ids: Vec<OutputId> = ids.iter().copied().filter(|id| id.is_templated()).collect();
     ids.par_iter()
         .with_min_len(run_length(ids.len()))
@@ -96,7 +102,7 @@ fn render_one(
     shared: &Shared<'_>,
     context: &mut tera::Context,
     id: OutputId,
-) -> Result<super::OutputFile, Box<Diagnostic>> {
+) -> Result<Rendered, Box<Diagnostic>> {
     let target = match id {
         OutputId::Page(p) => page(shared, context, p),
         OutputId::Section(s) => section(shared, context, s),
@@ -107,7 +113,10 @@ fn render_one(
     // Rendered straight into bytes: `Tera::render` would check the whole page is UTF-8.
     let mut html = Vec::new();
     match shared.tera.render_to(&target.template, context, &mut html) {
-        Ok(()) => Ok(shared.file(target.path, html, target.origin)),
+        Ok(()) => Ok((
+            shared.file(target.path, html, target.origin),
+            target.reads,
+        )),
         Err(e) => Err(Box::new(
             Diagnostic::error(format!(
                 "le gabarit « {} » a échoué en rendant {} : {}",
@@ -144,11 +153,31 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
     context.insert("page", &ctx);
     context.insert("section", &shared.section_ref(page.section));
     shared.locate(context, &page.path, &shared.breadcrumbs(page.section));
+    let mut reads = vec![
+        Input::Common,
+        Input::Meta(page.display_path.clone()),
+        Input::Body(page.display_path.clone()),
+        Input::Order(page.section),
+        Input::Related(page.display_path.clone()),
+    ];
+    let shown = [
+        position.checked_sub(1).map(|i| order[i]),
+        order.get(position + 1).copied(),
+    ];
+    reads.extend(
+        shown
+            .into_iter()
+            .flatten()
+            .chain(input.related[p].iter().copied())
+            .map(|q| shared.meta_of_page(q)),
+    );
+    reads.extend(shared.meta_of_trail(page.section));
     Target {
         template: page_template(page, input.site, input.config)
             .unwrap_or_else(|| "page.html".into()),
         path: crate::plan::html_path(&page.path),
         origin: page.display_path.clone(),
+        reads,
     }
 }
 
@@ -191,20 +220,36 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
     trail.pop();
     shared.locate(context, &section.index.path, &trail);
     let default = if s == 0 { "index.html" } else { "section.html" };
+    let mut reads = vec![
+        Input::Common,
+        Input::Body(section.index.display_path.clone()),
+    ];
+    reads.extend(shared.meta_of_trail(s));
+    for listed in std::iter::once(s)
+        .chain((0..input.site.sections.len()).filter(|&i| input.site.sections[i].parent == Some(s)))
+    {
+        reads.push(Input::Order(listed));
+        reads.push(shared.meta_of_section(listed));
+        reads.extend(input.order[listed].iter().map(|&q| shared.meta_of_page(q)));
+    }
     Target {
         template: section_template(section, input.config).unwrap_or_else(|| default.into()),
         path: crate::plan::html_path(&section.index.path),
         origin: section.index.display_path.clone(),
+        reads,
     }
 }
 
 fn taxonomy_list(shared: &Shared<'_>, context: &mut tera::Context, t: TaxonomyId) -> Target {
     let path = format!("{}/", shared.taxonomies[t.index()].name);
     shared.locate(context, &path, &shared.breadcrumbs(0));
+    let mut reads = vec![Input::Common];
+    reads.extend(shared.meta_of_trail(0));
     Target {
         template: "taxonomy_list.html".into(),
         path: crate::plan::html_path(&path),
         origin: PathBuf::from(crate::config::CONFIG_FILE),
+        reads,
     }
 }
 
@@ -222,10 +267,14 @@ fn term_page(shared: &Shared<'_>, context: &mut tera::Context, id: TermId) -> Ta
     });
     let path = format!("{}/{}/", taxonomy.name, term.slug);
     shared.locate(context, &path, &trail);
+    let mut reads = vec![Input::Common, Input::Term(t, term.slug.to_string())];
+    reads.extend(pages.iter().map(|&q| shared.meta_of_page(q)));
+    reads.extend(shared.meta_of_trail(0));
     Target {
         template: "taxonomy_term.html".into(),
         path: crate::plan::html_path(&path),
         origin: PathBuf::from(crate::config::CONFIG_FILE),
+        reads,
     }
 }
 
@@ -235,5 +284,6 @@ fn not_found(shared: &Shared<'_>, context: &mut tera::Context) -> Target {
         template: "404.html".into(),
         path: "404.html".into(),
         origin: PathBuf::from("404.html"),
+        reads: vec![Input::Common],
     }
 }
