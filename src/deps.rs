@@ -1,10 +1,11 @@
 //! What each output read while it was rendered, and whether it is still up to date.
 //!
 //! Record, do not predict: each renderer lists the inputs it put into its template context
-//! ([`Input`]: a page's listing facets, its body, a section's order, a term's pages, the
-//! common variables…). After a build, each input gets a fingerprint ([`Fingerprints`]); the
-//! output keeps its inputs with their fingerprints ([`Recorded`]). After a change, an output is
-//! stale when one of its inputs now has another fingerprint, or when it was never rendered.
+//! ([`Input`]: a page's listing facets, its body, its neighbours, a section's order, a term's
+//! pages, the common variables…). [`Graph`] keeps, for each output, its inputs and, for each
+//! input, its readers and its fingerprint ([`Fingerprints`]). After a change, the inputs that
+//! may have changed are fingerprinted again; the readers of those that did are stale, and so is
+//! any output that was never rendered.
 //!
 //! Over-approximations, where exactness would cost more than it saves:
 //! - `Common` (the menu, the taxonomies with their counts) is read by every templated output,
@@ -33,6 +34,8 @@ pub enum Input {
     Body(PathBuf),
     /// The order of the pages of a section, by the section's index.
     Order(usize),
+    /// A page's previous and next pages in its section's order, by its path for messages.
+    Neighbours(PathBuf),
     /// The related pages of a page, by its path for messages.
     Related(PathBuf),
     /// The pages of a term: taxonomy index and term slug.
@@ -41,8 +44,80 @@ pub enum Input {
     Pages,
 }
 
-/// An output's inputs, with their fingerprints when it was rendered.
-pub type Recorded = Vec<(Input, u64)>;
+/// Who read what: each output's inputs, each input's readers, and each input's fingerprint
+/// when it was last read or last found changed.
+///
+/// An input found changed gets its new fingerprint at once; its readers are reported stale,
+/// and the caller keeps them stale until they are rendered again (`serve` renders them on
+/// request), so that a later change compares against the latest state.
+#[derive(Debug, Default)]
+pub struct Graph {
+    inputs: HashMap<String, Vec<Input>>,
+    readers: HashMap<Input, std::collections::HashSet<String>>,
+    known: HashMap<Input, u64>,
+}
+
+impl Graph {
+    /// Records what each output read (by output path), replacing what it read before.
+    pub fn record(
+        &mut self,
+        fingerprints: &mut Fingerprints<'_>,
+        reads: Vec<(String, Vec<Input>)>,
+    ) {
+        for (path, inputs) in reads {
+            self.forget(&path);
+            for input in &inputs {
+                let value = fingerprints.of(input);
+                self.known.insert(input.clone(), value);
+                self.readers
+                    .entry(input.clone())
+                    .or_default()
+                    .insert(path.clone());
+            }
+            self.inputs.insert(path, inputs);
+        }
+    }
+
+    /// Forgets an output (one the site no longer has, or before recording it again).
+    pub fn forget(&mut self, path: &str) {
+        for input in self.inputs.remove(path).into_iter().flatten() {
+            if let Some(readers) = self.readers.get_mut(&input) {
+                readers.remove(path);
+            }
+        }
+    }
+
+    /// Whether the output at `path` was ever recorded.
+    pub fn has(&self, path: &str) -> bool {
+        self.inputs.contains_key(path)
+    }
+
+    /// The recorded output paths.
+    pub fn paths(&self) -> impl Iterator<Item = &String> {
+        self.inputs.keys()
+    }
+
+    /// Of `candidates`, the inputs whose fingerprint changed get their new one; returns the
+    /// outputs that read any of them.
+    pub fn readers_of_changed(
+        &mut self,
+        fingerprints: &mut Fingerprints<'_>,
+        candidates: impl IntoIterator<Item = Input>,
+    ) -> std::collections::HashSet<String> {
+        let mut stale = std::collections::HashSet::new();
+        for input in candidates {
+            let value = fingerprints.of(&input);
+            if self.known.get(&input) == Some(&value) {
+                continue;
+            }
+            if let Some(readers) = self.readers.get(&input) {
+                stale.extend(readers.iter().cloned());
+            }
+            self.known.insert(input, value);
+        }
+        stale
+    }
+}
 
 /// What the fingerprints are computed from: the loaded and rendered site.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +134,10 @@ pub struct State<'a> {
     pub order: &'a [Vec<usize>],
     /// Each page's related pages.
     pub related: &'a [Vec<usize>],
+    /// [`body_hash`] of each page's body, computed once per rendered body.
+    pub page_body_hashes: &'a [u64],
+    /// [`own_hash`] of each page, computed once per loaded page.
+    pub page_own_hashes: &'a [u64],
 }
 
 /// The fingerprints of the inputs of one state, computed when asked, once each.
@@ -67,6 +146,7 @@ pub struct Fingerprints<'a> {
     pages: HashMap<&'a std::path::Path, usize>,
     sections: HashMap<&'a std::path::Path, usize>,
     known: HashMap<Input, u64>,
+    positions: std::sync::OnceLock<HashMap<usize, usize>>,
 }
 
 fn hash_all(parts: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) -> u64 {
@@ -75,7 +155,8 @@ fn hash_all(parts: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) 
     hasher.finish()
 }
 
-fn hash_body(rendered: &Rendered) -> u64 {
+/// The fingerprint of a rendered body.
+pub fn body_hash(rendered: &Rendered) -> u64 {
     hash_all(|h| {
         rendered.html.hash(h);
         rendered.summary.hash(h);
@@ -83,6 +164,17 @@ fn hash_body(rendered: &Rendered) -> u64 {
         serde_json::to_string(&rendered.toc)
             .unwrap_or_default()
             .hash(h);
+    })
+}
+
+/// What a page's listing facets hold besides its terms: its front matter, address, section and
+/// the summary taken from its body.
+pub fn own_hash(page: &crate::content::Page, rendered: &Rendered) -> u64 {
+    hash_all(|h| {
+        page.front_matter_hash.hash(h);
+        page.path.hash(h);
+        page.section.hash(h);
+        rendered.summary.hash(h);
     })
 }
 
@@ -108,6 +200,7 @@ impl<'a> Fingerprints<'a> {
             pages,
             sections,
             known: HashMap::new(),
+            positions: std::sync::OnceLock::new(),
         }
     }
 
@@ -119,24 +212,6 @@ impl<'a> Fingerprints<'a> {
         let value = self.compute(input);
         self.known.insert(input.clone(), value);
         value
-    }
-
-    /// `inputs` with their fingerprints.
-    pub fn record(&mut self, inputs: Vec<Input>) -> Recorded {
-        inputs
-            .into_iter()
-            .map(|input| {
-                let value = self.of(&input);
-                (input, value)
-            })
-            .collect()
-    }
-
-    /// Whether any input of `recorded` changed since.
-    pub fn changed(&mut self, recorded: &Recorded) -> bool {
-        recorded
-            .iter()
-            .any(|(input, value)| self.of(input) != *value)
     }
 
     fn compute(&self, input: &Input) -> u64 {
@@ -156,13 +231,17 @@ impl<'a> Fingerprints<'a> {
                 self.pages.get(path.as_path()),
                 self.sections.get(path.as_path()),
             ) {
-                (Some(&p), _) => hash_body(&state.page_bodies[p]),
-                (None, Some(&s)) => hash_body(&state.section_bodies[s]),
+                (Some(&p), _) => state.page_body_hashes[p],
+                (None, Some(&s)) => body_hash(&state.section_bodies[s]),
                 _ => GONE,
             },
             Input::Order(s) => state.order.get(*s).map_or(GONE, |order| {
                 hash_all(|h| order.iter().for_each(|&p| self.source(p).hash(h)))
             }),
+            Input::Neighbours(path) => self
+                .pages
+                .get(path.as_path())
+                .map_or(GONE, |&p| self.neighbours(p)),
             Input::Related(path) => self.pages.get(path.as_path()).map_or(GONE, |&p| {
                 hash_all(|h| {
                     state.related[p]
@@ -184,20 +263,41 @@ impl<'a> Fingerprints<'a> {
         }
     }
 
+    /// The sources of the pages before and after `p` in its section's order.
+    fn neighbours(&self, p: usize) -> u64 {
+        let state = self.state;
+        let order = &state.order[state.site.pages[p].section];
+        let position = self.positions().get(&p).copied();
+        hash_all(|h| {
+            if let Some(i) = position {
+                let before = i.checked_sub(1).map(|j| self.source(order[j]));
+                let after = order.get(i + 1).map(|&q| self.source(q));
+                (before, after).hash(h);
+            }
+        })
+    }
+
+    /// Each page's position in its section's order, computed once.
+    fn positions(&self) -> &HashMap<usize, usize> {
+        self.positions.get_or_init(|| {
+            self.state
+                .order
+                .iter()
+                .flat_map(|order| order.iter().enumerate().map(|(i, &p)| (p, i)))
+                .collect()
+        })
+    }
+
     fn source(&self, p: usize) -> &std::path::Path {
         &self.state.site.pages[p].display_path
     }
 
-    /// A page as listings show it: its front matter, address, section, summary and terms
-    /// (with their ranks and the size of their taxonomies).
+    /// A page as listings show it: its own part ([`own_hash`]) and its terms (with their
+    /// ranks and the size of their taxonomies).
     fn page_meta(&self, p: usize) -> u64 {
-        let (site, classification) = (self.state.site, self.state.classification);
-        let page = &site.pages[p];
+        let classification = self.state.classification;
         hash_all(|h| {
-            page.front_matter_hash.hash(h);
-            page.path.hash(h);
-            page.section.hash(h);
-            self.state.page_bodies[p].summary.hash(h);
+            self.state.page_own_hashes[p].hash(h);
             for (t, terms) in classification.page_terms[p].iter().enumerate() {
                 let taxonomy = &classification.taxonomies[t];
                 taxonomy.terms.len().hash(h);

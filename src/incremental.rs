@@ -24,6 +24,49 @@ use crate::pipeline::Prepared;
 use crate::plan::{OutputId, Plan};
 use crate::render::OutputFile;
 
+/// What a save changed in the loaded site.
+#[derive(Debug)]
+struct Changes {
+    /// The saved pages.
+    pages: Vec<usize>,
+    /// Whether the classification was made again (terms or their pages' order may differ).
+    reclassified: bool,
+    /// Whether a page's terms changed.
+    terms: bool,
+    /// The sections whose order changed, with the pages whose place changed.
+    orders: Vec<(usize, Vec<usize>)>,
+    /// The pages whose related pages changed.
+    related: Vec<usize>,
+}
+
+/// The pages whose place differs between two orders of a section, with the pages beside
+/// them (the only ones whose neighbours can have changed).
+fn moved_in(before: &[usize], after: &[usize]) -> Vec<usize> {
+    let mut moved = Vec::new();
+    for (i, (&a, &b)) in before.iter().zip(after).enumerate() {
+        if a != b {
+            moved.push(b);
+            moved.extend(i.checked_sub(1).map(|j| after[j]));
+            moved.extend(after.get(i + 1).copied());
+        }
+    }
+    moved.sort_unstable();
+    moved.dedup();
+    moved
+}
+
+/// A page's terms as written, per taxonomy.
+fn terms_as_written(page: &crate::content::Page) -> Vec<(&String, Vec<&String>)> {
+    let mut terms: Vec<(&String, Vec<&String>)> = page
+        .meta
+        .terms
+        .iter()
+        .map(|(name, raw)| (name, raw.iter().map(|r| &r.value).collect()))
+        .collect();
+    terms.sort();
+    terms
+}
+
 /// What a save changed in the outputs.
 #[derive(Debug, Default)]
 pub struct Update {
@@ -42,12 +85,9 @@ pub struct Update {
 impl Prepared {
     /// Keeps what each output read, with the fingerprints of the current state.
     pub fn record(&mut self, reads: Vec<(String, Vec<Input>)>) {
-        let mut fingerprints = Fingerprints::new(self.deps_state());
-        let recorded: Vec<(String, crate::deps::Recorded)> = reads
-            .into_iter()
-            .map(|(path, inputs)| (path, fingerprints.record(inputs)))
-            .collect();
-        self.recorded.extend(recorded);
+        let mut deps = std::mem::take(&mut self.deps);
+        deps.record(&mut Fingerprints::new(self.deps_state()), reads);
+        self.deps = deps;
     }
 
     fn deps_state(&self) -> crate::deps::State<'_> {
@@ -58,7 +98,26 @@ impl Prepared {
             classification: &self.classification,
             order: &self.order,
             related: &self.related,
+            page_body_hashes: &self.page_body_hashes,
+            page_own_hashes: &self.page_own_hashes,
         }
+    }
+
+    /// Fingerprints every page's body and own facets (once, after a full build).
+    pub(crate) fn hash_pages(&mut self) {
+        use rayon::prelude::*;
+        self.page_body_hashes = self
+            .page_bodies
+            .par_iter()
+            .map(crate::deps::body_hash)
+            .collect();
+        self.page_own_hashes = self
+            .site
+            .pages
+            .iter()
+            .zip(&self.page_bodies)
+            .map(|(page, body)| crate::deps::own_hash(page, body))
+            .collect();
     }
 
     /// The plan of the current state.
@@ -99,10 +158,10 @@ impl Prepared {
         }
         update.bodies = pages.len();
         let saved: Vec<usize> = pages.iter().map(|(p, _)| *p).collect();
-        if !self.put_in_place(root, pages, &mut update.diagnostics) {
+        let Some(changes) = self.put_in_place(root, pages, &mut update.diagnostics) else {
             return Some(update);
-        }
-        self.find_stale(&mut update);
+        };
+        self.find_stale(&changes, &mut update);
         let now: Vec<OutputId> = saved.iter().map(|&p| OutputId::Page(p.into())).collect();
         update.files = self.render_ids(root, &now, &mut update.diagnostics);
         for file in &update.files {
@@ -112,13 +171,13 @@ impl Prepared {
     }
 
     /// Renders the saved pages' bodies, puts them in place and derives the terms, the order
-    /// and the related pages again; on an error, leaves everything as it was.
+    /// and the related pages again; on an error, leaves everything as it was (`None`).
     fn put_in_place(
         &mut self,
         root: &Path,
         pages: Vec<(usize, crate::content::Page)>,
         diagnostics: &mut Vec<Diagnostic>,
-    ) -> bool {
+    ) -> Option<Changes> {
         let links = self.links();
         let rendered: Vec<_> = pages
             .into_iter()
@@ -131,13 +190,26 @@ impl Prepared {
             diagnostics.extend(body.diagnostics.iter().cloned());
         }
         let mut previous = Vec::new();
+        let (mut same_terms, mut moved) = (true, Vec::new());
         for (p, page, body) in rendered {
+            let old = &self.site.pages[p];
+            same_terms &= terms_as_written(&page) == terms_as_written(old);
+            // Term pages list their pages by weight, date and title.
+            if (page.meta.weight, &page.meta.date, &page.meta.title)
+                != (old.meta.weight, &old.meta.date, &old.meta.title)
+            {
+                moved.push(p);
+            }
             let old_page = std::mem::replace(&mut self.site.pages[p], page);
             let old_body = std::mem::replace(&mut self.page_bodies[p], body);
             previous.push((p, old_page, old_body));
         }
-        let (classification, terms) = crate::taxonomy::classify(&self.site, &self.config);
-        diagnostics.extend(terms.into_iter().filter(Diagnostic::is_error));
+        // The same terms, written the same way, resolve as before.
+        let classification = (!same_terms).then(|| {
+            let (classification, terms) = crate::taxonomy::classify(&self.site, &self.config);
+            diagnostics.extend(terms.into_iter().filter(Diagnostic::is_error));
+            classification
+        });
         crate::pipeline::add_source_lines(root, diagnostics);
         crate::diagnostic::sort(diagnostics);
         if diagnostics.iter().any(Diagnostic::is_error) {
@@ -145,37 +217,97 @@ impl Prepared {
                 self.site.pages[p] = page;
                 self.page_bodies[p] = body;
             }
-            return false;
+            return None;
         }
-        self.classification = classification;
+        let order_before = self.order.clone();
         for (p, _, _) in &previous {
             crate::render::reposition(&self.site, &self.config, &mut self.order, *p);
+            self.page_body_hashes[*p] = crate::deps::body_hash(&self.page_bodies[*p]);
+            self.page_own_hashes[*p] =
+                crate::deps::own_hash(&self.site.pages[*p], &self.page_bodies[*p]);
         }
-        self.related = crate::render::related_pages(&self.order, &self.classification);
-        true
+        let mut changes = Changes {
+            pages: previous.iter().map(|(p, _, _)| *p).collect(),
+            reclassified: classification.is_some() || !moved.is_empty(),
+            terms: classification
+                .as_ref()
+                .is_some_and(|c| c.page_terms != self.classification.page_terms),
+            orders: (0..self.order.len())
+                .filter(|&s| self.order[s] != order_before[s])
+                .map(|s| (s, moved_in(&order_before[s], &self.order[s])))
+                .collect(),
+            related: Vec::new(),
+        };
+        // Related pages follow the terms, then the order.
+        if let Some(classification) = classification {
+            self.classification = classification;
+        } else {
+            for &p in &moved {
+                crate::taxonomy::reposition(&mut self.classification, &self.site, p);
+            }
+            if changes.orders.is_empty() {
+                return Some(changes);
+            }
+        }
+        let related = crate::render::related_pages(&self.order, &self.classification);
+        changes.related = (0..related.len())
+            .filter(|&p| related[p] != self.related[p])
+            .collect();
+        self.related = related;
+        Some(changes)
     }
 
-    /// Marks the outputs whose recorded inputs changed, or that the plan now has and were
-    /// never rendered, as stale; the outputs the plan no longer has as removed.
-    fn find_stale(&mut self, update: &mut Update) {
-        let plan = self.plan();
-        let planned: HashSet<&str> = plan.items.iter().map(|i| i.path.as_str()).collect();
+    /// Marks stale the readers of the inputs a change reached, and the outputs the plan now
+    /// has and were never rendered; the outputs the plan no longer has are removed.
+    fn find_stale(&mut self, changes: &Changes, update: &mut Update) {
+        let candidates = self.candidates(changes);
+        let mut deps = std::mem::take(&mut self.deps);
         let mut fingerprints = Fingerprints::new(self.deps_state());
-        for (path, recorded) in &self.recorded {
-            if !planned.contains(path.as_str()) {
-                update.removed.push(path.clone());
-            } else if fingerprints.changed(recorded) {
-                update.stale.insert(path.clone());
+        update.stale = deps.readers_of_changed(&mut fingerprints, candidates);
+        if changes.terms {
+            // Terms may appear or go: so may their pages.
+            let plan = self.plan();
+            let planned: HashSet<&str> = plan.items.iter().map(|i| i.path.as_str()).collect();
+            update.removed = deps
+                .paths()
+                .filter(|path| !planned.contains(path.as_str()))
+                .cloned()
+                .collect();
+            for path in &update.removed {
+                deps.forget(path);
+                update.stale.remove(path);
+            }
+            let new = plan.items.iter().filter(|item| !deps.has(&item.path));
+            update.stale.extend(new.map(|item| item.path.clone()));
+        }
+        self.deps = deps;
+    }
+
+    /// The inputs a change may have reached: the saved pages' facets and bodies; with other
+    /// terms, every page's facets, every term's pages and the common variables; the order and
+    /// the neighbours in a section whose order changed; the related pages that changed.
+    fn candidates(&self, changes: &Changes) -> Vec<Input> {
+        let source = |p: usize| self.site.pages[p].display_path.clone();
+        let mut candidates = vec![Input::Common];
+        for &p in &changes.pages {
+            candidates.push(Input::Meta(source(p)));
+            candidates.push(Input::Body(source(p)));
+        }
+        if changes.terms {
+            candidates.extend((0..self.site.pages.len()).map(|p| Input::Meta(source(p))));
+        }
+        if changes.reclassified {
+            for (t, taxonomy) in self.classification.taxonomies.iter().enumerate() {
+                let terms = taxonomy.terms.iter();
+                candidates.extend(terms.map(|term| Input::Term(t, term.slug.clone())));
             }
         }
-        for item in &plan.items {
-            if !self.recorded.contains_key(&item.path) {
-                update.stale.insert(item.path.clone());
-            }
+        for (s, moved) in &changes.orders {
+            candidates.push(Input::Order(*s));
+            candidates.extend(moved.iter().map(|&p| Input::Neighbours(source(p))));
         }
-        for path in &update.removed {
-            self.recorded.remove(path);
-        }
+        candidates.extend(changes.related.iter().map(|&p| Input::Related(source(p))));
+        candidates
     }
 
     /// Renders the outputs at `paths` (stale ones asked for), and records what they read.

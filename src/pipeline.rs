@@ -99,8 +99,12 @@ pub struct Prepared {
     pub(crate) site_paths: std::collections::HashSet<String>,
     pub(crate) base_path: String,
     pub(crate) build_date: String,
-    /// What each output read when it was last rendered, by output path ([`crate::deps`]).
-    pub(crate) recorded: HashMap<String, crate::deps::Recorded>,
+    /// What each output read when it was last rendered ([`crate::deps`]).
+    pub(crate) deps: crate::deps::Graph,
+    /// [`crate::deps::body_hash`] of each page's body.
+    pub(crate) page_body_hashes: Vec<u64>,
+    /// [`crate::deps::own_hash`] of each page.
+    pub(crate) page_own_hashes: Vec<u64>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -543,8 +547,11 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                 assets,
                 site_paths,
                 build_date,
-                recorded: HashMap::new(),
+                deps: crate::deps::Graph::default(),
+                page_body_hashes: Vec::new(),
+                page_own_hashes: Vec::new(),
             };
+            prepared.hash_pages();
             prepared.record(std::mem::take(&mut reads));
             report.prepared = Some(Box::new(prepared));
         }

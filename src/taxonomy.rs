@@ -55,9 +55,39 @@ pub fn compare_pages(a: &Page, b: &Page) -> std::cmp::Ordering {
         .then_with(|| a.source.cmp(&b.source))
 }
 
+/// Moves page `p` to its place in the page lists of its terms, after a change of its weight,
+/// date or title (its terms unchanged): what [`classify`] would give, without classifying
+/// every page again.
+pub fn reposition(classification: &mut Classification, site: &Site, p: usize) {
+    for (t, terms) in classification.page_terms[p].iter().enumerate() {
+        for &i in terms {
+            let pages = &mut classification.taxonomies[t].terms[i].pages;
+            pages.retain(|&q| q != p);
+            let at = pages.partition_point(|&q| {
+                compare_pages(&site.pages[q], &site.pages[p]) == std::cmp::Ordering::Less
+            });
+            pages.insert(at, p);
+        }
+    }
+}
+
 /// Resolves every page's terms.
 pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
+    // Pages sort by weight, date (newest first), title, source: each page's title is made a
+    // slug once here, not at each comparison.
+    let keys: Vec<_> = site
+        .pages
+        .iter()
+        .map(|page| {
+            (
+                page.meta.weight,
+                std::cmp::Reverse(page.meta.date.as_deref()),
+                slugify(&page.meta.title),
+                &page.source,
+            )
+        })
+        .collect();
     let mut result = Classification {
         taxonomies: Vec::new(),
         page_terms: vec![vec![Vec::new(); config.taxonomies.len()]; site.pages.len()],
@@ -221,8 +251,7 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
             result.page_terms[p][t] = resolved;
         }
         for term in &mut terms {
-            term.pages
-                .sort_by(|&a, &b| compare_pages(&site.pages[a], &site.pages[b]));
+            term.pages.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
         }
         if !declared && !taxonomy.ordered {
             // Reorder by title, and remap the pages' term indices.

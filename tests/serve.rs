@@ -255,7 +255,10 @@ fn an_error_in_a_saved_body_shows_over_the_page_and_the_next_save_clears_it() {
     assert!(!page.contains("guide-erreurs"), "overlay cleared: {page}");
     assert!(page.contains(">la fiche A</a>"), "{page}");
     let counts = counters(&server);
-    assert_eq!(counts["builds"], 1, "the fix took the change path too: {counts}");
+    assert_eq!(
+        counts["builds"], 1,
+        "the fix took the change path too: {counts}"
+    );
     assert_eq!(counts["updates"], 1, "{counts}");
 }
 
@@ -336,7 +339,11 @@ fn a_saved_page_is_rendered_at_once_and_what_shows_it_when_asked_even_for_a_new_
         "reload"
     ));
     assert_eq!(last_rendered(&server), 1);
-    assert_eq!(counters(&server)["builds"], 1, "no full build after the first");
+    assert_eq!(
+        counters(&server)["builds"],
+        1,
+        "no full build after the first"
+    );
     assert!(!get(&server, "/themes/qvct/").1.contains("Fiche B renommée"));
     assert!(get(&server, "/themes/partage-valeur/")
         .1

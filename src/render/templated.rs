@@ -157,7 +157,7 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
         Input::Common,
         Input::Meta(page.display_path.clone()),
         Input::Body(page.display_path.clone()),
-        Input::Order(page.section),
+        Input::Neighbours(page.display_path.clone()),
         Input::Related(page.display_path.clone()),
     ];
     let shown = [
