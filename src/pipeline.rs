@@ -261,123 +261,21 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             .unwrap_or_else(|| options.root.join("public")),
         ..BuildReport::default()
     };
-    let (config, mut diagnostics) = crate::config::load(&options.root);
-    let Some(mut config) = config else {
+    let (config, mut diagnostics) = load_config(options);
+    let Some(config) = config else {
         report.diagnostics = diagnostics;
         report.elapsed = started.elapsed();
         return report;
     };
-    if let Some(base_url) = &options.base_url {
-        diagnostics.extend(crate::config::override_base_url(&mut config, base_url));
-    }
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        crate::diagnostic::sort(&mut diagnostics);
-        report.diagnostics = diagnostics;
-        report.elapsed = started.elapsed();
-        return report;
-    }
-    let mut target = (options.mode == OutputMode::Write).then(|| {
-        crate::output::Target::prepare(
-            &report.output,
-            crate::output::OutputOptions {
-                site_root: &options.root,
-                keep: &config.output.keep,
-                force: options.force,
-            },
-        )
-    });
-    if let Some(Ok((_, warnings))) = &mut target {
-        diagnostics.append(warnings);
-    }
+    let target = prepare_target(options, &config, &report.output, &mut diagnostics);
     let templates = crate::render::load_templates(&options.root, &config);
-
-    let (site, content_diagnostics) = crate::content::load(&options.root, &config, options.drafts);
-    diagnostics.extend(content_diagnostics);
-    diagnostics.extend(check_unique_urls(&site, &config));
-    let plan = crate::plan::Plan::new(&site, &config, &provisional_terms(&site, &config));
-    diagnostics.extend(crate::content::check_alias_targets(
-        &site,
-        &crate::feeds::reserved_paths(&options.root, &config, &plan),
-    ));
-    let root = config.base_path();
+    let (site, plan) = load_content(options, &config, &mut diagnostics);
+    let links = Links::new(&options.root, &site, &config, &plan);
     let progress = Progress::new((site.pages.len() + site.sections.len()) as u64);
-
-    // Links: every page and section, and every asset.
-    let mut pages_by_source: HashMap<String, String> = HashMap::new();
-    for page in site
-        .pages
-        .iter()
-        .chain(site.sections.iter().map(|s| &s.index))
-    {
-        pages_by_source.insert(
-            crate::markdown::link_key(&page.source),
-            format!("{root}{}", page.path),
-        );
-    }
-    let assets: HashMap<String, String> = site
-        .assets
-        .iter()
-        .map(|a| {
-            (
-                crate::markdown::link_key(&a.source),
-                format!("{root}{}", a.output),
-            )
-        })
-        .collect();
-    let site_paths = site_paths(&options.root, &plan, &config, &pages_by_source, &assets);
-    let links = LinkContext {
-        site_paths: &site_paths,
-        root: &root,
-        raw_html: config.markdown.raw_html,
-        pages: &pages_by_source,
-        assets: &assets,
-    };
-    let links_hash = {
-        let mut keys: Vec<&str> = pages_by_source
-            .iter()
-            .chain(assets.iter())
-            .flat_map(|(k, v)| [k.as_str(), v.as_str()])
-            .chain(site_paths.iter().map(String::as_str))
-            .collect();
-        keys.sort_unstable();
-        hash_of(&[keys.join("\n").as_bytes()])
-    };
-    let fresh = std::sync::atomic::AtomicUsize::new(0);
-    let body_of = |page: &crate::content::Page| -> Rendered {
-        let key = hash_of(&[
-            page.body.as_bytes(),
-            page.display_path.as_os_str().as_encoded_bytes(),
-            &page.body_line.to_le_bytes(),
-            &links_hash.to_le_bytes(),
-        ]);
-        if let Some(cache) = cache {
-            let entries = cache.entries.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((hash, rendered)) = entries.get(&page.display_path) {
-                if *hash == key {
-                    progress.tick();
-                    return rendered.clone();
-                }
-            }
-        }
-        fresh.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let rendered = render_body(page, &links);
-        if let Some(cache) = cache {
-            let mut entries = cache.entries.lock().unwrap_or_else(|e| e.into_inner());
-            entries.insert(page.display_path.clone(), (key, rendered.clone()));
-        }
-        progress.tick();
-        rendered
-    };
-    let mut page_bodies: Vec<Rendered> = site.pages.par_iter().map(body_of).collect();
-    let section_bodies: Vec<Rendered> = site
-        .sections
-        .par_iter()
-        .map(|s| body_of(&s.index))
-        .collect();
-    for rendered in page_bodies.iter().chain(&section_bodies) {
+    let bodies = render_bodies(&site, &links, cache, &progress);
+    for rendered in bodies.pages.iter().chain(&bodies.sections) {
         diagnostics.extend(rendered.diagnostics.iter().cloned());
     }
-    // Diagnostics from bodies carry no source line yet: add it from the file.
     let (classification, taxonomy_diagnostics) = crate::taxonomy::classify(&site, &config);
     diagnostics.extend(taxonomy_diagnostics);
     diagnostics.extend(page_warnings(
@@ -386,7 +284,6 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         &config,
         &classification,
     ));
-
     report.pages = site.pages.len();
     report.sections = site.sections.len();
     report.terms = classification
@@ -394,79 +291,332 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         .iter()
         .map(|t| t.terms.len())
         .sum();
-
-    let tera = match templates {
-        Ok(tera) => Some(tera),
-        Err(template_diagnostics) => {
-            diagnostics.extend(template_diagnostics);
-            None
-        }
-    };
+    let tera = templates.map_err(|e| diagnostics.extend(e)).ok();
     let order = crate::render::section_order(&site, &config);
     let related = crate::render::related_pages(&order, &classification);
     let build_date = today();
-    let mut files = Vec::new();
-    let mut copies = Vec::new();
-    let mut records = Vec::new();
-    let mut reads = Vec::new();
-    if let Some(tera) = &tera {
-        if !diagnostics.iter().any(Diagnostic::is_error) {
-            let output = crate::render::render_site(
-                tera,
-                &crate::render::RenderInput {
-                    root: &options.root,
-                    config: &config,
-                    site: &site,
-                    classification: &classification,
-                    pages: &page_bodies,
-                    sections: &section_bodies,
-                    build_date: &build_date,
-                    order: &order,
-                    related: &related,
-                    search_records: options.search == SearchMode::Build
-                        && options.mode != OutputMode::CheckOnly,
-                    keep_contents: options.mode != OutputMode::CheckOnly,
-                    scope: crate::render::Scope::All,
-                },
-            );
-            diagnostics.extend(output.diagnostics);
-            files = output.files;
-            copies = output.copies;
-            records = output.search_records;
-            reads = output.reads;
-            diagnostics.extend(check_unique_paths(&files, &copies));
-        }
+    let mut bodies = bodies;
+    let mut rendered = RenderedSite::default();
+    if let Some(tera) = tera.as_ref().filter(|_| !has_errors(&diagnostics)) {
+        let input = crate::render::RenderInput {
+            root: &options.root,
+            config: &config,
+            site: &site,
+            classification: &classification,
+            pages: &bodies.pages,
+            sections: &bodies.sections,
+            build_date: &build_date,
+            order: &order,
+            related: &related,
+            search_records: options.search == SearchMode::Build
+                && options.mode != OutputMode::CheckOnly,
+            keep_contents: options.mode != OutputMode::CheckOnly,
+            scope: crate::render::Scope::All,
+        };
+        rendered = render_all(tera, &input, &mut diagnostics);
     }
-    // A build writes the pages first and frees them, then builds the search index: the two
-    // never hold memory at the same time.
-    let mut staging = None;
-    // Every path written, with the file it comes from (for a clash with the search index).
-    let mut written: HashMap<String, PathBuf> = HashMap::new();
-    let mut index = None;
     let target = match target {
-        Some(Ok((target, _))) => Some(target),
+        Some(Ok(target)) => Some(target),
         Some(Err(errors)) => {
             diagnostics.extend(errors);
             None
         }
         None => None,
     };
-    if let Some(target) = target.filter(|_| !diagnostics.iter().any(Diagnostic::is_error)) {
+    let staging = write_and_index(
+        options,
+        target,
+        &config.language,
+        &mut rendered,
+        &mut bodies.pages,
+        &mut diagnostics,
+        &mut report,
+    );
+    progress.bar.finish_and_clear();
+    add_source_lines(&options.root, &mut diagnostics);
+    crate::diagnostic::sort(&mut diagnostics);
+    report.diagnostics = diagnostics;
+    report.bodies_rendered = bodies.fresh;
+    if !report.has_errors() && options.mode == OutputMode::Memory {
+        report.rendered = Some((
+            std::mem::take(&mut rendered.files),
+            std::mem::take(&mut rendered.copies),
+        ));
+        if let Some(tera) = tera {
+            let mut prepared = Prepared {
+                base_path: config.base_path(),
+                config,
+                tera,
+                site,
+                classification,
+                page_bodies: bodies.pages,
+                section_bodies: bodies.sections,
+                order,
+                related,
+                pages_by_source: links.pages_by_source,
+                assets: links.assets,
+                site_paths: links.site_paths,
+                build_date,
+                deps: crate::deps::Graph::default(),
+                page_body_hashes: Vec::new(),
+                page_own_hashes: Vec::new(),
+            };
+            prepared.hash_pages();
+            prepared.record(std::mem::take(&mut rendered.reads));
+            report.prepared = Some(Box::new(prepared));
+        }
+    }
+    if let Some(staging) = staging {
+        // Dropped with errors, the new output is removed and the last good one stays.
+        let committed = if report.has_errors() {
+            Err(Vec::new())
+        } else {
+            staging.commit()
+        };
+        if let Err(errors) = committed {
+            report.files = 0;
+            report.diagnostics.extend(errors);
+        }
+    }
+    report.elapsed = started.elapsed();
+    report
+}
+
+fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(Diagnostic::is_error)
+}
+
+/// `guide.yaml`, with `--base-url` applied; `None` (with the errors) when it cannot be used.
+fn load_config(options: &BuildOptions) -> (Option<crate::config::SiteConfig>, Vec<Diagnostic>) {
+    let (config, mut diagnostics) = crate::config::load(&options.root);
+    let Some(mut config) = config else {
+        return (None, diagnostics);
+    };
+    if let Some(base_url) = &options.base_url {
+        diagnostics.extend(crate::config::override_base_url(&mut config, base_url));
+    }
+    if has_errors(&diagnostics) {
+        crate::diagnostic::sort(&mut diagnostics);
+        return (None, diagnostics);
+    }
+    (Some(config), diagnostics)
+}
+
+/// For `build`: the output folder, checked and locked before anything is rendered.
+fn prepare_target(
+    options: &BuildOptions,
+    config: &crate::config::SiteConfig,
+    output: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Result<crate::output::Target, Vec<Diagnostic>>> {
+    if options.mode != OutputMode::Write {
+        return None;
+    }
+    let prepared = crate::output::Target::prepare(
+        output,
+        crate::output::OutputOptions {
+            site_root: &options.root,
+            keep: &config.output.keep,
+            force: options.force,
+        },
+    );
+    Some(prepared.map(|(target, warnings)| {
+        diagnostics.extend(warnings);
+        target
+    }))
+}
+
+/// The content, checked (unique addresses, aliases on free addresses), and the plan of its
+/// outputs before terms are resolved (for links and aliases).
+fn load_content(
+    options: &BuildOptions,
+    config: &crate::config::SiteConfig,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (crate::content::Site, crate::plan::Plan) {
+    let (site, content_diagnostics) = crate::content::load(&options.root, config, options.drafts);
+    diagnostics.extend(content_diagnostics);
+    diagnostics.extend(check_unique_urls(&site, config));
+    let plan = crate::plan::Plan::new(&site, config, &provisional_terms(&site, config));
+    diagnostics.extend(crate::content::check_alias_targets(
+        &site,
+        &crate::feeds::reserved_paths(&options.root, config, &plan),
+    ));
+    (site, plan)
+}
+
+/// The link tables of a site: each page's and asset's URL, every address a link may take.
+struct Links {
+    root: String,
+    raw_html: crate::config::RawHtmlMode,
+    pages_by_source: HashMap<String, String>,
+    assets: HashMap<String, String>,
+    site_paths: std::collections::HashSet<String>,
+    /// A hash of all of them: a body is rendered again when it changes.
+    hash: u64,
+}
+
+impl Links {
+    fn new(
+        site_root: &Path,
+        site: &crate::content::Site,
+        config: &crate::config::SiteConfig,
+        plan: &crate::plan::Plan,
+    ) -> Self {
+        let root = config.base_path();
+        let pages_by_source: HashMap<String, String> = site
+            .pages
+            .iter()
+            .chain(site.sections.iter().map(|s| &s.index))
+            .map(|page| {
+                let url = format!("{root}{}", page.path);
+                (crate::markdown::link_key(&page.source), url)
+            })
+            .collect();
+        let assets: HashMap<String, String> = site
+            .assets
+            .iter()
+            .map(|a| {
+                let url = format!("{root}{}", a.output);
+                (crate::markdown::link_key(&a.source), url)
+            })
+            .collect();
+        let site_paths = site_paths(site_root, plan, config, &pages_by_source, &assets);
+        let mut keys: Vec<&str> = pages_by_source
+            .iter()
+            .chain(assets.iter())
+            .flat_map(|(k, v)| [k.as_str(), v.as_str()])
+            .chain(site_paths.iter().map(String::as_str))
+            .collect();
+        keys.sort_unstable();
+        let hash = hash_of(&[keys.join("\n").as_bytes()]);
+        Self {
+            raw_html: config.markdown.raw_html,
+            root,
+            pages_by_source,
+            assets,
+            site_paths,
+            hash,
+        }
+    }
+
+    fn context(&self) -> LinkContext<'_> {
+        LinkContext {
+            site_paths: &self.site_paths,
+            root: &self.root,
+            raw_html: self.raw_html,
+            pages: &self.pages_by_source,
+            assets: &self.assets,
+        }
+    }
+}
+
+/// The rendered bodies of the pages and sections, and how many were not in the cache.
+struct Bodies {
+    pages: Vec<Rendered>,
+    sections: Vec<Rendered>,
+    fresh: usize,
+}
+
+/// Renders every body (in parallel), taking from `cache` those whose text, path and links
+/// are unchanged.
+fn render_bodies(
+    site: &crate::content::Site,
+    links: &Links,
+    cache: Option<&MarkdownCache>,
+    progress: &Progress,
+) -> Bodies {
+    let context = links.context();
+    let fresh = std::sync::atomic::AtomicUsize::new(0);
+    let body_of = |page: &crate::content::Page| -> Rendered {
+        let key = hash_of(&[
+            page.body.as_bytes(),
+            page.display_path.as_os_str().as_encoded_bytes(),
+            &page.body_line.to_le_bytes(),
+            &links.hash.to_le_bytes(),
+        ]);
+        progress.tick();
+        if let Some(cache) = cache {
+            let entries = cache.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((hash, rendered)) = entries.get(&page.display_path) {
+                if *hash == key {
+                    return rendered.clone();
+                }
+            }
+        }
+        fresh.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let rendered = render_body(page, &context);
+        if let Some(cache) = cache {
+            let mut entries = cache.entries.lock().unwrap_or_else(|e| e.into_inner());
+            entries.insert(page.display_path.clone(), (key, rendered.clone()));
+        }
+        rendered
+    };
+    let pages = site.pages.par_iter().map(body_of).collect();
+    let sections = site
+        .sections
+        .par_iter()
+        .map(|s| body_of(&s.index))
+        .collect();
+    Bodies {
+        pages,
+        sections,
+        fresh: fresh.into_inner(),
+    }
+}
+
+/// What the render stage produced for a whole build.
+#[derive(Default)]
+struct RenderedSite {
+    files: Vec<crate::render::OutputFile>,
+    copies: Vec<crate::render::CopyFile>,
+    records: Vec<crate::search::SearchRecord>,
+    reads: Vec<(String, Vec<crate::deps::Input>)>,
+}
+
+/// Renders every output, and checks that no two share a path.
+fn render_all(
+    tera: &tera::Tera,
+    input: &crate::render::RenderInput<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> RenderedSite {
+    let output = crate::render::render_site(tera, input);
+    diagnostics.extend(output.diagnostics);
+    diagnostics.extend(check_unique_paths(&output.files, &output.copies));
+    RenderedSite {
+        files: output.files,
+        copies: output.copies,
+        records: output.search_records,
+        reads: output.reads,
+    }
+}
+
+/// For `build`: writes the files into the staging folder while Pagefind builds the index,
+/// then the index (a build writes the pages first and frees them: the two never hold memory
+/// at the same time). For `check` and `serve`: builds the index alone when asked, in memory.
+/// Returns the staging folder, to commit once every error is known.
+fn write_and_index(
+    options: &BuildOptions,
+    target: Option<crate::output::Target>,
+    language: &str,
+    rendered: &mut RenderedSite,
+    page_bodies: &mut Vec<Rendered>,
+    diagnostics: &mut Vec<Diagnostic>,
+    report: &mut BuildReport,
+) -> Option<crate::output::Staging> {
+    // Every path written, with the file it comes from (for a clash with the search index).
+    let mut written: HashMap<String, PathBuf> = HashMap::new();
+    let mut staging = None;
+    let mut index = None;
+    if let Some(target) = target.filter(|_| !has_errors(diagnostics)) {
         match crate::output::Staging::begin(target) {
             Ok(started) => {
-                written = files
-                    .iter()
-                    .map(|f| (f.path.clone(), f.origin.clone()))
-                    .collect();
-                written.extend(copies.iter().map(|c| {
-                    let from = c.from.strip_prefix(&options.root).unwrap_or(&c.from);
-                    (c.to.clone(), from.to_path_buf())
-                }));
-                report.files = files.len() + copies.len();
-                drop(std::mem::take(&mut page_bodies));
-                let (files, copies) = (std::mem::take(&mut files), std::mem::take(&mut copies));
-                let records = std::mem::take(&mut records);
-                let (target, language) = (&started, &config.language);
+                written = written_paths(&options.root, rendered);
+                report.files = rendered.files.len() + rendered.copies.len();
+                drop(std::mem::take(page_bodies));
+                let files = std::mem::take(&mut rendered.files);
+                let copies = std::mem::take(&mut rendered.copies);
+                let records = std::mem::take(&mut rendered.records);
+                let target = &started;
                 // Pagefind works on one core: the pages are written meanwhile, each freed once
                 // written, so the two phases share the time but hardly the memory.
                 let (wrote, built) = std::thread::scope(|scope| {
@@ -487,31 +637,15 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             }
             Err(errors) => diagnostics.extend(errors),
         }
-    } else if !records.is_empty() && !diagnostics.iter().any(Diagnostic::is_error) {
-        index = Some(crate::search::build_index(
-            std::mem::take(&mut records),
-            &config.language,
-        ));
+    } else if !rendered.records.is_empty() && !has_errors(diagnostics) {
+        let records = std::mem::take(&mut rendered.records);
+        index = Some(crate::search::build_index(records, language));
     }
     match index {
         Some(Ok(index)) => {
-            for (path, origin) in index
-                .iter()
-                .filter_map(|f| Some((&f.path, written.get(&f.path)?)))
-            {
-                diagnostics.push(
-                    Diagnostic::error(format!(
-                        "ce fichier produit l'adresse /{path}, que l'index de recherche utilise"
-                    ))
-                    .in_file(origin)
-                    .with_hint(format!(
-                        "le dossier « {} » est réservé à l'index de recherche : renommez le vôtre",
-                        crate::search::BUNDLE_DIR
-                    )),
-                );
-            }
+            diagnostics.extend(index_clashes(&index, &written));
             match &staging {
-                Some(staging) if !diagnostics.iter().any(Diagnostic::is_error) => {
+                Some(staging) if !has_errors(diagnostics) => {
                     let count = index.len();
                     match staging.write(index, Vec::new()) {
                         Ok(()) => report.files += count,
@@ -519,57 +653,47 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                     }
                 }
                 Some(_) => {}
-                None => files.extend(index),
+                None => rendered.files.extend(index),
             }
         }
         Some(Err(message)) => diagnostics.push(Diagnostic::error(message)),
         None => {}
     }
-    progress.bar.finish_and_clear();
-    add_source_lines(&options.root, &mut diagnostics);
-    crate::diagnostic::sort(&mut diagnostics);
-    report.diagnostics = diagnostics;
-    report.bodies_rendered = fresh.load(std::sync::atomic::Ordering::Relaxed);
-    if !report.has_errors() && options.mode == OutputMode::Memory {
-        report.rendered = Some((std::mem::take(&mut files), std::mem::take(&mut copies)));
-        if let Some(tera) = tera {
-            let mut prepared = Prepared {
-                base_path: root,
-                config,
-                tera,
-                site,
-                classification,
-                page_bodies,
-                section_bodies,
-                order,
-                related,
-                pages_by_source,
-                assets,
-                site_paths,
-                build_date,
-                deps: crate::deps::Graph::default(),
-                page_body_hashes: Vec::new(),
-                page_own_hashes: Vec::new(),
-            };
-            prepared.hash_pages();
-            prepared.record(std::mem::take(&mut reads));
-            report.prepared = Some(Box::new(prepared));
-        }
-    }
-    if let Some(staging) = staging {
-        // Dropped with errors, the new output is removed and the last good one stays.
-        let committed = if report.has_errors() {
-            Err(Vec::new())
-        } else {
-            staging.commit()
-        };
-        if let Err(errors) = committed {
-            report.files = 0;
-            report.diagnostics.extend(errors);
-        }
-    }
-    report.elapsed = started.elapsed();
-    report
+    staging
+}
+
+/// Every output path of a render, with the file it comes from.
+fn written_paths(root: &Path, rendered: &RenderedSite) -> HashMap<String, PathBuf> {
+    let files = rendered
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.origin.clone()));
+    let copies = rendered.copies.iter().map(|c| {
+        let from = c.from.strip_prefix(root).unwrap_or(&c.from);
+        (c.to.clone(), from.to_path_buf())
+    });
+    files.chain(copies).collect()
+}
+
+/// A file of the site at a path the search index uses: an error at that file.
+fn index_clashes(
+    index: &[crate::render::OutputFile],
+    written: &HashMap<String, PathBuf>,
+) -> Vec<Diagnostic> {
+    index
+        .iter()
+        .filter_map(|f| Some((&f.path, written.get(&f.path)?)))
+        .map(|(path, origin)| {
+            Diagnostic::error(format!(
+                "ce fichier produit l'adresse /{path}, que l'index de recherche utilise"
+            ))
+            .in_file(origin)
+            .with_hint(format!(
+                "le dossier « {} » est réservé à l'index de recherche : renommez le vôtre",
+                crate::search::BUNDLE_DIR
+            ))
+        })
+        .collect()
 }
 
 /// Every path the output will have, relative to the site root, for checking `/chemin/` links.
