@@ -79,12 +79,13 @@ pub struct BuildReport {
     pub rendered: Option<(Vec<crate::render::OutputFile>, Vec<crate::render::CopyFile>)>,
     /// How many bodies were rendered (not taken from the cache).
     pub bodies_rendered: usize,
-    /// In [`OutputMode::Memory`], what a good build keeps for [`rerender_bodies`].
+    /// In [`OutputMode::Memory`], what a good build keeps for `serve`'s change path.
     pub prepared: Option<Box<Prepared>>,
 }
 
-/// The state of a good build that `serve` keeps, so that a page whose body alone changed is
-/// rendered again without reading the other files (see [`rerender_bodies`]).
+/// The state of a good build that `serve` keeps: the loaded and rendered site, and what each
+/// output read ([`crate::deps`]), so that saved pages are read alone and only the outputs
+/// they reach are rendered again ([`crate::incremental`]).
 pub struct Prepared {
     pub(crate) config: crate::config::SiteConfig,
     pub(crate) tera: tera::Tera,
