@@ -45,24 +45,31 @@ pub fn reserved_paths(
             "le dossier de l'index de recherche",
         );
     }
+    for (path, from_theme) in static_files(root, config) {
+        let what = if from_theme {
+            "un fichier du thème (static/)"
+        } else {
+            "un fichier copié depuis static/"
+        };
+        reserved.insert(path, what);
+    }
+    reserved
+}
+
+/// The files copied from the theme's `static/` (`true`) and the site's `static/` (`false`),
+/// by their output path.
+pub fn static_files(root: &Path, config: &SiteConfig) -> Vec<(String, bool)> {
     let theme = root.join("themes").join(&config.theme).join("static");
-    for (dir, what) in [
-        (theme, "un fichier du thème (static/)"),
-        (root.join("static"), "un fichier copié depuis static/"),
-    ] {
-        for entry in walkdir::WalkDir::new(&dir)
-            .follow_links(false)
-            .into_iter()
-            .flatten()
-        {
-            if entry.file_type().is_file() {
-                if let Ok(relative) = entry.path().strip_prefix(&dir) {
-                    reserved.insert(crate::markdown::link_key(relative), what);
-                }
+    let mut files = Vec::new();
+    for (dir, from_theme) in [(theme, true), (root.join("static"), false)] {
+        let walker = walkdir::WalkDir::new(&dir).follow_links(false).into_iter();
+        for entry in walker.flatten().filter(|e| e.file_type().is_file()) {
+            if let Ok(relative) = entry.path().strip_prefix(&dir) {
+                files.push((crate::markdown::link_key(relative), from_theme));
             }
         }
     }
-    reserved
+    files
 }
 
 /// Escapes text for XML and HTML content and attributes.

@@ -712,22 +712,11 @@ fn site_paths(
         .map(|url| url.strip_prefix(&base).unwrap_or(url).to_string())
         .collect();
     paths.extend(plan.addresses().map(str::to_string));
-    for dir in [
-        root.join("static"),
-        root.join("themes").join(&config.theme).join("static"),
-    ] {
-        for entry in walkdir::WalkDir::new(&dir)
-            .follow_links(false)
+    paths.extend(
+        crate::feeds::static_files(root, config)
             .into_iter()
-            .flatten()
-        {
-            if entry.file_type().is_file() {
-                if let Ok(relative) = entry.path().strip_prefix(&dir) {
-                    paths.insert(crate::markdown::link_key(relative));
-                }
-            }
-        }
-    }
+            .map(|(path, _)| path),
+    );
     paths
 }
 

@@ -415,11 +415,7 @@ fn update_pages(state: &AppState, root: &Path, pages: &std::collections::HashSet
     crate::cmd::print_diagnostics(&update.diagnostics, crate::cmd::Format::Human);
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
     if update.diagnostics.iter().any(Diagnostic::is_error) {
-        snapshot.errors = Some(error_text(&update.diagnostics));
-        snapshot.update_errors = true;
-        drop(snapshot);
-        eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
-        let _ = state.notices.send(Notice::Errors);
+        publish_errors(state, snapshot, &update.diagnostics, true);
         return true;
     }
     let rendered = update.files.len();
@@ -431,18 +427,43 @@ fn update_pages(state: &AppState, root: &Path, pages: &std::collections::HashSet
         snapshot.stale.remove(path);
     }
     snapshot.stale.extend(update.stale);
+    snapshot.counts.updates += 1;
+    publish(state, snapshot, started, rendered, update.bodies);
+    true
+}
+
+/// Keeps the last good files served, shows the errors over them and tells the open pages;
+/// `from_update`: they come from the change path, whose state is still the last good one.
+fn publish_errors(
+    state: &AppState,
+    mut snapshot: std::sync::RwLockWriteGuard<'_, Snapshot>,
+    diagnostics: &[Diagnostic],
+    from_update: bool,
+) {
+    snapshot.errors = Some(error_text(diagnostics));
+    snapshot.update_errors = from_update;
+    drop(snapshot);
+    eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
+    let _ = state.notices.send(Notice::Errors);
+}
+
+/// Clears the errors, records what was rendered, says so and reloads the open pages.
+fn publish(
+    state: &AppState,
+    mut snapshot: std::sync::RwLockWriteGuard<'_, Snapshot>,
+    started: Instant,
+    rendered: usize,
+    bodies: usize,
+) {
     snapshot.errors = None;
     snapshot.update_errors = false;
-    snapshot.counts.updates += 1;
     snapshot.counts.last_rendered = rendered;
     drop(snapshot);
     eprintln!(
-        "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
+        "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {bodies} texte(s) converti(s).",
         started.elapsed().as_millis(),
-        update.bodies
     );
     let _ = state.notices.send(Notice::Reload);
-    true
 }
 
 fn error_text(diagnostics: &[Diagnostic]) -> String {
@@ -479,12 +500,8 @@ fn full_build(state: &AppState, options: &BuildOptions, cache: &MarkdownCache) {
     crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
     let prepared = report.prepared.take();
     let Some((files, copies)) = report.rendered else {
-        let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
-        snapshot.errors = Some(error_text(&report.diagnostics));
-        snapshot.update_errors = false;
-        drop(snapshot);
-        eprintln!("Erreurs : la page garde la version précédente ; corrigez et enregistrez.");
-        let _ = state.notices.send(Notice::Errors);
+        let snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        publish_errors(state, snapshot, &report.diagnostics, false);
         return;
     };
     // Replaced before the snapshot, so that a file rendered on request in between comes from
@@ -498,17 +515,8 @@ fn full_build(state: &AppState, options: &BuildOptions, cache: &MarkdownCache) {
         .map(|f| (f.path, Arc::new(f.contents)))
         .collect();
     snapshot.copies = copies.into_iter().map(|c| (c.to, c.from)).collect();
-    snapshot.errors = None;
-    snapshot.update_errors = false;
     snapshot.counts.builds += 1;
-    snapshot.counts.last_rendered = rendered;
-    drop(snapshot);
-    eprintln!(
-        "Reconstruit en {} ms : {rendered} fichier(s) rendu(s), {} texte(s) converti(s).",
-        started.elapsed().as_millis(),
-        report.bodies_rendered
-    );
-    let _ = state.notices.send(Notice::Reload);
+    publish(state, snapshot, started, rendered, report.bodies_rendered);
 }
 
 fn is_relevant(root: &Path, path: &Path) -> bool {

@@ -5,6 +5,8 @@
 //! This test binary has its own counting allocator, so it holds this one test only (tests of
 //! one binary run in parallel threads and would add to the count).
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,7 +41,7 @@ static GLOBAL: Counting = Counting;
 fn site(dir: &Path, declared: usize, pages: usize, per_page: usize) -> PathBuf {
     let root = dir.join(format!("site-{declared}-{pages}"));
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_dir(&repo.join("themes"), &root.join("themes"));
+    common::copy_dir(&repo.join("themes"), &root.join("themes"));
     let mut config = String::from(
         "title: Site\nbase_url: https://example.org/\ntheme: innovation-sociale\ntaxonomies:\n  - name: mots-cles\n    title: Mots-clés\n",
     );
@@ -76,19 +78,6 @@ fn site(dir: &Path, declared: usize, pages: usize, per_page: usize) -> PathBuf {
         .unwrap();
     }
     root
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// The allocations of one `check` (every stage, every template rendered, nothing written).

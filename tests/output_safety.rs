@@ -104,9 +104,7 @@ fn build_refuses_the_folder_above_the_site_and_the_root_of_the_disk() {
     let fixture = TestSite::new("basic");
     let outer = tempfile::tempdir().unwrap();
     let root = outer.path().join("site");
-    std::fs::rename(fixture.root(), &root)
-        .or_else(|_| copy_tree(fixture.root(), &root))
-        .unwrap();
+    common::copy_dir(fixture.root(), &root);
     for output in [outer.path(), Path::new("/")] {
         for force in [false, true] {
             let mut command = Command::new(env!("CARGO_BIN_EXE_guide"));
@@ -128,20 +126,6 @@ fn build_refuses_the_folder_above_the_site_and_the_root_of_the_disk() {
         }
     }
     assert!(root.join("guide.yaml").exists());
-    std::fs::create_dir_all(fixture.root()).unwrap();
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry?;
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }
 
 #[test]

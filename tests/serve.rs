@@ -617,20 +617,6 @@ fn static_files_answer_ranges_and_head_without_a_body() {
     assert!(body.is_empty(), "HEAD has no body: {} bytes", body.len());
 }
 
-/// Copies the folder `from` to `to`, recursively.
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Waits up to `limit` until the server's log holds `text` at least `count` times.
 fn wait_log(server: &Server, text: &str, count: usize, limit: Duration) -> bool {
     let started = Instant::now();
@@ -686,10 +672,10 @@ fn serve_keeps_watching_content_moved_away_and_back_or_deleted_and_recreated() {
 
     // Deleted, then created again.
     let backup = tempfile::tempdir().unwrap();
-    copy_tree(&content, backup.path());
+    common::copy_dir(&content, backup.path());
     std::fs::remove_dir_all(&content).unwrap();
     assert!(gone(&server), "the preview saw content/ go");
-    copy_tree(backup.path(), &content);
+    common::copy_dir(backup.path(), &content);
     assert!(fiche_b_shows(&server, "Revenue de voyage."));
     site.write(
         "content/projets/fiche-b.md",
