@@ -80,6 +80,9 @@ pub struct Update {
     pub removed: Vec<String>,
     /// How many bodies were rendered.
     pub bodies: usize,
+    /// The loaded site changed, but rendering failed: the recorded state no longer matches
+    /// what is served, so the next change must take a full build.
+    pub needs_full_build: bool,
 }
 
 impl Prepared {
@@ -164,6 +167,7 @@ impl Prepared {
         self.find_stale(&changes, &mut update);
         let now: Vec<OutputId> = saved.iter().map(|&p| OutputId::Page(p.into())).collect();
         update.files = self.render_ids(root, &now, &mut update.diagnostics);
+        update.needs_full_build = update.diagnostics.iter().any(Diagnostic::is_error);
         for file in &update.files {
             update.stale.remove(&file.path);
         }

@@ -394,6 +394,11 @@ fn refresh_stale(state: &AppState) {
     let (files, diagnostics) = prepared.render_outputs(&state.root, &stale);
     crate::cmd::print_diagnostics(&diagnostics, crate::cmd::Format::Human);
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        // Shown over the page; the next save takes a full build.
+        snapshot.errors = Some(error_text(&diagnostics));
+        snapshot.update_errors = false;
+    }
     snapshot.counts.rendered_on_request += files.len();
     for file in files {
         snapshot.files.insert(file.path, Arc::new(file.contents));
@@ -415,7 +420,12 @@ fn update_pages(state: &AppState, root: &Path, pages: &std::collections::HashSet
     crate::cmd::print_diagnostics(&update.diagnostics, crate::cmd::Format::Human);
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
     if update.diagnostics.iter().any(Diagnostic::is_error) {
-        publish_errors(state, snapshot, &update.diagnostics, true);
+        publish_errors(
+            state,
+            snapshot,
+            &update.diagnostics,
+            !update.needs_full_build,
+        );
         return true;
     }
     let rendered = update.files.len();

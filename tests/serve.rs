@@ -698,3 +698,45 @@ fn serve_keeps_watching_content_moved_away_and_back_or_deleted_and_recreated() {
         limit
     ));
 }
+
+#[test]
+fn a_template_that_fails_on_a_saved_page_is_shown_and_the_next_save_rebuilds_everything() {
+    let site = TestSite::new("basic");
+    let template = "themes/plain/templates/projet.html";
+    let text = std::fs::read_to_string(site.path(template)).unwrap();
+    // Fails at render time only for a page that sets `extra.casse`.
+    site.write(
+        template,
+        &text.replace(
+            "{% block title %}",
+            "{% block title %}{% if page.extra.casse is defined %}{{ variable_inconnue }}{% endif %}",
+        ),
+    );
+    let server = start(&site);
+    let mut stream = events(&server);
+    assert!(edit_fiche_b(
+        &site,
+        &mut stream,
+        "illustratif: true",
+        "illustratif: true\nextra: { casse: true }",
+        "erreurs"
+    ));
+    let page = get(&server, "/projets/fiche-b/").1;
+    assert!(page.contains("guide-erreurs"), "the error is shown: {page}");
+    assert!(page.contains("projet.html"), "{page}");
+    // The loaded site moved on while the page could not be rendered: the fix takes a full
+    // build, so that nothing the failed save reached is left out of date.
+    assert!(edit_fiche_b(
+        &site,
+        &mut stream,
+        "illustratif: true\nextra: { casse: true }",
+        "illustratif: true",
+        "reload"
+    ));
+    let counts = counters(&server);
+    assert_eq!(counts["builds"], 2, "{counts}");
+    assert_eq!(counts["errors"], false, "{counts}");
+    assert!(!get(&server, "/projets/fiche-b/")
+        .1
+        .contains("guide-erreurs"));
+}
