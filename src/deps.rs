@@ -23,7 +23,9 @@ use crate::markdown::Rendered;
 use crate::taxonomy::Classification;
 
 /// One thing an output reads.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Input {
     /// The variables every template has: the menu, the taxonomies and their counts.
     Common,
@@ -165,6 +167,19 @@ pub fn body_hash(rendered: &Rendered) -> u64 {
             .unwrap_or_default()
             .hash(h);
     })
+}
+
+/// [`body_hash`] and [`own_hash`] of every page.
+pub fn page_hashes(site: &Site, bodies: &[Rendered]) -> (Vec<u64>, Vec<u64>) {
+    use rayon::prelude::*;
+    let body = bodies.par_iter().map(body_hash).collect();
+    let own = site
+        .pages
+        .iter()
+        .zip(bodies)
+        .map(|(page, body)| own_hash(page, body))
+        .collect();
+    (body, own)
 }
 
 /// What a page's listing facets hold besides its terms: its front matter, address, section and

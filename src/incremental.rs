@@ -108,30 +108,13 @@ impl Prepared {
 
     /// Fingerprints every page's body and own facets (once, after a full build).
     pub(crate) fn hash_pages(&mut self) {
-        use rayon::prelude::*;
-        self.page_body_hashes = self
-            .page_bodies
-            .par_iter()
-            .map(crate::deps::body_hash)
-            .collect();
-        self.page_own_hashes = self
-            .site
-            .pages
-            .iter()
-            .zip(&self.page_bodies)
-            .map(|(page, body)| crate::deps::own_hash(page, body))
-            .collect();
+        (self.page_body_hashes, self.page_own_hashes) =
+            crate::deps::page_hashes(&self.site, &self.page_bodies);
     }
 
     /// The plan of the current state.
     fn plan(&self) -> Plan {
-        let terms: Vec<Vec<String>> = self
-            .classification
-            .taxonomies
-            .iter()
-            .map(|t| t.terms.iter().map(|term| term.slug.clone()).collect())
-            .collect();
-        Plan::new(&self.site, &self.config, &terms)
+        Plan::classified(&self.site, &self.config, &self.classification)
     }
 
     /// The change path for saved pages (paths for messages, e.g. `content/projets/a.md`).

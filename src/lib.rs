@@ -3,6 +3,7 @@
 //!
 //! The pipeline is described in `docs/ARCHITECTURE.md`; [`pipeline::run`] runs it.
 
+pub mod cache;
 pub mod cmd;
 pub mod config;
 pub mod content;
@@ -30,4 +31,5 @@ pub mod slug;
 pub mod taxonomy;
 pub mod theme;
 pub mod typography;
+pub mod warm;
 pub mod yaml;

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use guide::cmd::{self, Format};
 use guide::content::DraftMode;
-use guide::pipeline::{BuildOptions, OutputMode, SearchMode};
+use guide::pipeline::{BuildOptions, CacheMode, OutputMode, SearchMode};
 
 // Builds allocate many small strings from both cores; mimalloc cuts the time glibc's allocator
 // spent there (a quarter of a 10 000-page build, by `perf`) and returns memory sooner.
@@ -64,6 +64,9 @@ enum Command {
         /// Ne construit pas l'index de recherche.
         #[arg(long)]
         no_search: bool,
+        /// Reconstruit tout, sans reprendre les fichiers inchangés de la construction précédente (le cache .guide-cache/ est récrit).
+        #[arg(long)]
+        no_cache: bool,
         /// Format des messages.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -129,6 +132,7 @@ fn main() -> ExitCode {
             drafts,
             force,
             no_search,
+            no_cache,
             format,
         } => {
             let options = BuildOptions {
@@ -147,6 +151,11 @@ fn main() -> ExitCode {
                 } else {
                     SearchMode::Build
                 },
+                cache: if no_cache {
+                    CacheMode::Ignore
+                } else {
+                    CacheMode::Use
+                },
             };
             cmd::build::run(&options, format)
         }
@@ -164,6 +173,7 @@ fn main() -> ExitCode {
             mode: OutputMode::Write,
             force,
             search: SearchMode::Build,
+            cache: CacheMode::Use,
         }),
         Command::New { section, titre } => cmd::new::run(&cli.root, &section, &titre),
         Command::Champs { ecrire } => cmd::champs::run(&cli.root, ecrire.as_deref()),
@@ -176,6 +186,7 @@ fn main() -> ExitCode {
                 mode: OutputMode::CheckOnly,
                 force: false,
                 search: SearchMode::Skip,
+                cache: CacheMode::Ignore,
             };
             cmd::build::run(&options, format)
         }

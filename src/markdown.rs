@@ -29,7 +29,7 @@ use crate::slug::{slugify, UniqueIds};
 pub const MORE_MARKER: &str = "<!-- more -->";
 
 /// An entry of a page's table of contents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct TocEntry {
     /// 2 to 6 (1 for a `#` heading).
     pub level: u8,

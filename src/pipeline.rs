@@ -30,6 +30,15 @@ pub enum OutputMode {
     Memory,
 }
 
+/// Whether `build` uses its cache ([`crate::cache`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CacheMode {
+    /// Reuse what the cache proves unchanged, and keep a cache for the next build.
+    Use,
+    /// `--no-cache`: render everything (the cache is still written for the next build).
+    Ignore,
+}
+
 /// Whether the search index is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchMode {
@@ -56,6 +65,8 @@ pub struct BuildOptions {
     pub force: bool,
     /// Whether to build the search index.
     pub search: SearchMode,
+    /// Whether `build` uses its cache.
+    pub cache: CacheMode,
 }
 
 /// What a build did.
@@ -81,6 +92,10 @@ pub struct BuildReport {
     pub bodies_rendered: usize,
     /// In [`OutputMode::Memory`], what a good build keeps for `serve`'s change path.
     pub prepared: Option<Box<Prepared>>,
+    /// How many files were taken from the last output ([`crate::cache`]).
+    pub files_reused: usize,
+    /// Information for the user that is not a problem of the site (the cache ignored…).
+    pub notes: Vec<String>,
 }
 
 /// The state of a good build that `serve` keeps: the loaded and rendered site, and what each
@@ -176,6 +191,27 @@ pub struct MarkdownCache {
     entries: std::sync::Mutex<HashMap<PathBuf, (u64, Rendered)>>,
 }
 
+impl MarkdownCache {
+    fn from_entries(entries: HashMap<PathBuf, (u64, Rendered)>) -> Self {
+        Self {
+            entries: std::sync::Mutex::new(entries),
+        }
+    }
+
+    /// The entries of the site's current pages and sections.
+    fn take_current(self, site: &crate::content::Site) -> HashMap<PathBuf, (u64, Rendered)> {
+        let mut entries = self.entries.into_inner().unwrap_or_else(|e| e.into_inner());
+        let current: std::collections::HashSet<&Path> = site
+            .pages
+            .iter()
+            .chain(site.sections.iter().map(|s| &s.index))
+            .map(|page| page.display_path.as_path())
+            .collect();
+        entries.retain(|path, _| current.contains(path.as_path()));
+        entries
+    }
+}
+
 fn hash_of(parts: &[&[u8]]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -269,6 +305,11 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         return report;
     };
     let target = prepare_target(options, &config, &report.output, &mut diagnostics);
+    let mut warm = open_cache(options, &target, &report.output, &mut report.notes);
+    let stored_bodies = warm
+        .as_mut()
+        .map(|w| MarkdownCache::from_entries(w.take_bodies()));
+    let cache = cache.or(stored_bodies.as_ref());
     let templates = crate::render::load_templates(&options.root, &config);
     let (site, plan) = load_content(options, &config, &mut diagnostics);
     let links = Links::new(&options.root, &site, &config, &plan);
@@ -314,7 +355,10 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             keep_contents: options.mode != OutputMode::CheckOnly,
             scope: crate::render::Scope::All,
         };
-        rendered = render_all(tera, &input, &mut diagnostics);
+        rendered = match warm.as_mut() {
+            Some(warm) => render_warm(tera, &input, warm, &report.output, &mut diagnostics),
+            None => render_all(tera, &input, &mut diagnostics),
+        };
     }
     let target = match target {
         Some(Ok(target)) => Some(target),
@@ -324,12 +368,14 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         }
         None => None,
     };
+    report.files_reused = warm.as_ref().map_or(0, |w| w.reused().len());
     let staging = write_and_index(
         options,
         target,
         &config.language,
         &mut rendered,
         &mut bodies.pages,
+        warm.as_mut(),
         &mut diagnostics,
         &mut report,
     );
@@ -366,21 +412,98 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             prepared.record(std::mem::take(&mut rendered.reads));
             report.prepared = Some(Box::new(prepared));
         }
+        report.elapsed = started.elapsed();
+        return report;
     }
     if let Some(staging) = staging {
-        // Dropped with errors, the new output is removed and the last good one stays.
-        let committed = if report.has_errors() {
-            Err(Vec::new())
-        } else {
-            staging.commit()
-        };
-        if let Err(errors) = committed {
-            report.files = 0;
-            report.diagnostics.extend(errors);
+        commit(staging, &mut report);
+        if let (Some(warm), Some(bodies)) = (warm.filter(|_| !report.has_errors()), stored_bodies) {
+            report
+                .notes
+                .extend(warm.save(&report.output, bodies.take_current(&site)));
         }
     }
     report.elapsed = started.elapsed();
     report
+}
+
+/// Swaps the new output in, unless the build failed: then the new output is removed and the
+/// last good one stays.
+fn commit(staging: crate::output::Staging, report: &mut BuildReport) {
+    let committed = if report.has_errors() {
+        Err(Vec::new())
+    } else {
+        staging.commit()
+    };
+    if let Err(errors) = committed {
+        report.files = 0;
+        report.files_reused = 0;
+        report.diagnostics.extend(errors);
+    }
+}
+
+/// For `build` into a usable output folder: its cache, unless `--no-cache`, with a note when
+/// one exists but cannot be used.
+fn open_cache(
+    options: &BuildOptions,
+    target: &Option<Result<crate::output::Target, Vec<Diagnostic>>>,
+    output: &Path,
+    notes: &mut Vec<String>,
+) -> Option<crate::warm::Warm> {
+    if !matches!(target, Some(Ok(_))) {
+        return None;
+    }
+    let config = std::fs::read(options.root.join(crate::config::CONFIG_FILE)).ok()?;
+    let settings = crate::cache::settings_key(
+        &config,
+        &format!("{:?}", (&options.base_url, options.drafts, options.search)),
+    );
+    let (warm, note) = match options.cache {
+        CacheMode::Use => crate::warm::Warm::load(output, settings),
+        CacheMode::Ignore => (crate::warm::Warm::empty(output, settings), None),
+    };
+    notes.extend(note);
+    Some(warm)
+}
+
+/// Renders what the last output cannot give as it is ([`crate::warm`]), and records what the
+/// rendered files read for the next build.
+fn render_warm(
+    tera: &tera::Tera,
+    input: &crate::render::RenderInput<'_>,
+    warm: &mut crate::warm::Warm,
+    output: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> RenderedSite {
+    let (body_hashes, own_hashes) = crate::deps::page_hashes(input.site, input.pages);
+    let mut fingerprints = crate::deps::Fingerprints::new(crate::deps::State {
+        site: input.site,
+        page_bodies: input.pages,
+        section_bodies: input.sections,
+        classification: input.classification,
+        order: input.order,
+        related: input.related,
+        page_body_hashes: &body_hashes,
+        page_own_hashes: &own_hashes,
+    });
+    let plan = crate::plan::Plan::classified(input.site, input.config, input.classification);
+    let outputs_key = crate::cache::outputs_key(
+        input.root,
+        &input.config.theme,
+        input.site,
+        input.build_date,
+    );
+    let search = input.search_records;
+    let ids = warm.to_render(outputs_key, &plan, &mut fingerprints, output, |id| {
+        search && id == crate::plan::OutputId::SearchPage
+    });
+    let input = crate::render::RenderInput {
+        scope: crate::render::Scope::Warm(&ids),
+        ..*input
+    };
+    let rendered = render_all(tera, &input, diagnostics);
+    warm.record(&mut fingerprints, &rendered.reads);
+    rendered
 }
 
 fn has_errors(diagnostics: &[Diagnostic]) -> bool {
@@ -591,16 +714,51 @@ fn render_all(
     }
 }
 
-/// For `build`: writes the files into the staging folder while Pagefind builds the index,
-/// then the index (a build writes the pages first and frees them: the two never hold memory
-/// at the same time). For `check` and `serve`: builds the index alone when asked, in memory.
-/// Returns the staging folder, to commit once every error is known.
+/// The search index of a build: built, or the last output's files reused.
+enum Index {
+    Built(Result<Vec<crate::render::OutputFile>, String>),
+    Reused(Vec<String>),
+}
+
+/// The search index of `records`: the last output's when they are the same records
+/// ([`crate::warm`]), else built by Pagefind.
+fn index_records(
+    records: Vec<crate::search::SearchRecord>,
+    language: &str,
+    warm: Option<&mut crate::warm::Warm>,
+    output: &Path,
+) -> Option<Index> {
+    if records.is_empty() {
+        return None;
+    }
+    let Some(warm) = warm else {
+        return Some(Index::Built(crate::search::build_index(records, language)));
+    };
+    let hash = crate::cache::records_hash(&records);
+    if let Some(files) = warm.index_for(hash, output) {
+        warm.set_index(hash, files.clone());
+        return Some(Index::Reused(files));
+    }
+    let built = crate::search::build_index(records, language);
+    if let Ok(files) = &built {
+        warm.set_index(hash, files.iter().map(|f| f.path.clone()).collect());
+    }
+    Some(Index::Built(built))
+}
+
+/// For `build`: writes the files into the staging folder (and links those the cache reuses)
+/// while Pagefind builds the index, then the index (a build writes the pages first and frees
+/// them: the two never hold memory at the same time). For `check` and `serve`: builds the
+/// index alone when asked, in memory. Returns the staging folder, to commit once every error
+/// is known.
+#[allow(clippy::too_many_arguments)]
 fn write_and_index(
     options: &BuildOptions,
     target: Option<crate::output::Target>,
     language: &str,
     rendered: &mut RenderedSite,
     page_bodies: &mut Vec<Rendered>,
+    warm: Option<&mut crate::warm::Warm>,
     diagnostics: &mut Vec<Diagnostic>,
     report: &mut BuildReport,
 ) -> Option<crate::output::Staging> {
@@ -612,7 +770,11 @@ fn write_and_index(
         match crate::output::Staging::begin(target) {
             Ok(started) => {
                 written = written_paths(&options.root, rendered);
-                report.files = rendered.files.len() + rendered.copies.len();
+                let reused = warm
+                    .as_deref()
+                    .map(|w| w.reused().to_vec())
+                    .unwrap_or_default();
+                report.files = rendered.files.len() + rendered.copies.len() + reused.len();
                 drop(std::mem::take(page_bodies));
                 let files = std::mem::take(&mut rendered.files);
                 let copies = std::mem::take(&mut rendered.copies);
@@ -621,9 +783,12 @@ fn write_and_index(
                 // Pagefind works on one core: the pages are written meanwhile, each freed once
                 // written, so the two phases share the time but hardly the memory.
                 let (wrote, built) = std::thread::scope(|scope| {
-                    let writer = scope.spawn(move || target.write(files, copies));
-                    let built = (!records.is_empty())
-                        .then(|| crate::search::build_index(records, language));
+                    let writer = scope.spawn(move || {
+                        target
+                            .write(files, copies)
+                            .and_then(|()| target.reuse(reused))
+                    });
+                    let built = index_records(records, language, warm, &report.output);
                     (writer.join(), built)
                 });
                 match wrote {
@@ -638,12 +803,12 @@ fn write_and_index(
             }
             Err(errors) => diagnostics.extend(errors),
         }
-    } else if !rendered.records.is_empty() && !has_errors(diagnostics) {
+    } else if !has_errors(diagnostics) {
         let records = std::mem::take(&mut rendered.records);
-        index = Some(crate::search::build_index(records, language));
+        index = index_records(records, language, None, &report.output);
     }
     match index {
-        Some(Ok(index)) => {
+        Some(Index::Built(Ok(index))) => {
             diagnostics.extend(index_clashes(&index, &written));
             match &staging {
                 Some(staging) if !has_errors(diagnostics) => {
@@ -657,7 +822,19 @@ fn write_and_index(
                 None => rendered.files.extend(index),
             }
         }
-        Some(Err(message)) => diagnostics.push(Diagnostic::error(message)),
+        Some(Index::Reused(paths)) => {
+            if let Some(staging) = staging.as_ref().filter(|_| !has_errors(diagnostics)) {
+                let count = paths.len();
+                match staging.reuse(paths) {
+                    Ok(()) => {
+                        report.files += count;
+                        report.files_reused += count;
+                    }
+                    Err(errors) => diagnostics.extend(errors),
+                }
+            }
+        }
+        Some(Index::Built(Err(message))) => diagnostics.push(Diagnostic::error(message)),
         None => {}
     }
     staging

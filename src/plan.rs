@@ -232,6 +232,20 @@ impl Plan {
         Self { items }
     }
 
+    /// The plan of `site` once its terms are classified.
+    pub fn classified(
+        site: &Site,
+        config: &SiteConfig,
+        classification: &crate::taxonomy::Classification,
+    ) -> Self {
+        let terms: Vec<Vec<String>> = classification
+            .taxonomies
+            .iter()
+            .map(|t| t.terms.iter().map(|term| term.slug.clone()).collect())
+            .collect();
+        Self::new(site, config, &terms)
+    }
+
     /// The addresses links may point to (`projets/fiche/`, `atom.xml`).
     pub fn addresses(&self) -> impl Iterator<Item = &str> {
         self.items.iter().map(PlanItem::address)

@@ -223,6 +223,8 @@ pub enum Scope<'a> {
     All,
     /// These outputs only.
     Items(&'a [OutputId]),
+    /// These outputs and the copies (`build` with a cache: the other files are reused).
+    Warm(&'a [OutputId]),
 }
 
 /// What the render stage produced.
@@ -421,7 +423,7 @@ fn check_template(tera: &Tera, name: &str, origin: &Path, diagnostics: &mut Vec<
 /// Renders what `input.scope` asks for: builds the plan of the site's outputs, selects the
 /// scope's items, builds the shared context once, then runs one renderer per kind of output.
 pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
-    let plan = crate::plan::Plan::new(input.site, input.config, &term_slugs(input.classification));
+    let plan = crate::plan::Plan::classified(input.site, input.config, input.classification);
     let ids = select(&plan, input);
     let shown = shown_pages(input, &ids);
     let shared = match shared::Shared::new(tera, input, shown.as_ref()) {
@@ -520,20 +522,11 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
     if ids.contains(&OutputId::HighlightCss) {
         output.push(generated::highlight_css(), Vec::new());
     }
-    if matches!(shared.input.scope, Scope::All) {
+    if matches!(shared.input.scope, Scope::All | Scope::Warm(_)) {
         let (copies, diagnostics) = generated::copies(shared);
         output.copies = copies;
         output.diagnostics.extend(diagnostics);
     }
-}
-
-/// Each taxonomy's term slugs, in order.
-fn term_slugs(classification: &Classification) -> Vec<Vec<String>> {
-    classification
-        .taxonomies
-        .iter()
-        .map(|t| t.terms.iter().map(|term| term.slug.clone()).collect())
-        .collect()
 }
 
 /// The pages whose summaries a render of `ids` shows: for pages alone, each page, its
@@ -565,7 +558,7 @@ fn shown_pages(input: &RenderInput<'_>, ids: &[OutputId]) -> Option<BTreeSet<usi
 fn select(plan: &crate::plan::Plan, input: &RenderInput<'_>) -> Vec<OutputId> {
     match input.scope {
         Scope::All => plan.select(|_| true),
-        Scope::Items(ids) => {
+        Scope::Items(ids) | Scope::Warm(ids) => {
             let wanted: std::collections::HashSet<OutputId> = ids.iter().copied().collect();
             plan.select(|id| wanted.contains(&id))
         }

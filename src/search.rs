@@ -17,7 +17,7 @@ use crate::render::OutputFile;
 pub const BUNDLE_DIR: &str = "pagefind";
 
 /// One searchable page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct SearchRecord {
     /// Its URL path (with the base path).
     pub url: String,

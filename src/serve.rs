@@ -359,6 +359,7 @@ fn build_options(root: &Path, base_url: &str) -> BuildOptions {
         force: false,
         // The index is built by `guide build`; the preview's search page explains it.
         search: pipeline::SearchMode::Skip,
+        cache: pipeline::CacheMode::Ignore,
     }
 }
 

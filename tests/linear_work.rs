@@ -90,6 +90,7 @@ fn allocations_of_check(root: &Path) -> u64 {
         mode: OutputMode::CheckOnly,
         force: false,
         search: SearchMode::Skip,
+        cache: guide::pipeline::CacheMode::Ignore,
     };
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let report = guide::pipeline::run(&options);

@@ -151,7 +151,7 @@ def one_round(n, guide, hugo, pagefind, time_bin, work, rotate, results, record=
 
     def guide_build(no_search):
         dest = fresh(out / "guide")
-        cmd = [guide, "build", "--root", site, "--output", dest] + (["--no-search"] if no_search else [])
+        cmd = [guide, "build", "--no-cache", "--root", site, "--output", dest] + (["--no-search"] if no_search else [])
         r = measure(cmd, time_bin, work)
         shutil.rmtree(dest)
         return {"guide build --no-search" if no_search else "guide build": r}

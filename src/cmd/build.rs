@@ -7,6 +7,9 @@ use crate::pipeline::{self, BuildOptions, OutputMode};
 pub fn run(options: &BuildOptions, format: Format) -> i32 {
     let report = pipeline::run(options);
     print_diagnostics(&report.diagnostics, format);
+    for note in &report.notes {
+        eprintln!("info : {note}");
+    }
     if report.has_errors() {
         if options.mode == OutputMode::Write {
             eprintln!(
@@ -22,6 +25,12 @@ pub fn run(options: &BuildOptions, format: Format) -> i32 {
         report.pages, report.sections, report.terms, seconds
     );
     match options.mode {
+        OutputMode::Write if report.files_reused > 0 => eprintln!(
+            "Site construit dans « {} » : {summary} ({} fichiers sur {} repris tels quels).",
+            report.output.display(),
+            report.files_reused,
+            report.files
+        ),
         OutputMode::Write => eprintln!(
             "Site construit dans « {} » : {summary}.",
             report.output.display()

@@ -151,6 +151,35 @@ impl Staging {
         write_all(&self.tmp, files, copies)
     }
 
+    /// Puts files of the current output into the new one as they are (hard links, or copies
+    /// where the system refuses links): `build` reuses those its cache proves unchanged.
+    pub fn reuse(&self, paths: Vec<String>) -> Result<(), Vec<Diagnostic>> {
+        let from = self.target.path.as_path();
+        let mut dirs: Vec<&Path> = paths.iter().filter_map(|p| Path::new(p).parent()).collect();
+        dirs.sort();
+        dirs.dedup();
+        create_dirs(&self.tmp, &dirs)?;
+        let errors: Vec<Diagnostic> = paths
+            .par_iter()
+            .filter_map(|p| {
+                let (old, new) = (from.join(p), self.tmp.join(p));
+                if std::fs::hard_link(&old, &new).is_ok() {
+                    return None;
+                }
+                crate::fs::copy(&old, &new).err()
+            })
+            .map(fs_error)
+            .collect();
+        if let Ok(mut written) = self.written.lock() {
+            written.extend(paths);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
     /// Writes the marker, carries the kept paths over and swaps the new output in.
     pub fn commit(mut self) -> Result<(), Vec<Diagnostic>> {
         self.committed = true;
@@ -250,7 +279,7 @@ fn move_entries(paths: &[String], from: &Path, to: &Path) -> Result<(), crate::f
 /// folder always exists.
 fn swap_folders(output: &Path, tmp: &Path) -> Result<(), Vec<Diagnostic>> {
     if output.is_dir() && exchange(tmp, output).is_ok() {
-        let _ = crate::fs::remove_dir_all(tmp);
+        remove_tree(tmp);
         return Ok(());
     }
     let old = sibling(output, "old");
@@ -265,7 +294,7 @@ fn swap_folders(output: &Path, tmp: &Path) -> Result<(), Vec<Diagnostic>> {
         return Err(vec![fs_error(e)]);
     }
     if had_output {
-        let _ = crate::fs::remove_dir_all(&old);
+        remove_tree(&old);
     }
     Ok(())
 }
@@ -298,7 +327,7 @@ fn swap_in_place(output: &Path, tmp: &Path) -> Result<(), Vec<Diagnostic>> {
         let _ = crate::fs::remove_dir_all(&old);
         return Err(vec![fs_error(e)]);
     }
-    let _ = crate::fs::remove_dir_all(&old);
+    remove_tree(&old);
     let _ = crate::fs::remove_dir_all(tmp);
     Ok(())
 }
@@ -334,6 +363,37 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
+/// Creates the folders `dirs` (relative) under `root`, in parallel: an output has a folder per
+/// page.
+fn create_dirs(root: &Path, dirs: &[impl AsRef<Path> + Sync]) -> Result<(), Vec<Diagnostic>> {
+    dirs.par_iter()
+        .try_for_each(|dir| crate::fs::create_dir_all(&root.join(dir)))
+        .map_err(|e| vec![fs_error(e)])
+}
+
+/// Removes a folder and everything in it, the folders of its folders in parallel (an output
+/// has thousands of page folders). Symbolic links are removed, never followed.
+fn remove_tree(dir: &Path) {
+    let children = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let is_folder = |path: &Path| std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+    children(dir)
+        .par_iter()
+        .filter(|entry| is_folder(entry))
+        .for_each(|entry| {
+            children(entry)
+                .par_iter()
+                .filter(|child| is_folder(child))
+                .for_each(|child| {
+                    let _ = std::fs::remove_dir_all(child);
+                });
+        });
+    let _ = crate::fs::remove_dir_all(dir);
+}
+
 fn write_all(
     tmp: &Path,
     files: Vec<OutputFile>,
@@ -347,9 +407,7 @@ fn write_all(
         .collect();
     dirs.sort();
     dirs.dedup();
-    for dir in dirs {
-        crate::fs::create_dir_all(&tmp.join(dir)).map_err(|e| vec![fs_error(e)])?;
-    }
+    create_dirs(tmp, &dirs)?;
     let errors: Vec<Diagnostic> = files
         .into_par_iter()
         .filter_map(|f| crate::fs::write(&tmp.join(&f.path), &f.contents).err())

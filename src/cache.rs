@@ -1,0 +1,316 @@
+//! The build cache: what `guide build` keeps beside its output so that the next build renders
+//! only what changed ([`crate::pipeline`] uses it; `--no-cache` ignores it).
+//!
+//! One file, `.guide-cache/<output folder's name>.bin` beside the output folder, safe to
+//! delete. It holds:
+//! - the rendered bodies, each with the key it was rendered under (its text, path, first line
+//!   and the site's link targets);
+//! - for every written file, what it read ([`crate::deps::Input`]) with each input's
+//!   fingerprint, and the file's size and modification time once written;
+//! - the search index's files, with a hash of the records they were built from.
+//!
+//! The file starts with a header: the generator's version, the executable and the build's
+//! settings (`guide.yaml`'s bytes, `--base-url`, `--drafts`, `--no-search`). A cache from
+//! another version or other settings, or one that cannot be read whole, is ignored with a
+//! note, never trusted. A written file is reused only if it is still in the output as the
+//! last build left it (same size and modification time): a file edited by hand is rendered
+//! again.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::deps::Input;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::markdown::{Rendered, TocEntry};
+
+/// Changes whenever the layout of [`Stored`] does.
+const FORMAT: u32 = 1;
+const MAGIC: &str = "guide-cache";
+/// The folder of cache files, beside the output folder.
+pub const DIR: &str = ".guide-cache";
+
+/// Where the cache of the output folder `output` lives.
+pub fn path_for(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    output
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(DIR)
+        .join(format!("{name}.bin"))
+}
+
+/// A file's size and modification time: a reused file must still have both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    len: u64,
+    modified_ns: u128,
+}
+
+impl Stamp {
+    /// The stamp of the file at `path`, if it is a plain file.
+    pub fn of(path: &Path) -> Option<Self> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let modified = meta.modified().ok()?;
+        let modified_ns = modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        Some(Self {
+            len: meta.len(),
+            modified_ns,
+        })
+    }
+}
+
+/// A written file: what it read, and its stamp in the output.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredOutput {
+    /// Each input it read, with the input's fingerprint then.
+    pub inputs: Vec<(Input, u64)>,
+    /// The file as written.
+    pub stamp: Stamp,
+}
+
+/// The search index's files and the records they came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredIndex {
+    /// [`records_hash`] of the records.
+    pub records: u64,
+    /// Each file of the index, with its stamp.
+    pub files: Vec<(String, Stamp)>,
+}
+
+/// A diagnostic as stored (every field, unlike its JSON form).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredDiagnostic {
+    error: bool,
+    path: Option<PathBuf>,
+    line: Option<usize>,
+    column: Option<usize>,
+    span: usize,
+    message: String,
+    hint: Option<String>,
+}
+
+/// A rendered body as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredBody {
+    html: String,
+    summary: Option<String>,
+    toc: Vec<TocEntry>,
+    word_count: usize,
+    diagnostics: Vec<StoredDiagnostic>,
+}
+
+impl From<Rendered> for StoredBody {
+    fn from(r: Rendered) -> Self {
+        Self {
+            html: r.html,
+            summary: r.summary,
+            toc: r.toc,
+            word_count: r.word_count,
+            diagnostics: r
+                .diagnostics
+                .into_iter()
+                .map(|d| StoredDiagnostic {
+                    error: d.is_error(),
+                    path: d.path,
+                    line: d.line,
+                    column: d.column,
+                    span: d.span,
+                    message: d.message,
+                    hint: d.hint,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<StoredBody> for Rendered {
+    fn from(s: StoredBody) -> Self {
+        Self {
+            html: s.html,
+            summary: s.summary,
+            toc: s.toc,
+            word_count: s.word_count,
+            diagnostics: s
+                .diagnostics
+                .into_iter()
+                .map(|d| Diagnostic {
+                    severity: if d.error {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
+                    path: d.path,
+                    line: d.line,
+                    column: d.column,
+                    span: d.span,
+                    message: d.message,
+                    hint: d.hint,
+                    source_line: None,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a build keeps for the next one.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Stored {
+    /// Rendered bodies by source path (for messages), with the key they were rendered under.
+    pub bodies: HashMap<PathBuf, (u64, StoredBody)>,
+    /// [`outputs_key`] when the outputs were written: outputs are reused only under the same.
+    pub outputs_key: u64,
+    /// Every written file, by its path in the output.
+    pub outputs: HashMap<String, StoredOutput>,
+    /// The search index, when one was built.
+    pub index: Option<StoredIndex>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    magic: String,
+    format: u32,
+    /// The generator's version and settings ([`settings_key`]).
+    settings: u64,
+}
+
+/// A 64-bit hash of everything `parts` feeds it.
+pub fn hash_with(parts: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    parts(&mut hasher);
+    hasher.finish()
+}
+
+/// The generator (version and executable) and the settings of a build: a cache made under
+/// others is ignored.
+pub fn settings_key(config_bytes: &[u8], options: &impl Hash) -> u64 {
+    let executable = std::env::current_exe().ok().and_then(|exe| Stamp::of(&exe));
+    hash_with(|h| {
+        env!("CARGO_PKG_VERSION").hash(h);
+        executable.map(|s| (s.len, s.modified_ns)).hash(h);
+        config_bytes.hash(h);
+        options.hash(h);
+    })
+}
+
+/// The inputs of every output that page edits do not reach through [`crate::deps`]: the
+/// theme's files, the static files, the sections' own files and the build's date. Outputs are
+/// reused only when it is unchanged.
+pub fn outputs_key(root: &Path, theme: &str, site: &crate::content::Site, date: &str) -> u64 {
+    let mut files = Vec::new();
+    for dir in [root.join("themes").join(theme), root.join("static")] {
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            let stamp = Stamp::of(entry.path());
+            files.push((entry.into_path(), stamp.map(|s| (s.len, s.modified_ns))));
+        }
+    }
+    hash_with(|h| {
+        files.hash(h);
+        date.hash(h);
+        for section in &site.sections {
+            (
+                &section.index.display_path,
+                section.index.front_matter_hash,
+                &section.index.body,
+                section.parent,
+            )
+                .hash(h);
+        }
+    })
+}
+
+/// A hash of the search records, in order.
+pub fn records_hash(records: &[crate::search::SearchRecord]) -> u64 {
+    hash_with(|h| records.hash(h))
+}
+
+/// Reads the cache at `path` made under `settings`. `Err` holds the note to show when a cache
+/// exists but cannot be used; a missing cache is `Ok(None)`.
+pub fn load(path: &Path, settings: u64) -> Result<Option<Stored>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cache illisible ({e}) : construction complète")),
+    };
+    let (header, rest): (Header, &[u8]) =
+        postcard::take_from_bytes(&bytes).map_err(|_| "cache abîmé : construction complète")?;
+    if header.magic != MAGIC || header.format != FORMAT {
+        return Err("cache d'un autre format : construction complète".into());
+    }
+    if header.settings != settings {
+        return Err(
+            "cache d'une autre version de guide ou d'autres réglages : construction complète"
+                .into(),
+        );
+    }
+    postcard::from_bytes(rest)
+        .map(Some)
+        .map_err(|_| "cache abîmé : construction complète".into())
+}
+
+/// Writes the cache at `path` (through a temporary file, so that a killed build leaves the
+/// previous cache or none, never half of one).
+pub fn save(path: &Path, settings: u64, stored: &Stored) -> Result<(), String> {
+    let header = Header {
+        magic: MAGIC.into(),
+        format: FORMAT,
+        settings,
+    };
+    let mut bytes = postcard::to_stdvec(&header).map_err(|e| e.to_string())?;
+    bytes.extend(postcard::to_stdvec(stored).map_err(|e| e.to_string())?);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let tmp = dir.join(format!(".tmp-{}", std::process::id()));
+    std::fs::write(&tmp, &bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            e.to_string()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cache_from_other_settings_or_cut_short_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = path_for(&dir.path().join("public"));
+        let stored = Stored {
+            outputs_key: 7,
+            ..Stored::default()
+        };
+        save(&path, 1, &stored).unwrap();
+        assert_eq!(load(&path, 1).unwrap().unwrap().outputs_key, 7);
+        assert!(load(&path, 2).unwrap_err().contains("autres réglages"));
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(load(&path, 1).unwrap_err().contains("abîmé"));
+        std::fs::remove_file(&path).unwrap();
+        assert!(load(&path, 1).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_cache_lives_beside_the_output() {
+        assert_eq!(
+            path_for(Path::new("/site/public")),
+            Path::new("/site/.guide-cache/public.bin")
+        );
+    }
+}

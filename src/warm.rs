@@ -1,0 +1,176 @@
+//! `guide build` with its cache ([`crate::cache`]): which files of the last output are still
+//! what this build would write, and what to keep for the next build.
+//!
+//! A file is reused when the cache's outputs key ([`crate::cache::outputs_key`]) is unchanged,
+//! every input it read has the fingerprint it had then ([`crate::deps::Fingerprints`]), and the
+//! file is still in the output as written. Everything else in the plan is rendered; the search
+//! index is reused when its records are the same.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::cache::{Stamp, Stored, StoredBody, StoredIndex, StoredOutput};
+use crate::deps::{Fingerprints, Input};
+use crate::markdown::Rendered;
+use crate::plan::{OutputId, Plan};
+
+/// The cache of one output folder, during a build.
+#[derive(Debug)]
+pub struct Warm {
+    path: PathBuf,
+    settings: u64,
+    stored: Stored,
+    /// The new outputs key, once known.
+    outputs_key: u64,
+    /// What the new output's files read (stamps come once they are written).
+    outputs: HashMap<String, Vec<(Input, u64)>>,
+    /// The files taken from the last output.
+    reused: Vec<String>,
+    /// The search index written: its records' hash and files.
+    index: Option<(u64, Vec<String>)>,
+}
+
+impl Warm {
+    /// Reads the cache of `output`, made under `settings` ([`crate::cache::settings_key`]);
+    /// with the note to show when a cache exists but cannot be used.
+    pub fn load(output: &Path, settings: u64) -> (Self, Option<String>) {
+        let mut warm = Self::empty(output, settings);
+        let note = match crate::cache::load(&warm.path, settings) {
+            Ok(stored) => {
+                warm.stored = stored.unwrap_or_default();
+                None
+            }
+            Err(note) => Some(note),
+        };
+        (warm, note)
+    }
+
+    /// No cache (`--no-cache`): everything is rendered, and the cache written afresh.
+    pub fn empty(output: &Path, settings: u64) -> Self {
+        Self {
+            path: crate::cache::path_for(output),
+            settings,
+            stored: Stored::default(),
+            outputs_key: 0,
+            outputs: HashMap::new(),
+            reused: Vec::new(),
+            index: None,
+        }
+    }
+
+    /// The stored bodies, by source path, with the key each was rendered under.
+    pub fn take_bodies(&mut self) -> HashMap<PathBuf, (u64, Rendered)> {
+        std::mem::take(&mut self.stored.bodies)
+            .into_iter()
+            .map(|(path, (key, body))| (path, (key, body.into())))
+            .collect()
+    }
+
+    /// The outputs of `plan` to render: those the last output cannot give as they are, and
+    /// those `always` names. The others are reused ([`Warm::reused`]).
+    pub fn to_render(
+        &mut self,
+        outputs_key: u64,
+        plan: &Plan,
+        fingerprints: &mut Fingerprints<'_>,
+        output: &Path,
+        always: impl Fn(OutputId) -> bool,
+    ) -> Vec<OutputId> {
+        self.outputs_key = outputs_key;
+        let mut render = Vec::new();
+        for item in &plan.items {
+            match self.stored.outputs.get(&item.path) {
+                Some(stored)
+                    if self.stored.outputs_key == outputs_key
+                        && !always(item.id)
+                        && still_written(output, &item.path, stored)
+                        && unchanged(&stored.inputs, fingerprints) =>
+                {
+                    self.outputs
+                        .insert(item.path.clone(), stored.inputs.clone());
+                    self.reused.push(item.path.clone());
+                }
+                _ => render.push(item.id),
+            }
+        }
+        render
+    }
+
+    /// The files taken from the last output.
+    pub fn reused(&self) -> &[String] {
+        &self.reused
+    }
+
+    /// Keeps what each rendered file read, fingerprinted in the current state.
+    pub fn record(&mut self, fingerprints: &mut Fingerprints<'_>, reads: &[(String, Vec<Input>)]) {
+        for (path, inputs) in reads {
+            let inputs = inputs
+                .iter()
+                .map(|input| (input.clone(), fingerprints.of(input)))
+                .collect();
+            self.outputs.insert(path.clone(), inputs);
+        }
+    }
+
+    /// The last output's search index files, if they came from the same records and are
+    /// still as written.
+    pub fn index_for(&self, records: u64, output: &Path) -> Option<Vec<String>> {
+        let index = self.stored.index.as_ref()?;
+        let intact = index
+            .files
+            .iter()
+            .all(|(path, stamp)| Stamp::of(&output.join(path)) == Some(*stamp));
+        (index.records == records && intact)
+            .then(|| index.files.iter().map(|(path, _)| path.clone()).collect())
+    }
+
+    /// Notes the search index written (built or reused).
+    pub fn set_index(&mut self, records: u64, files: Vec<String>) {
+        self.index = Some((records, files));
+    }
+
+    /// Writes the cache for the output just committed; `bodies` are the site's bodies by
+    /// source path with their keys. Returns the note to show if it could not be written.
+    pub fn save(self, output: &Path, bodies: HashMap<PathBuf, (u64, Rendered)>) -> Option<String> {
+        let stamp = |path: &String| Stamp::of(&output.join(path));
+        let outputs = self
+            .outputs
+            .into_iter()
+            .filter_map(|(path, inputs)| {
+                let stamp = stamp(&path)?;
+                Some((path, StoredOutput { inputs, stamp }))
+            })
+            .collect();
+        let index = self.index.map(|(records, files)| StoredIndex {
+            records,
+            files: files
+                .into_iter()
+                .filter_map(|path| Some((path.clone(), stamp(&path)?)))
+                .collect(),
+        });
+        let stored = Stored {
+            bodies: bodies
+                .into_iter()
+                .map(|(path, (key, body))| (path, (key, StoredBody::from(body))))
+                .collect(),
+            outputs_key: self.outputs_key,
+            outputs,
+            index,
+        };
+        crate::cache::save(&self.path, self.settings, &stored)
+            .err()
+            .map(|e| format!("le cache n'a pas pu être écrit ({e}) : la prochaine construction sera complète"))
+    }
+}
+
+/// Whether the file at `path` of `output` is still the one the last build wrote.
+fn still_written(output: &Path, path: &str, stored: &StoredOutput) -> bool {
+    Stamp::of(&output.join(path)) == Some(stored.stamp)
+}
+
+/// Whether every input has the fingerprint it had.
+fn unchanged(inputs: &[(Input, u64)], fingerprints: &mut Fingerprints<'_>) -> bool {
+    inputs
+        .iter()
+        .all(|(input, value)| fingerprints.of(input) == *value)
+}

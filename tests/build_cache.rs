@@ -1,0 +1,179 @@
+//! `guide build` with its cache writes what a cold build writes: after each of a random
+//! sequence of edits of the fixture site (`tests/edits`: body, title, date, weight, terms,
+//! aliases, slug, new, deleted and renamed pages, a template, `guide.yaml`, a static file), a
+//! build into the same output folder, with the cache of the previous one, must write exactly
+//! the files of a cold build (`--no-cache`, into a new folder), byte for byte, search index
+//! included. A cache that cannot be trusted (cut short, from another format or other settings)
+//! is ignored with a note, and a file edited by hand in the output is written again.
+//!
+//! `GUIDE_CACHE_SEED=0x1234` and `GUIDE_CACHE_STEPS=40` replay or lengthen the sequence.
+
+mod common;
+mod edits;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use common::TestSite;
+use edits::*;
+
+const DEFAULT_SEED: u64 = 0x6361_6368_6500_0001;
+const DEFAULT_STEPS: usize = 18;
+
+/// Builds `site` into `out` (search index included); returns what it printed. Panics when
+/// the build fails.
+fn build(site: &TestSite, out: &Path, extra: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_guide"))
+        .arg("build")
+        .args(extra)
+        .arg("--root")
+        .arg(site.root())
+        .arg("--output")
+        .arg(out)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "the build failed:\n{stderr}");
+    stderr
+}
+
+/// Every file of an output folder but the marker (which lists them).
+fn tree(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    read_tree(out, out, &mut files);
+    files.remove(".guide-sortie");
+    files
+}
+
+/// The paths where two trees differ.
+fn differences(
+    warm: &BTreeMap<String, Vec<u8>>,
+    cold: &BTreeMap<String, Vec<u8>>,
+) -> BTreeSet<String> {
+    warm.keys()
+        .chain(cold.keys())
+        .filter(|path| warm.get(*path) != cold.get(*path))
+        .cloned()
+        .collect()
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).map_or(default, |v| {
+        let v = v.trim();
+        match v.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => v.parse(),
+        }
+        .unwrap_or_else(|e| panic!("{name}={v}: {e}"))
+    })
+}
+
+#[test]
+fn a_warm_build_after_random_edits_writes_what_a_cold_build_writes() {
+    let seed = env_number("GUIDE_CACHE_SEED", DEFAULT_SEED);
+    let steps = env_number("GUIDE_CACHE_STEPS", DEFAULT_STEPS as u64) as usize;
+    let site = TestSite::new("incremental");
+    let outside = tempfile::tempdir().unwrap();
+    let warm_out = outside.path().join("public");
+    let mut rng = Rng::new(seed);
+    let mut model = Model::new(&mut rng, &site);
+    build(&site, &warm_out, &[]);
+    let mut history = Vec::new();
+    let mut reusing_steps = 0;
+    for (step, kind) in schedule(&mut rng, &KINDS, steps).into_iter().enumerate() {
+        let what = apply(kind, &mut model, &mut rng, &site);
+        history.push(format!("{}. [{}] {what}", step + 1, kind.name()));
+        let said = build(&site, &warm_out, &[]);
+        reusing_steps += usize::from(said.contains("repris tels quels"));
+        let cold_out = outside.path().join(format!("cold-{step}"));
+        build(&site, &cold_out, &["--no-cache"]);
+        let (warm, cold) = (tree(&warm_out), tree(&cold_out));
+        let differ = differences(&warm, &cold);
+        assert!(
+            differ.is_empty(),
+            "seed {seed:#x}, step {}: the warm build differs from a cold build in {differ:?}\n\
+             replay: GUIDE_CACHE_SEED={seed:#x} GUIDE_CACHE_STEPS={steps} cargo test --test build_cache\n\
+             edits:\n  {}\nthe warm build said:\n{said}",
+            step + 1,
+            history.join("\n  ")
+        );
+        std::fs::remove_dir_all(&cold_out).unwrap();
+    }
+    // Most edits leave most files as they were: the cache must have been used.
+    assert!(
+        reusing_steps * 2 > steps,
+        "only {reusing_steps} of {steps} warm builds reused files:\n  {}",
+        history.join("\n  ")
+    );
+}
+
+#[test]
+fn a_cache_that_cannot_be_trusted_is_ignored_and_a_file_edited_in_the_output_is_rewritten() {
+    let site = TestSite::new("incremental");
+    let mut rng = Rng::new(DEFAULT_SEED);
+    Model::new(&mut rng, &site);
+    let outside = tempfile::tempdir().unwrap();
+    let out = outside.path().join("public");
+    let cache = outside.path().join(".guide-cache/public.bin");
+    build(&site, &out, &[]);
+    let cold = tree(&out);
+    assert!(cache.is_file(), "no cache beside the output");
+
+    // Reused as it is: every file, and nothing is said.
+    let said = build(&site, &out, &[]);
+    assert!(said.contains("repris tels quels"), "{said}");
+    assert!(!said.contains("info :"), "{said}");
+
+    // A file edited by hand in the output is rendered again.
+    std::fs::write(out.join("index.html"), "modifié à la main").unwrap();
+    build(&site, &out, &[]);
+    assert_eq!(tree(&out), cold, "the edited file was kept");
+
+    // Cut short: ignored with a note, and the build is right.
+    let bytes = std::fs::read(&cache).unwrap();
+    std::fs::write(&cache, &bytes[..bytes.len() / 2]).unwrap();
+    let said = build(&site, &out, &[]);
+    assert!(said.contains("info : cache abîmé"), "{said}");
+    assert!(!said.contains("repris tels quels"), "{said}");
+    assert_eq!(tree(&out), cold);
+
+    // From an older format of the cache (postcard: the magic string, the format, the settings).
+    let mut older = vec![11];
+    older.extend(b"guide-cache");
+    older.extend([0, 1]);
+    std::fs::write(&cache, &older).unwrap();
+    let said = build(&site, &out, &[]);
+    assert!(said.contains("info : cache d'un autre format"), "{said}");
+    assert_eq!(tree(&out), cold);
+
+    // Other settings: the cache is not used, and the output is the cold one's.
+    let said = build(&site, &out, &["--base-url", "https://example.net/autre/"]);
+    assert!(said.contains("info : cache d'une autre version de guide ou d'autres réglages"));
+    let other = outside.path().join("other");
+    build(
+        &site,
+        &other,
+        &["--no-cache", "--base-url", "https://example.net/autre/"],
+    );
+    assert_eq!(tree(&out), tree(&other));
+
+    // A failed build leaves the output and the cache as they were.
+    let before = (tree(&out), std::fs::read(&cache).unwrap());
+    site.write("content/projets/casse.md", "---\ntitle: [\n---\n");
+    let failed = Command::new(env!("CARGO_BIN_EXE_guide"))
+        .args([
+            "build",
+            "--base-url",
+            "https://example.net/autre/",
+            "--root",
+        ])
+        .arg(site.root())
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!((tree(&out), std::fs::read(&cache).unwrap()), before);
+}
