@@ -42,6 +42,7 @@ class Texte(html.parser.HTMLParser):
         self.blocs = []
         self.courant = []
         self.ignore = 0
+        self.cache = []  # éléments aria-hidden="true" ouverts : [nom, profondeur]
 
     def coupe(self):
         # Seules les espaces ordinaires sont fusionnées : les espaces insécables (U+00A0,
@@ -52,19 +53,28 @@ class Texte(html.parser.HTMLParser):
         self.courant = []
 
     def handle_starttag(self, tag, attrs):
+        if self.cache and tag == self.cache[-1][0]:
+            self.cache[-1][1] += 1
+        elif ("aria-hidden", "true") in attrs:
+            # Masqué aux technologies d'assistance (une pastille décorative) : non relu.
+            self.cache.append([tag, 1])
         if tag in IGNORES:
             self.ignore += 1
         elif tag in BLOCS:
             self.coupe()
 
     def handle_endtag(self, tag):
+        if self.cache and tag == self.cache[-1][0]:
+            self.cache[-1][1] -= 1
+            if self.cache[-1][1] == 0:
+                self.cache.pop()
         if tag in IGNORES:
             self.ignore = max(0, self.ignore - 1)
         elif tag in BLOCS:
             self.coupe()
 
     def handle_data(self, data):
-        if not self.ignore:
+        if not self.ignore and not self.cache:
             self.courant.append(data)
 
 

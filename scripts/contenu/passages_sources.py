@@ -18,6 +18,9 @@ import sys
 import unicodedata
 
 RACINE = pathlib.Path(__file__).resolve().parents[2]
+# Passages cités à dessein (le titre d'un article source, entre guillemets), un par ligne,
+# sous la forme normalisée qu'affiche ce script ; « # » commence un commentaire.
+AUTORISES = pathlib.Path(__file__).resolve().parent / "passages-autorises.txt"
 
 # Noms d'organismes réduits à un seul mot avant la comparaison (minuscules, sans accents).
 ORGANISMES = [
@@ -86,6 +89,13 @@ def main():
         for i in range(len(m) - n + 1):
             suites.setdefault(tuple(m[i : i + n]), s.name)
 
+    autorises = []
+    if AUTORISES.is_file():
+        for ligne in AUTORISES.read_text(encoding="utf-8").splitlines():
+            ligne = ligne.split("#", 1)[0].strip()
+            if ligne:
+                autorises.append(ligne)
+
     trouves = 0
     for f in textes_du_guide():
         m = mots(f.read_text(encoding="utf-8"))
@@ -98,6 +108,9 @@ def main():
                 while j < len(m) and tuple(w for w, _ in m[j - n + 1 : j + 1]) in suites:
                     j += 1
                 passage = " ".join(w for w, _ in m[i:j])
+                if any(passage in a for a in autorises):
+                    i = j
+                    continue
                 print(f"{f.relative_to(RACINE)}:{m[i][1]}: {j - i} mots communs avec {suites[cle]} : {passage}")
                 trouves += 1
                 i = j
