@@ -2,8 +2,8 @@
 """Relecture du français du guide par Grammalecte (paquet Debian `grammalecte-cli`).
 
 Le texte relu est celui que voit le lecteur : les pages HTML produites par `guide build`
-(en-tête, navigation, contenu, pied de page), sans le code, les scripts ni la page imprimable
-(qui répète les autres). Chaque bloc de texte distinct n'est relu qu'une fois, même s'il
+(en-tête, navigation, contenu, pied de page, version imprimable), sans le code ni les scripts.
+Chaque bloc de texte distinct n'est relu qu'une fois, même s'il
 figure sur plusieurs pages (une carte de projet, le pied de page).
 
 Usage :
@@ -82,7 +82,7 @@ def blocs_du_site(public):
     vus = {}
     for f in sorted(public.rglob("*.html")):
         rel = f.relative_to(public).as_posix()
-        if rel.startswith(("pagefind/", "guide-complet/")):
+        if rel.startswith("pagefind/"):
             continue
         texte = f.read_text(encoding="utf-8")
         if 'http-equiv="refresh"' in texte:
