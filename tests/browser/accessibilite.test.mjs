@@ -64,6 +64,8 @@ const PAGES = [
   ["the home page", "/"],
   ["a case study", "/projets/entreprise-a-accord-temps-de-travail/"],
   ["a term page", "/themes/qvct/"],
+  ["the maturity scale and its self-assessment", "/maturite/"],
+  ["the apply page with the contact block", "/candidater/"],
   [
     "the search page with results",
     "/recherche/?q=négociation",
@@ -80,7 +82,7 @@ const PAGES = [
   ],
 ];
 
-test("axe-core finds no WCAG 2.1 A or AA violation on the home page, a case study, a term page, the search page and the printed edition", async (t) => {
+test("axe-core finds no WCAG 2.1 A or AA violation on the home page, a case study, a term page, the maturity scale, the apply page, the search page and the printed edition", async (t) => {
   for (const [nom, chemin, preparer, indice] of PAGES) {
     await t.test(`${nom} (${chemin})`, async () => {
       const page = await ouvrir(chemin, preparer, indice);
