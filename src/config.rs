@@ -500,8 +500,66 @@ pub fn parse(text: &str) -> (Option<SiteConfig>, Vec<Diagnostic>) {
             return (None, vec![d.with_source(text)]);
         }
     };
-    let diagnostics = check(&config, text);
+    let mut diagnostics = check(&config, text);
+    diagnostics.extend(placeholders(&config.extra, text));
     (Some(typeset(config)), diagnostics)
+}
+
+/// How a value of `extra` the site's team must still supply begins; the theme shows readers
+/// « à venir » instead.
+pub const PLACEHOLDER: &str = "À COMPLÉTER";
+
+/// A warning at each value of `extra` that is still a placeholder ([`PLACEHOLDER`]).
+fn placeholders(extra: &serde_json::Map<String, Value>, text: &str) -> Vec<Diagnostic> {
+    fn walk(value: &Value, path: &mut Vec<yaml::PathStep>, found: &mut Vec<Vec<yaml::PathStep>>) {
+        match value {
+            Value::String(s) if s.trim_start().starts_with(PLACEHOLDER) => found.push(path.clone()),
+            Value::Object(map) => {
+                for (key, value) in map {
+                    path.push(yaml::PathStep::Key(key.clone()));
+                    walk(value, path, found);
+                    path.pop();
+                }
+            }
+            Value::Array(items) => {
+                for (i, value) in items.iter().enumerate() {
+                    path.push(yaml::PathStep::Index(i));
+                    walk(value, path, found);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    let mut path = vec![yaml::PathStep::Key("extra".into())];
+    for (key, value) in extra {
+        path.push(yaml::PathStep::Key(key.clone()));
+        walk(value, &mut path, &mut found);
+        path.pop();
+    }
+    found
+        .into_iter()
+        .map(|steps| {
+            let name: Vec<String> = steps
+                .iter()
+                .map(|step| match step {
+                    yaml::PathStep::Key(key) => key.clone(),
+                    yaml::PathStep::Index(i) => i.to_string(),
+                })
+                .collect();
+            let mut d = Diagnostic::warning(format!(
+                "valeur encore à fournir : {} (les lecteurs lisent « à venir »)",
+                name.join(".")
+            ))
+            .in_file(CONFIG_FILE)
+            .with_hint("remplacez le texte qui commence par « À COMPLÉTER » par la vraie valeur");
+            if let Some(at) = yaml::locate(text, &steps) {
+                d = d.at(at.line, at.column, at.len);
+            }
+            d
+        })
+        .collect()
 }
 
 /// French typography on the texts readers see: titles and descriptions.
@@ -666,6 +724,32 @@ mod tests {
             d.hint.as_deref(),
             Some("vouliez-vous dire « taxonomies » ?")
         );
+    }
+
+    #[test]
+    fn a_value_of_extra_still_to_supply_is_a_warning_at_its_line() {
+        let (config, diagnostics) = parse(
+            "title: T\nbase_url: https://x.org/\nextra:\n  contact:\n    site: https://x.org/\n    adresse: \"À COMPLÉTER : l'adresse\"\n  liste:\n    - À COMPLÉTER\n",
+        );
+        assert!(config.is_some());
+        let found: Vec<(Option<usize>, &str)> = diagnostics
+            .iter()
+            .map(|d| (d.line, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    Some(6),
+                    "valeur encore à fournir : extra.contact.adresse (les lecteurs lisent « à venir »)"
+                ),
+                (
+                    Some(8),
+                    "valeur encore à fournir : extra.liste.0 (les lecteurs lisent « à venir »)"
+                ),
+            ]
+        );
+        assert!(diagnostics.iter().all(|d| !d.is_error()));
     }
 
     #[test]

@@ -34,13 +34,29 @@ fn every_case_study_ends_with_the_contact_and_apply_block() {
             .find("<section class=\"contact\" id=\"contact\"")
             .unwrap_or_else(|| panic!("/projets/{name}/ has no contact block"));
         let block = &main[contact..];
-        assert!(block.contains("Un projet comme celui-ci"), "/projets/{name}/");
-        assert!(block.contains("href=\"/candidater/\""), "/projets/{name}/ does not link to /candidater/");
-        assert!(block.contains("Aract Auvergne-Rhône-Alpes"), "/projets/{name}/");
+        assert!(
+            block.contains("Un projet comme celui-ci"),
+            "/projets/{name}/"
+        );
+        assert!(
+            block.contains("href=\"/candidater/\""),
+            "/projets/{name}/ does not link to /candidater/"
+        );
+        assert!(
+            block.contains("Aract Auvergne-Rhône-Alpes"),
+            "/projets/{name}/"
+        );
     }
-    for page in ["index.html", "dispositif/index.html", "candidater/index.html"] {
+    for page in [
+        "index.html",
+        "dispositif/index.html",
+        "candidater/index.html",
+    ] {
         let html = read(&out, page);
-        assert!(common::main_of(&html).contains("class=\"contact\""), "{page} has no contact block");
+        assert!(
+            common::main_of(&html).contains("class=\"contact\""),
+            "{page} has no contact block"
+        );
     }
 }
 
@@ -49,26 +65,61 @@ fn the_self_assessment_works_without_javascript() {
     let (_dir, out, _) = common::build_repo_guide();
     let html = read(&out, "maturite/index.html");
     let main = common::main_of(&html);
-    let start = main.find("id=\"autodiagnostic\"").expect("no self-assessment on /maturite/");
+    let start = main
+        .find("id=\"autodiagnostic\"")
+        .expect("no self-assessment on /maturite/");
     let ad = &main[start..];
     for forbidden in ["<script", "<form", "<input", "onclick", "<button"] {
-        assert!(!ad.contains(forbidden), "the self-assessment uses {forbidden}");
+        assert!(
+            !ad.contains(forbidden),
+            "the self-assessment uses {forbidden}"
+        );
     }
-    let levels = ["emergence", "premiers-outils", "nouvelles-pratiques", "innovation-approfondie"];
+    let levels = [
+        "emergence",
+        "premiers-outils",
+        "nouvelles-pratiques",
+        "innovation-approfondie",
+    ];
     for (i, slug) in levels.iter().enumerate() {
         // Each step is reached by a link, and each answer leads to a result on the page.
-        assert!(ad.contains(&format!("id=\"etape-{}\"", i + 1)), "step {}", i + 1);
-        assert!(ad.contains(&format!("id=\"resultat-{slug}\"")), "result {slug}");
-        assert!(ad.contains(&format!("href=\"#resultat-{slug}\"")), "no answer leads to {slug}");
+        assert!(
+            ad.contains(&format!("id=\"etape-{}\"", i + 1)),
+            "step {}",
+            i + 1
+        );
+        assert!(
+            ad.contains(&format!("id=\"resultat-{slug}\"")),
+            "result {slug}"
+        );
+        assert!(
+            ad.contains(&format!("href=\"#resultat-{slug}\"")),
+            "no answer leads to {slug}"
+        );
         if i > 0 {
-            assert!(ad.contains(&format!("href=\"#etape-{}\"", i + 1)), "no answer leads to step {}", i + 1);
+            assert!(
+                ad.contains(&format!("href=\"#etape-{}\"", i + 1)),
+                "no answer leads to step {}",
+                i + 1
+            );
         }
         // Each result leads to the case studies of its level, the scheme and the apply page.
         let result = &ad[ad.find(&format!("id=\"resultat-{slug}\"")).unwrap()..];
-        let result = &result[..result[1..].find("id=\"resultat-").map_or(result.len(), |e| e + 1)];
-        assert!(result.contains(&format!("href=\"/maturite/{slug}/\"")), "{slug}: no link to its case studies");
-        assert!(result.contains("href=\"/dispositif/\""), "{slug}: no link to the scheme");
-        assert!(result.contains("href=\"/candidater/\""), "{slug}: no link to the apply page");
+        let result = &result[..result[1..]
+            .find("id=\"resultat-")
+            .map_or(result.len(), |e| e + 1)];
+        assert!(
+            result.contains(&format!("href=\"/maturite/{slug}/\"")),
+            "{slug}: no link to its case studies"
+        );
+        assert!(
+            result.contains("href=\"/dispositif/\""),
+            "{slug}: no link to the scheme"
+        );
+        assert!(
+            result.contains("href=\"/candidater/\""),
+            "{slug}: no link to the apply page"
+        );
         assert!(result.contains("jours"), "{slug}: no appui-conseil formula");
     }
 }
@@ -97,5 +148,8 @@ fn case_studies_outside_the_region_say_they_illustrate_a_practice() {
 fn readers_never_see_a_placeholder_in_the_legal_notice() {
     let (_dir, out, _) = common::build_repo_guide();
     let html = read(&out, "mentions-legales/index.html").to_lowercase();
-    assert!(!html.contains("compléter"), "the legal notice shows a placeholder");
+    assert!(
+        !html.contains("compléter"),
+        "the legal notice shows a placeholder"
+    );
 }

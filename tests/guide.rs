@@ -1,5 +1,6 @@
-//! The guide of this repository: it builds without error or warning, every case study appears
-//! on its taxonomy pages, and every page is valid HTML (W3C Nu HTML Checker).
+//! The guide of this repository: it builds without error, with no warning but the values ARACT
+//! must still supply, every case study appears on its taxonomy pages, and every page is valid
+//! HTML (W3C Nu HTML Checker).
 
 mod common;
 
@@ -18,10 +19,21 @@ fn build_guide() -> (tempfile::TempDir, std::path::PathBuf, String) {
 }
 
 #[test]
-fn the_guide_builds_without_errors_or_warnings() {
+fn the_guide_builds_without_errors_or_warnings_but_the_values_to_supply() {
     let (_dir, out, stderr) = build_guide();
-    assert!(!stderr.contains("avertissement"), "{stderr}");
-    assert!(!stderr.contains("erreur"), "{stderr}");
+    let warnings = stderr.matches("avertissement :").count();
+    let placeholders = stderr.matches("valeur encore à fournir").count();
+    assert_eq!(warnings, placeholders, "{stderr}");
+    assert!(!stderr.contains("erreur :"), "{stderr}");
+    // What a reader sees never says what is missing in the team's words.
+    for page in [
+        "index.html",
+        "dispositif/index.html",
+        "candidater/index.html",
+    ] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        assert!(!html.to_lowercase().contains("compléter"), "{page}");
+    }
     for page in [
         "index.html",
         "innovation-sociale/index.html",
@@ -38,7 +50,7 @@ fn the_guide_builds_without_errors_or_warnings() {
 fn every_case_study_appears_on_each_of_its_term_pages() {
     let (_dir, out, _) = build_guide();
     let (config, diagnostics) = guide::config::load(repo());
-    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert!(!diagnostics.iter().any(|d| d.is_error()), "{diagnostics:?}");
     let config = config.unwrap();
     let (site, _) = guide::content::load(repo(), &config, DraftMode::Exclude);
     let (classification, _) = guide::taxonomy::classify(&site, &config);
