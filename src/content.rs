@@ -395,6 +395,39 @@ pub fn reload_page(
     )
 }
 
+/// Reads and checks a page that is not part of `site` yet (`serve`, after a file was added):
+/// `display_path` is `content/…/page.md`. `None` when it is not a plain page of an existing
+/// section (a section's `_index.md`, a bundle's `index.md`, a file outside `content/`).
+pub fn load_new_page(
+    root: &Path,
+    config: &SiteConfig,
+    site: &Site,
+    display_path: &Path,
+) -> Option<(Option<Page>, Vec<Diagnostic>)> {
+    let relative = display_path.strip_prefix(CONTENT_DIR).ok()?;
+    let name = relative.file_name()?;
+    if name == "_index.md" || name == "index.md" || relative.extension()? != "md" {
+        return None;
+    }
+    let section_dirs: Vec<&Path> = site
+        .sections
+        .iter()
+        .map(|s| s.index.source.parent().unwrap_or(Path::new("")))
+        .collect();
+    let section = relative
+        .ancestors()
+        .skip(1)
+        .find_map(|dir| section_dirs.iter().position(|d| *d == dir))?;
+    Some(load_file(
+        &root.join(CONTENT_DIR),
+        relative,
+        section,
+        &site.sections[section].name,
+        false,
+        config,
+    ))
+}
+
 /// Places diagnostics about one file at lines of its front matter.
 struct FileReporter<'a> {
     display_path: &'a Path,

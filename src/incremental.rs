@@ -11,8 +11,8 @@
 //! 4. render the saved pages' own outputs at once; the other stale outputs are rendered when
 //!    they are asked for ([`Prepared::render_outputs`]).
 //!
-//! Anything else (a new, deleted or moved page, a section, the config, a template, a static
-//! file) takes a full build, which records every output's inputs afresh
+//! Pages that come, go or move take [`structure`]'s path. Anything else (a section, the config,
+//! a template, a static file) takes a full build, which records every output's inputs afresh
 //! ([`Prepared::record`]). Errors leave the state as it was.
 
 use std::collections::{HashMap, HashSet};
@@ -23,6 +23,8 @@ use crate::diagnostic::Diagnostic;
 use crate::pipeline::Prepared;
 use crate::plan::{OutputId, Plan};
 use crate::render::OutputFile;
+
+mod structure;
 
 /// What a save changed in the loaded site.
 #[derive(Debug)]
@@ -117,25 +119,28 @@ impl Prepared {
         Plan::classified(&self.site, &self.config, &self.classification)
     }
 
-    /// The change path for saved pages (paths for messages, e.g. `content/projets/a.md`).
-    /// `None` when the change needs a full build: a file that is not a known page, a page
-    /// whose address or aliases changed.
+    /// The change path for saved pages (paths for messages, e.g. `content/projets/a.md`):
+    /// pages edited in place here, pages that come, go or move in [`structure`]. `None` when
+    /// the change needs a full build.
     pub fn update_pages(&mut self, root: &Path, changed: &HashSet<PathBuf>) -> Option<Update> {
         let mut update = Update::default();
         let mut pages = Vec::new();
         for relative in changed {
-            let p = self
+            let known = self
                 .site
                 .pages
                 .iter()
-                .position(|page| page.display_path == *relative)?;
+                .position(|page| page.display_path == *relative);
+            let Some(p) = known.filter(|_| root.join(relative).is_file()) else {
+                return self.update_structure(root, changed);
+            };
             let (page, diagnostics) =
                 crate::content::reload_page(root, &self.config, &self.site, p);
             update.diagnostics.extend(diagnostics);
             let Some(page) = page else { continue };
             let old = &self.site.pages[p];
             if page.path != old.path || page.meta.aliases != old.meta.aliases {
-                return None;
+                return self.update_structure(root, changed);
             }
             pages.push((p, page));
         }

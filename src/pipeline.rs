@@ -568,6 +568,38 @@ fn load_content(
     (site, plan)
 }
 
+/// What a build derives from the loaded pages' addresses: the link tables (each page's URL by
+/// source, each asset's, every address a link may take) and the problems of the addresses
+/// (two pages at one URL, an alias on a generated path). For `serve`'s change path when pages
+/// come or go.
+pub(crate) struct SiteTables {
+    pub(crate) pages_by_source: HashMap<String, String>,
+    pub(crate) assets: HashMap<String, String>,
+    pub(crate) site_paths: std::collections::HashSet<String>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// [`SiteTables`] of `site`, as [`run`] computes them.
+pub(crate) fn site_tables(
+    root: &Path,
+    site: &crate::content::Site,
+    config: &crate::config::SiteConfig,
+) -> SiteTables {
+    let mut diagnostics = check_unique_urls(site, config);
+    let plan = crate::plan::Plan::new(site, config, &provisional_terms(site, config));
+    diagnostics.extend(crate::content::check_alias_targets(
+        site,
+        &crate::feeds::reserved_paths(root, config, &plan),
+    ));
+    let links = Links::new(root, site, config, &plan);
+    SiteTables {
+        pages_by_source: links.pages_by_source,
+        assets: links.assets,
+        site_paths: links.site_paths,
+        diagnostics,
+    }
+}
+
 /// The link tables of a site: each page's and asset's URL, every address a link may take.
 struct Links {
     root: String,

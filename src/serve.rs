@@ -363,8 +363,8 @@ fn build_options(root: &Path, base_url: &str) -> BuildOptions {
     }
 }
 
-/// The saved pages (paths for messages), when every changed file is an existing page of
-/// `content/` (not a section's `_index.md`); `None` otherwise.
+/// The saved, new or deleted pages (paths for messages), when every changed file is a
+/// Markdown file of `content/` (not a section's `_index.md`); `None` otherwise.
 fn saved_pages(root: &Path, changed: &[PathBuf]) -> Option<std::collections::HashSet<PathBuf>> {
     changed
         .iter()
@@ -373,7 +373,7 @@ fn saved_pages(root: &Path, changed: &[PathBuf]) -> Option<std::collections::Has
             let page = relative.starts_with(crate::content::CONTENT_DIR)
                 && relative.extension().is_some_and(|e| e == "md")
                 && !relative.ends_with("_index.md")
-                && path.is_file();
+                && !path.is_dir();
             page.then(|| relative.to_path_buf())
         })
         .collect()
