@@ -108,7 +108,9 @@ fn search_record(shared: &Shared<'_>, p: usize) -> crate::search::SearchRecord {
     if let Some(date) = &page.meta.date {
         sort.insert("date".to_string(), date.clone());
     }
-    let body = crate::search::plain_text(&shared.input.pages[p].html);
+    let body = crate::search::plain_text(&crate::typography::typeset_html(
+        &shared.input.pages[p].html,
+    ));
     crate::search::SearchRecord {
         url: summary.url.clone(),
         content: format!("{}. {summary_text} {body}", page.meta.title),

@@ -325,7 +325,9 @@ impl<'a> Shared<'a> {
         context.insert("current_permalink", &self.permalink(path));
     }
 
-    /// An output file, its bytes dropped when the render only checks.
+    /// A rendered HTML page, typeset ([`crate::typography::typeset_html`]: the one place
+    /// where French typography is applied to pages), its bytes dropped when the render only
+    /// checks.
     pub(super) fn file(
         &self,
         path: String,
@@ -335,11 +337,19 @@ impl<'a> Shared<'a> {
         super::OutputFile {
             path,
             contents: if self.input.keep_contents {
-                contents
+                typeset_page(contents)
             } else {
                 Vec::new()
             },
             origin,
         }
+    }
+}
+
+/// A page's bytes, typeset; bytes that are not UTF-8 are left as they are.
+pub(super) fn typeset_page(contents: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(contents) {
+        Ok(html) => crate::typography::typeset_html(&html).into_bytes(),
+        Err(e) => e.into_bytes(),
     }
 }
