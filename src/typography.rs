@@ -39,7 +39,10 @@ pub const NBSP: char = '\u{A0}';
 #[derive(Debug, Clone)]
 struct Glyph {
     c: char,
-    source: Range<usize>,
+    /// Where its source starts, and its length in bytes (a reference such as `&#39;` is
+    /// longer than the character).
+    start: usize,
+    len: u8,
     editable: bool,
 }
 
@@ -257,7 +260,8 @@ pub fn french(text: &str) -> String {
         .char_indices()
         .map(|(i, c)| Glyph {
             c,
-            source: i..i + c.len_utf8(),
+            start: i,
+            len: c.len_utf8() as u8,
             editable: true,
         })
         .collect();
@@ -280,7 +284,7 @@ fn write_glyph(out: &mut String, source: &str, g: &Glyph, edit: &Edit) {
     }
     match edit.replace {
         Some(c) => out.push(c),
-        None => out.push_str(&source[g.source.clone()]),
+        None => out.push_str(&source[g.start..g.start + usize::from(g.len)]),
     }
     if edit.after {
         out.push(NNBSP);
@@ -307,12 +311,6 @@ const VOID: &[&str] = &[
     "wbr",
 ];
 
-/// A piece of the current run: markup written as it is, or a character of text.
-enum Piece {
-    Markup(Range<usize>),
-    Char(usize),
-}
-
 /// An open element: its name, whether its text is French, whether it is code.
 struct Open {
     name: String,
@@ -320,30 +318,40 @@ struct Open {
     code: bool,
 }
 
-/// The current run of text: its pieces and characters, until a block element ends it.
+/// The current run of text, until a block element ends it: its characters, and the inline
+/// markup between them (written as it is, before the character of the given index).
 #[derive(Default)]
 struct Run {
-    pieces: Vec<Piece>,
     glyphs: Vec<Glyph>,
+    markup: Vec<(usize, Range<usize>)>,
 }
 
 impl Run {
     fn flush(&mut self, html: &str, out: &mut String) {
         let edits = plan(&mut self.glyphs);
-        for piece in self.pieces.drain(..) {
-            match piece {
-                Piece::Markup(range) => out.push_str(&html[range]),
-                Piece::Char(i) => write_glyph(out, html, &self.glyphs[i], &edits[i]),
+        let mut markup = self.markup.drain(..).peekable();
+        for (i, (g, edit)) in self.glyphs.iter().zip(&edits).enumerate() {
+            while let Some((_, range)) = markup.next_if(|(at, _)| *at == i) {
+                out.push_str(&html[range]);
             }
+            write_glyph(out, html, g, edit);
+        }
+        for (_, range) in markup {
+            out.push_str(&html[range]);
         }
         self.glyphs.clear();
     }
 
-    fn push_char(&mut self, c: char, source: Range<usize>, editable: bool) {
-        self.pieces.push(Piece::Char(self.glyphs.len()));
+    fn push_markup(&mut self, range: Range<usize>) {
+        self.markup.push((self.glyphs.len(), range));
+    }
+
+    fn push_char(&mut self, c: char, start: usize, len: usize, editable: bool) {
         self.glyphs.push(Glyph {
             c,
-            source,
+            start,
+            // A reference longer than 255 bytes is not read as one (see `read_reference`).
+            len: len as u8,
             editable,
         });
     }
@@ -455,7 +463,7 @@ pub fn typeset_html(html: &str) -> String {
         let (french, code) = open.last().map_or((true, false), |o| (o.french, o.code));
         if rest.starts_with("<!--") {
             let len = rest.find("-->").map_or(rest.len(), |e| e + 3);
-            run.pieces.push(Piece::Markup(i..i + len));
+            run.push_markup(i..i + len);
             i += len;
             continue;
         }
@@ -478,7 +486,7 @@ pub fn typeset_html(html: &str) -> String {
             if let Some(tag) = read_tag(rest) {
                 let inline = INLINE.contains(&tag.name.as_str());
                 if inline {
-                    run.pieces.push(Piece::Markup(i..i + tag.len));
+                    run.push_markup(i..i + tag.len);
                 } else {
                     run.flush(html, &mut out);
                     out.push_str(&rest[..tag.len]);
@@ -509,13 +517,13 @@ pub fn typeset_html(html: &str) -> String {
         let editable = french && !code;
         if rest.starts_with('&') {
             if let Some((c, len)) = read_reference(rest) {
-                run.push_char(c, i..i + len, editable);
+                run.push_char(c, i, len, editable);
                 i += len;
                 continue;
             }
         }
         let c = rest.chars().next().unwrap_or(' ');
-        run.push_char(c, i..i + c.len_utf8(), editable);
+        run.push_char(c, i, c.len_utf8(), editable);
         i += c.len_utf8();
     }
     run.flush(html, &mut out);
