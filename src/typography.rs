@@ -316,6 +316,23 @@ struct Open {
     name: String,
     french: bool,
     code: bool,
+    /// Inside a block of code (`pre`…): written straight out, never read as a neighbour.
+    opaque: bool,
+}
+
+/// Block elements whose content is written out as it is.
+const OPAQUE: &[&str] = &["pre", "textarea", "svg", "math"];
+
+/// How far down the open elements an end tag looks for its start tag: a page of unclosed
+/// elements costs at most this much per end tag.
+const MATCH_DEPTH: usize = 64;
+
+/// Where `</name` starts in `text`, whatever its case.
+fn find_end_tag(text: &str, name: &str) -> Option<usize> {
+    text.match_indices("</").map(|(at, _)| at).find(|&at| {
+        text.get(at + 2..at + 2 + name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    })
 }
 
 /// The current run of text, until a block element ends it: its characters, and the inline
@@ -460,7 +477,9 @@ pub fn typeset_html(html: &str) -> String {
     let mut i = 0;
     while i < html.len() {
         let rest = &html[i..];
-        let (french, code) = open.last().map_or((true, false), |o| (o.french, o.code));
+        let (french, code, opaque) = open
+            .last()
+            .map_or((true, false, false), |o| (o.french, o.code, o.opaque));
         if rest.starts_with("<!--") {
             let len = rest.find("-->").map_or(rest.len(), |e| e + 3);
             run.push_markup(i..i + len);
@@ -485,7 +504,7 @@ pub fn typeset_html(html: &str) -> String {
         if rest.starts_with('<') {
             if let Some(tag) = read_tag(rest) {
                 let inline = INLINE.contains(&tag.name.as_str());
-                if inline {
+                if inline && !opaque {
                     run.push_markup(i..i + tag.len);
                 } else {
                     run.flush(html, &mut out);
@@ -493,26 +512,36 @@ pub fn typeset_html(html: &str) -> String {
                 }
                 i += tag.len;
                 if tag.end {
-                    if let Some(at) = open.iter().rposition(|o| o.name == tag.name) {
-                        open.truncate(at);
+                    let depth = open.len();
+                    if let Some(up) = open
+                        .iter()
+                        .rev()
+                        .take(MATCH_DEPTH)
+                        .position(|o| o.name == tag.name)
+                    {
+                        open.truncate(depth - up - 1);
                     }
                 } else if RAW_TEXT.contains(&tag.name.as_str()) && !tag.self_closing {
-                    let close = format!("</{}", tag.name);
-                    let len = html[i..]
-                        .to_ascii_lowercase()
-                        .find(&close)
-                        .unwrap_or(html.len() - i);
+                    let len = find_end_tag(&html[i..], &tag.name).unwrap_or(html.len() - i);
                     out.push_str(&html[i..i + len]);
                     i += len;
                 } else if !tag.self_closing && !VOID.contains(&tag.name.as_str()) {
                     open.push(Open {
                         french: tag.lang.as_deref().map_or(french, is_french),
                         code: code || NOT_PROSE.contains(&tag.name.as_str()),
+                        opaque: opaque || OPAQUE.contains(&tag.name.as_str()),
                         name: tag.name,
                     });
                 }
                 continue;
             }
+        }
+        if opaque {
+            let first = rest.chars().next().map_or(1, char::len_utf8);
+            let len = rest[first..].find('<').map_or(rest.len(), |e| e + first);
+            out.push_str(&rest[..len]);
+            i += len;
+            continue;
         }
         let editable = french && !code;
         if rest.starts_with('&') {
@@ -634,6 +663,22 @@ mod tests {
             typeset_html("<h2>L&#39;essentiel</h2> Bureau d'études"),
             "<h2>L’essentiel</h2> Bureau d’études"
         );
+    }
+
+    #[test]
+    fn code_blocks_and_raw_text_are_written_as_they_are() {
+        for html in [
+            "<pre class=\"code\"><code>é ? <span class=\"hl-x\">l'a</span> « b »</code></pre>",
+            "<pre>«a</pre><textarea>x ?</textarea><svg><text>y ?</text></svg>",
+            "<SCRIPT>a ? b</Script><style>x:y</STYLE>",
+            "<p>< pas une balise ? <2</p>",
+        ] {
+            let expected = html.replace("< pas une balise ?", "< pas une balise\u{202F}?");
+            assert_eq!(typeset_html(html), expected);
+        }
+        // Many elements left open: each end tag looks a bounded depth down.
+        let open = "<div><span>".repeat(10_000) + &"</b>".repeat(10_000);
+        assert_eq!(typeset_html(&open), open);
     }
 
     #[test]
