@@ -57,8 +57,17 @@ struct Edit {
     after: bool,
 }
 
+/// A space a sign may have been typed after (a line break of the source counts: it shows
+/// as a space).
 fn is_space(c: char) -> bool {
-    c == ' ' || c == NBSP
+    matches!(c, ' ' | '\n' | '\t' | NBSP)
+}
+
+/// Whether `rest` starts with `HT` or `TTC` as a word.
+fn tax_after(rest: &[char]) -> bool {
+    [&['H', 'T'][..], &['T', 'T', 'C'][..]]
+        .iter()
+        .any(|t| rest.starts_with(t) && !rest.get(t.len()).is_some_and(|c| c.is_alphanumeric()))
 }
 
 /// A character a sign may follow directly: `mot!`, `»?`. Not a digit nor a bracket, which
@@ -236,17 +245,9 @@ fn plan(glyphs: &mut [Glyph]) -> Vec<Edit> {
                 && chars[i + 1..i + 4].iter().all(char::is_ascii_digit)
                 && !chars.get(i + 4).is_some_and(char::is_ascii_digit);
             let currency_after = matches!(next, Some('€' | '$' | '£'));
-            let after: String = chars[i + 1..].iter().take(4).collect();
-            let tax_after = ["HT", "TTC"].iter().any(|t| {
-                after.starts_with(t)
-                    && !after[t.len()..]
-                        .chars()
-                        .next()
-                        .is_some_and(char::is_alphanumeric)
-            });
             if digit_before && (group_after || currency_after) {
                 edits[i].replace = Some(NNBSP);
-            } else if matches!(prev, Some('€' | '$' | '£')) && tax_after {
+            } else if matches!(prev, Some('€' | '$' | '£')) && tax_after(&chars[i + 1..]) {
                 edits[i].replace = Some(NBSP);
             }
         }
@@ -576,6 +577,7 @@ mod tests {
         );
         assert_eq!(show(&french("Pourquoi?")), "Pourquoi_?");
         assert_eq!(show(&french("Quoi?!")), "Quoi_?!");
+        assert_eq!(show(&french("Pourquoi\n? «\nmot")), "Pourquoi_? «_mot");
         assert_eq!(show(&french("Note : ceci")), "Note_: ceci");
         assert_eq!(show(&french("20 % des coûts")), "20_% des coûts");
     }
