@@ -18,6 +18,9 @@
 //! The normaliser departs from the spec's in one point: a `"` in text is written `&quot;` on
 //! both sides (pulldown-cmark writes the character, cmark the reference: the same text).
 //!
+//! Links are checked, but none of the spec's link targets exist in the empty site the examples
+//! are rendered in: a broken link is a diagnostic (ignored here), its URL is written as given.
+//!
 //! An example that still differs must be in [`DEVIATIONS`] with its reason; one that is not
 //! fails the test, and so does one in the list that now passes (the list stays true).
 
@@ -25,7 +28,10 @@ mod common;
 
 use std::path::Path;
 
-/// The examples `guide` renders differently on purpose, with the reason.
+/// The examples `guide` renders differently on purpose, with the reason. None today: all 652
+/// examples pass, 507 of them with nothing taken out. When this test was written, 7 failed
+/// (14, 28, 30, 395, 545, 621, 632: no-break spaces inserted into references written as text,
+/// `[foo!]`, `bim!bop`, and quotes not spaced across `<em>`); they were fixed, not listed.
 const DEVIATIONS: &[(usize, &str)] = &[];
 
 struct Example {
