@@ -466,7 +466,7 @@ fn read_reference(rest: &str) -> Option<(char, usize)> {
 }
 
 /// Whether a `lang` value is French (`fr`, `fr-FR`, `fr-CA`…).
-fn is_french(lang: &str) -> bool {
+pub fn is_french(lang: &str) -> bool {
     let lang = lang.trim().to_ascii_lowercase();
     lang == "fr" || lang.starts_with("fr-")
 }

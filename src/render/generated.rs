@@ -69,6 +69,7 @@ pub(super) fn redirect(shared: &Shared<'_>, p: PageId, alias: u32) -> Option<Out
         contents: super::shared::typeset_page(
             crate::feeds::redirect_page(&target, &page.meta.title, &shared.input.config.language)
                 .into_bytes(),
+            &shared.input.config.language,
         ),
         origin: page.display_path.clone(),
     })

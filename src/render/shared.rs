@@ -109,7 +109,7 @@ impl<'a> Shared<'a> {
                     permalink: self.permalink(&page.path),
                     date: page.meta.date.as_deref(),
                     updated: page.meta.updated.as_deref(),
-                    summary: summary_html(page, &input.pages[p]),
+                    summary: summary_html(page, &input.pages[p], &input.config.language),
                     weight: page.meta.weight,
                     section: &input.site.sections[page.section].name,
                     taxonomies: self.term_refs(p),
@@ -337,7 +337,7 @@ impl<'a> Shared<'a> {
         super::OutputFile {
             path,
             contents: if self.input.keep_contents {
-                typeset_page(contents)
+                typeset_page(contents, &self.input.config.language)
             } else {
                 Vec::new()
             },
@@ -346,8 +346,12 @@ impl<'a> Shared<'a> {
     }
 }
 
-/// A page's bytes, typeset; bytes that are not UTF-8 are left as they are.
-pub(super) fn typeset_page(contents: Vec<u8>) -> Vec<u8> {
+/// A page's bytes, typeset when the site is French; bytes that are not UTF-8 are left as
+/// they are.
+pub(super) fn typeset_page(contents: Vec<u8>, language: &str) -> Vec<u8> {
+    if !crate::typography::is_french(language) {
+        return contents;
+    }
     match String::from_utf8(contents) {
         Ok(html) => crate::typography::typeset_html(&html).into_bytes(),
         Err(e) => e.into_bytes(),
