@@ -186,7 +186,10 @@ fn the_stress_page_is_valid_html() {
 fn a_site_in_another_language_gets_no_french_typography() {
     let site = common::TestSite::new("basic");
     let config = std::fs::read_to_string(site.path("guide.yaml")).unwrap();
-    site.write("guide.yaml", &config.replace("language: fr", "language: en"));
+    site.write(
+        "guide.yaml",
+        &config.replace("language: fr", "language: en"),
+    );
     site.write(
         "content/english.md",
         "---\ntitle: \"Why? It's «here»\"\nsummary: \"Really? Yes!\"\n---\nWhy? It's \"quoted\": fine; *really*!\n",
@@ -195,5 +198,8 @@ fn a_site_in_another_language_gets_no_french_typography() {
     let page = site.output("english/index.html");
     assert!(!page.contains(NNBSP), "{}", show(&page));
     assert_has(&page, "<h1>Why? It&#39;s «here»</h1>");
-    assert_has(&page, "Why? It\u{2019}s \u{201C}quoted\u{201D}: fine; <em>really</em>!");
+    assert_has(
+        &page,
+        "Why? It\u{2019}s \u{201C}quoted\u{201D}: fine; <em>really</em>!",
+    );
 }
