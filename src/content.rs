@@ -744,7 +744,11 @@ fn read_meta(
     let date_hint = "écrivez la date sous la forme AAAA-MM-JJ, par exemple 2024-03-01";
     match map.get("title") {
         Some(Value::String(s)) if !s.trim().is_empty() => {
-            meta.title = crate::typography::title(s.trim())
+            meta.title = if crate::typography::is_french(&config.language) {
+                crate::typography::title(s.trim())
+            } else {
+                s.trim().to_string()
+            }
         }
         Some(Value::String(_)) | Some(Value::Null) => reporter.error_at_value(
             "title",

@@ -10,8 +10,12 @@
 //!    URLs;
 //! 4. highlight fenced code with syntect (CSS classes), up to [`crate::highlight::LIMIT`]
 //!    bytes a block;
-//! 5. apply French typography to text (never to code, raw HTML or URLs);
+//! 5. give footnotes ids of their own (`note-…`), unique on the page;
 //! 6. cut the summary at `<!-- more -->`.
+//!
+//! French typography is not applied here but to the whole page, once
+//! ([`crate::typography::typeset_html`]), so that it sees text across inline elements and
+//! every text of the page, whatever put it there.
 
 use std::collections::HashMap;
 use std::path::{Component, Path};
@@ -147,13 +151,14 @@ enum LinkOutcome {
 }
 
 fn resolve_link(dest: &str, is_image: bool, source: &Path, ctx: &LinkContext<'_>) -> LinkOutcome {
-    let (path_part, fragment) = match dest.find('#') {
+    // What follows the path (`?q=qvct#liste`) is kept as written after the resolved path.
+    let (path_part, suffix) = match dest.find(['?', '#']) {
         Some(i) => (&dest[..i], &dest[i..]),
         None => (dest, ""),
     };
     if let Some(target) = path_part.strip_prefix("@/") {
         return match ctx.pages.get(target) {
-            Some(url) => LinkOutcome::Rewrite(format!("{url}{fragment}")),
+            Some(url) => LinkOutcome::Rewrite(format!("{url}{suffix}")),
             None => {
                 let hint = closest(target, ctx.pages.keys().map(String::as_str))
                     .map(|best| format!("vouliez-vous dire « @/{best} » ?"))
@@ -183,10 +188,7 @@ fn resolve_link(dest: &str, is_image: bool, source: &Path, ctx: &LinkContext<'_>
             } else {
                 key.to_string()
             };
-            return LinkOutcome::Rewrite(format!("{}{key}{fragment}", ctx.root));
-        }
-        if path_part.contains('?') {
-            return LinkOutcome::Keep;
+            return LinkOutcome::Rewrite(format!("{}{key}{suffix}", ctx.root));
         }
         return LinkOutcome::Error(
             format!("lien vers une adresse inexistante du site : « {dest} »"),
@@ -197,7 +199,7 @@ fn resolve_link(dest: &str, is_image: bool, source: &Path, ctx: &LinkContext<'_>
                 }),
         );
     }
-    if has_scheme || path_part.is_empty() || path_part.starts_with('/') || path_part.contains('?') {
+    if has_scheme || path_part.is_empty() || path_part.starts_with('/') {
         return LinkOutcome::Keep;
     }
     let base_dir = source.parent().unwrap_or(Path::new(""));
@@ -210,7 +212,7 @@ fn resolve_link(dest: &str, is_image: bool, source: &Path, ctx: &LinkContext<'_>
     };
     if target.ends_with(".md") {
         return match ctx.pages.get(&target) {
-            Some(url) => LinkOutcome::Rewrite(format!("{url}{fragment}")),
+            Some(url) => LinkOutcome::Rewrite(format!("{url}{suffix}")),
             None => LinkOutcome::Error(
                 format!("lien vers une page inexistante : « {dest} »"),
                 "vérifiez le nom du fichier, ou écrivez le lien depuis content/ : @/section/fiche.md".into(),
@@ -223,7 +225,7 @@ fn resolve_link(dest: &str, is_image: bool, source: &Path, ctx: &LinkContext<'_>
         return LinkOutcome::Keep;
     }
     match ctx.assets.get(&target) {
-        Some(url) => LinkOutcome::Rewrite(format!("{url}{fragment}")),
+        Some(url) => LinkOutcome::Rewrite(format!("{url}{suffix}")),
         None => {
             let what = if is_image {
                 "image introuvable"
@@ -451,7 +453,6 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
 
     let mut heading: Option<HeadingBuffer<'_>> = None;
     let mut code: Option<CodeBuffer> = None;
-    let mut autolink_depth = 0usize;
     // An image being read: where it starts, and its alternative text so far.
     let mut image: Option<(std::ops::Range<usize>, String)> = None;
 
@@ -501,9 +502,6 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 id,
             }) => {
                 let autolink = matches!(link_type, LinkType::Autolink | LinkType::Email);
-                if autolink {
-                    autolink_depth += 1;
-                }
                 let dest = Destination {
                     url: dest_url,
                     usage: UrlUse::Link,
@@ -530,10 +528,6 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                     title,
                     id,
                 })
-            }
-            Event::End(TagEnd::Link) => {
-                autolink_depth = autolink_depth.saturating_sub(1);
-                Event::End(TagEnd::Link)
             }
             Event::Start(Tag::Image {
                 link_type,
@@ -587,11 +581,7 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                     .split_whitespace()
                     .filter(|w| w.chars().any(char::is_alphanumeric))
                     .count();
-                if autolink_depth > 0 {
-                    Event::Text(text)
-                } else {
-                    Event::Text(crate::typography::french(&text).into())
-                }
+                Event::Text(text)
             }
             Event::Html(html) | Event::InlineHtml(html) if html.trim() == MORE_MARKER => {
                 if more_at.is_none() && heading.is_none() {
@@ -668,6 +658,7 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
             },
         }
     }
+    name_footnotes(&mut events, &mut ids);
     let mut html = String::with_capacity(page.body.len() * 3 / 2);
     if let Some(cut) = more_at {
         let mut summary = String::new();
@@ -678,6 +669,34 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
     rendered.html = html;
     rendered.toc = nest(flat_toc);
     rendered
+}
+
+/// Gives each footnote an id of its own once every heading has one: `note-` and the slug of
+/// its label (`[^ma note]` → `note-ma-note`), made unique on the page, so that `## Note` and
+/// `[^note]` do not share an id and no id holds a space.
+fn name_footnotes(events: &mut [Event<'_>], ids: &mut UniqueIds) {
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut id_of = |label: &str| -> CowStr<'static> {
+        names
+            .entry(label_key(label))
+            .or_insert_with(|| {
+                let slug = slugify(label);
+                ids.make_unique(&if slug.is_empty() {
+                    "note".to_string()
+                } else {
+                    format!("note-{slug}")
+                })
+            })
+            .clone()
+            .into()
+    };
+    for event in events.iter_mut() {
+        match event {
+            Event::FootnoteReference(label) => *label = id_of(label),
+            Event::Start(Tag::FootnoteDefinition(label)) => *label = id_of(label),
+            _ => {}
+        }
+    }
 }
 
 /// A run of consecutive text events being joined: the first borrowed as the parser gave
@@ -733,7 +752,7 @@ fn merge_text<'a>(
     out
 }
 
-/// Renders a one-paragraph Markdown text (a summary) to inline HTML, with French typography.
+/// Renders a one-paragraph Markdown text (a summary) to inline HTML.
 ///
 /// Raw HTML is always shown as text here: a summary travels to listings, feeds and search
 /// results, where markup written by hand has no place. For the same reason a heading keeps
@@ -741,7 +760,6 @@ fn merge_text<'a>(
 /// [`summary_problems`], which reports it) becomes `#`.
 pub fn render_inline(text: &str) -> String {
     let parser = Parser::new_ext(text, options()).map(|event| match event {
-        Event::Text(t) => Event::Text(crate::typography::french(&t).into()),
         Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
         Event::Start(Tag::Heading { level, .. }) => Event::Start(Tag::Heading {
             level,
@@ -943,12 +961,50 @@ mod tests {
     }
 
     #[test]
-    fn typography_skips_code_and_urls() {
+    fn typography_of_a_body_skips_code_and_urls() {
         let r = run("Pourquoi ? `a ? b` <https://x.org/?q=1>\n\n```\nx ? y\n```\n");
-        assert!(r.html.contains("Pourquoi\u{202F}?"), "{}", r.html);
-        assert!(r.html.contains("<code>a ? b</code>"), "{}", r.html);
-        assert!(r.html.contains(">https://x.org/?q=1</a>"), "{}", r.html);
-        assert!(r.html.contains("x ? y"), "{}", r.html);
+        let html = crate::typography::typeset_html(&r.html);
+        assert!(html.contains("Pourquoi\u{202F}?"), "{html}");
+        assert!(html.contains("<code>a ? b</code>"), "{html}");
+        assert!(html.contains(">https://x.org/?q=1</a>"), "{html}");
+        assert!(html.contains("x ? y"), "{html}");
+    }
+
+    #[test]
+    fn links_with_a_query_are_checked_and_get_the_base_path() {
+        let r = run("[a](/themes/?tri=titre#liste) [b](/atom.xml?v=2) [c](@/projets/fiche.md?x=1) [d](/themse/?tri=titre) [e](?page=2)");
+        assert!(
+            r.html.contains("href=\"/guide/themes/?tri=titre#liste\""),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("href=\"/guide/atom.xml?v=2\""),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("href=\"/projets/fiche/?x=1\""),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("href=\"?page=2\""), "{}", r.html);
+        assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
+        assert!(r.diagnostics[0].message.contains("/themse/?tri=titre"));
+    }
+
+    #[test]
+    fn footnote_ids_are_unique_on_the_page_and_have_no_space() {
+        let r = run(
+            "## Note\n\nUn[^note], deux[^ma note], trois[^Note].\n\n[^note]: A.\n[^ma note]: B.\n",
+        );
+        assert!(r.html.contains("<h2 id=\"note\">"), "{}", r.html);
+        assert!(r.html.contains("id=\"note-note\""), "{}", r.html);
+        assert!(r.html.contains("href=\"#note-note\""), "{}", r.html);
+        assert!(r.html.contains("id=\"note-ma-note\""), "{}", r.html);
+        assert!(r.html.contains("href=\"#note-ma-note\""), "{}", r.html);
+        assert!(!r.html.contains("id=\"ma note\""), "{}", r.html);
+        assert_eq!(r.html.matches("id=\"note\"").count(), 1, "{}", r.html);
     }
 
     #[test]

@@ -572,11 +572,18 @@ fn run_length(items: usize) -> usize {
     items.div_ceil(rayon::current_num_threads() * 8).max(1)
 }
 
-fn summary_html(page: &Page, rendered: &Rendered) -> String {
-    match (&page.meta.summary, &rendered.summary) {
+/// A page's summary as HTML, typeset on a French site: the feed, the search records and the
+/// open data show it as the pages do.
+fn summary_html(page: &Page, rendered: &Rendered, language: &str) -> String {
+    let html = match (&page.meta.summary, &rendered.summary) {
         (Some(text), _) => crate::markdown::render_inline(text),
         (None, Some(html)) => html.clone(),
         (None, None) => String::new(),
+    };
+    if crate::typography::is_french(language) {
+        crate::typography::typeset_html(&html)
+    } else {
+        html
     }
 }
 

@@ -102,5 +102,24 @@ proptest! {
         }
         let _ = guide::lint::check_body(&body, 4, Path::new("a.md"));
         let _ = guide::typography::french(&body);
+        // Typesetting never panics, is idempotent, and changes no markup.
+        let once = guide::typography::typeset_html(&rendered.html);
+        prop_assert_eq!(guide::typography::typeset_html(&once), once.clone());
+        prop_assert_eq!(tags(&once), tags(&rendered.html));
     }
+
+    #[test]
+    fn typesetting_any_text_is_idempotent(text in "([a-zé' ;:!?«»\u{201C}\u{201D}&#0-9€%<>/=\u{a0}\u{202F}()@.-]|\\[|\\]|<em>|</em>|<code>|</code>|<p>|</p>|<span lang=\"en\">|</span>|https://x\\.org/\\?a=1;b|&amp;|&#39;){0,60}") {
+        let once = guide::typography::typeset_html(&text);
+        prop_assert_eq!(guide::typography::typeset_html(&once), once.clone());
+        let plain = guide::typography::french(&text);
+        prop_assert_eq!(guide::typography::french(&plain), plain.clone());
+    }
+}
+
+/// The tags of an HTML text, in order.
+fn tags(html: &str) -> Vec<&str> {
+    html.match_indices('<')
+        .map(|(at, _)| &html[at..at + html[at..].find('>').map_or(1, |e| e + 1)])
+        .collect()
 }

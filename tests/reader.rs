@@ -22,7 +22,7 @@ fn the_search_index_and_page_are_built_unless_disabled() {
     );
     let page = site.output("recherche/index.html");
     assert!(page.contains("data-bundle=\"/essai/pagefind/\""), "{page}");
-    assert!(page.contains("themes : Thèmes"), "{page}");
+    assert!(page.contains("themes\u{202F}: Thèmes"), "{page}");
 
     let run = site.run(&["build", "--no-search"]);
     assert_eq!(run.status, 0, "{}", run.stderr);

@@ -66,12 +66,11 @@ pub(super) fn redirect(shared: &Shared<'_>, p: PageId, alias: u32) -> Option<Out
     let target = shared.url(&page.path);
     Some(OutputFile {
         path: crate::content::alias_output(written),
-        contents: crate::feeds::redirect_page(
-            &target,
-            &page.meta.title,
+        contents: super::shared::typeset_page(
+            crate::feeds::redirect_page(&target, &page.meta.title, &shared.input.config.language)
+                .into_bytes(),
             &shared.input.config.language,
-        )
-        .into_bytes(),
+        ),
         origin: page.display_path.clone(),
     })
 }

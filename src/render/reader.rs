@@ -108,7 +108,12 @@ fn search_record(shared: &Shared<'_>, p: usize) -> crate::search::SearchRecord {
     if let Some(date) = &page.meta.date {
         sort.insert("date".to_string(), date.clone());
     }
-    let body = crate::search::plain_text(&shared.input.pages[p].html);
+    let html = &shared.input.pages[p].html;
+    let body = if crate::typography::is_french(&shared.input.config.language) {
+        crate::search::plain_text(&crate::typography::typeset_html(html))
+    } else {
+        crate::search::plain_text(html)
+    };
     crate::search::SearchRecord {
         url: summary.url.clone(),
         content: format!("{}. {summary_text} {body}", page.meta.title),
@@ -166,7 +171,7 @@ pub(super) fn print_edition(shared: &Shared<'_>) -> (Option<OutputFile>, Vec<Dia
     context.insert(
         "edition",
         &serde_json::json!({
-            "home": { "title": home.index.meta.title, "content": input.sections[0].html, "summary": summary_html(&home.index, &input.sections[0]) },
+            "home": { "title": home.index.meta.title, "content": input.sections[0].html, "summary": summary_html(&home.index, &input.sections[0], &input.config.language) },
             "intro": intro,
             "chapters": chapters,
             "count": count,

@@ -109,7 +109,7 @@ impl<'a> Shared<'a> {
                     permalink: self.permalink(&page.path),
                     date: page.meta.date.as_deref(),
                     updated: page.meta.updated.as_deref(),
-                    summary: summary_html(page, &input.pages[p]),
+                    summary: summary_html(page, &input.pages[p], &input.config.language),
                     weight: page.meta.weight,
                     section: &input.site.sections[page.section].name,
                     taxonomies: self.term_refs(p),
@@ -325,7 +325,9 @@ impl<'a> Shared<'a> {
         context.insert("current_permalink", &self.permalink(path));
     }
 
-    /// An output file, its bytes dropped when the render only checks.
+    /// A rendered HTML page, typeset ([`crate::typography::typeset_html`]: the one place
+    /// where French typography is applied to pages), its bytes dropped when the render only
+    /// checks.
     pub(super) fn file(
         &self,
         path: String,
@@ -335,11 +337,23 @@ impl<'a> Shared<'a> {
         super::OutputFile {
             path,
             contents: if self.input.keep_contents {
-                contents
+                typeset_page(contents, &self.input.config.language)
             } else {
                 Vec::new()
             },
             origin,
         }
+    }
+}
+
+/// A page's bytes, typeset when the site is French; bytes that are not UTF-8 are left as
+/// they are.
+pub(super) fn typeset_page(contents: Vec<u8>, language: &str) -> Vec<u8> {
+    if !crate::typography::is_french(language) {
+        return contents;
+    }
+    match String::from_utf8(contents) {
+        Ok(html) => crate::typography::typeset_html(&html).into_bytes(),
+        Err(e) => e.into_bytes(),
     }
 }

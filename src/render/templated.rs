@@ -209,7 +209,7 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
         permalink: shared.permalink(&section.index.path),
         name: &section.name,
         content: &rendered.html,
-        summary: summary_html(&section.index, rendered),
+        summary: summary_html(&section.index, rendered, &input.config.language),
         toc: &rendered.toc,
         extra: &section.index.meta.extra,
         pages: listed(s),

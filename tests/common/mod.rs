@@ -162,10 +162,17 @@ pub fn missing_tool(message: &str) {
 pub fn build_repo_guide() -> (tempfile::TempDir, PathBuf, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
+    let stderr = build_repo_guide_into(&out);
+    (dir, out, stderr)
+}
+
+/// Builds this repository's guide into `out` (replaced if it exists); its stderr.
+pub fn build_repo_guide_into(out: &Path) -> String {
+    let _ = std::fs::remove_dir_all(out);
     let output = Command::cargo_bin("guide")
         .unwrap()
         .args(["build", "--root", env!("CARGO_MANIFEST_DIR"), "--output"])
-        .arg(&out)
+        .arg(out)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -173,5 +180,5 @@ pub fn build_repo_guide() -> (tempfile::TempDir, PathBuf, String) {
         output.status.success(),
         "the guide does not build:\n{stderr}"
     );
-    (dir, out, stderr)
+    stderr
 }
