@@ -54,7 +54,12 @@ impl Prepared {
             return Some(update);
         }
         let named = self.names_that_went(&saves);
-        if self.site.sections.iter().any(|s| mentions(&s.index.body, &named)) {
+        if self
+            .site
+            .sections
+            .iter()
+            .any(|s| mentions(&s.index.body, &named))
+        {
             return None;
         }
         let touched: Vec<PathBuf> = saves
@@ -120,12 +125,8 @@ impl Prepared {
                     continue;
                 }
                 (None, true) => {
-                    let (page, found) = crate::content::load_new_page(
-                        root,
-                        &self.config,
-                        &self.site,
-                        relative,
-                    )?;
+                    let (page, found) =
+                        crate::content::load_new_page(root, &self.config, &self.site, relative)?;
                     (page.map(|page| (None, page)), found)
                 }
                 (None, false) => continue,
@@ -154,7 +155,11 @@ impl Prepared {
         let mut names = Vec::new();
         for p in saves.deleted.iter().copied().chain(moved) {
             let page = &self.site.pages[p];
-            names.extend(page.source.file_stem().map(|s| s.to_string_lossy().into_owned()));
+            names.extend(
+                page.source
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned()),
+            );
             names.extend(
                 page.path
                     .trim_end_matches('/')
