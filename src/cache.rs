@@ -204,7 +204,8 @@ pub fn settings_key(config_bytes: &[u8], options: &impl Hash) -> u64 {
 }
 
 /// The inputs of every output that page edits do not reach through [`crate::deps`]: the
-/// theme's files, the static files, the sections' own files and the build's date. Outputs are
+/// theme's files, the static files, the files of `content/` that are copied (whose paths a
+/// reused file could clash with), the sections' own files and the build's date. Outputs are
 /// reused only when it is unchanged.
 pub fn outputs_key(root: &Path, theme: &str, site: &crate::content::Site, date: &str) -> u64 {
     let mut files = Vec::new();
@@ -222,6 +223,9 @@ pub fn outputs_key(root: &Path, theme: &str, site: &crate::content::Site, date: 
     hash_with(|h| {
         files.hash(h);
         date.hash(h);
+        for asset in &site.assets {
+            (&asset.source, &asset.output).hash(h);
+        }
         for section in &site.sections {
             (
                 &section.index.display_path,

@@ -841,7 +841,7 @@ fn write_and_index(
     }
     match index {
         Some(Index::Built(Ok(index))) => {
-            diagnostics.extend(index_clashes(&index, &written));
+            diagnostics.extend(index_clashes(index.iter().map(|f| &f.path), &written));
             match &staging {
                 Some(staging) if !has_errors(diagnostics) => {
                     let count = index.len();
@@ -855,6 +855,7 @@ fn write_and_index(
             }
         }
         Some(Index::Reused(paths)) => {
+            diagnostics.extend(index_clashes(&paths, &written));
             if let Some(staging) = staging.as_ref().filter(|_| !has_errors(diagnostics)) {
                 let count = paths.len();
                 match staging.reuse(paths) {
@@ -886,13 +887,13 @@ fn written_paths(root: &Path, rendered: &RenderedSite) -> HashMap<String, PathBu
 }
 
 /// A file of the site at a path the search index uses: an error at that file.
-fn index_clashes(
-    index: &[crate::render::OutputFile],
+fn index_clashes<'a>(
+    index: impl IntoIterator<Item = &'a String>,
     written: &HashMap<String, PathBuf>,
 ) -> Vec<Diagnostic> {
     index
-        .iter()
-        .filter_map(|f| Some((&f.path, written.get(&f.path)?)))
+        .into_iter()
+        .filter_map(|path| Some((path, written.get(path)?)))
         .map(|(path, origin)| {
             Diagnostic::error(format!(
                 "ce fichier produit l'adresse /{path}, que l'index de recherche utilise"
