@@ -29,7 +29,7 @@ FORME = ["entreprise-classique", "scop", "scic", "association"]
 TAILLE = ["0-9", "10-49", "50-249"]
 SECTEUR = ["industrie", "btp", "services-entreprises", "services-personnes", "commerce", "artisanat"]
 TERRITOIRE = ["auvergne-rhone-alpes", "grand-est"]
-ACTEURS = ["direction", "salariés", "CSE", "encadrement", "consultant", "ARACT"]
+ACTEURS = ["direction", "salariés", "CSE", "encadrement", "consultant", "Aract"]
 HEADINGS = ["L'entreprise", "Le contexte", "L'innovation", "Les acteurs", "Les résultats",
             "Ce que l'on retient", "L'accompagnement"]
 WORDS = ("entreprise salariés travail organisation dialogue qualité projet équipe atelier horaires "
