@@ -155,8 +155,13 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// The site's own files: everything under its root but the output folder.
 fn sources(site: &TestSite) -> BTreeMap<String, Vec<u8>> {
     let public = site.path("public");
+    // The build cache is written beside the output, and only there (docs/configuration.md).
+    let cache = site.path(".guide-cache/public.bin");
     let mut out = snapshot(site.root());
-    out.retain(|k, _| !site.root().join(k).starts_with(&public));
+    out.retain(|k, _| {
+        let path = site.root().join(k);
+        !path.starts_with(&public) && path != cache
+    });
     out
 }
 
@@ -200,8 +205,9 @@ fn assert_outputs_inside(site: &TestSite) {
     assert!(count > 0, "empty output folder");
 }
 
-/// Builds `site`, asserts success, that it wrote only inside `public/` and left its sources
-/// and the folder beside it clean; returns the run.
+/// Builds `site`, asserts success, that it wrote only inside `public/` (and its cache,
+/// `.guide-cache/public.bin`) and left its sources and the folder beside it clean; returns
+/// the run.
 fn build_ok(site: &TestSite, limit: Duration) -> Outcome {
     let before = sources(site);
     let run = guide(site, &["build"], limit);
