@@ -160,3 +160,26 @@ fn a_case_study_changed_after_its_edition_says_so() {
         std::fs::read_to_string(out.join("projets/entreprise-b-parts-sci/index.html")).unwrap();
     assert!(!other.contains("Mis à jour"), "entreprise-b");
 }
+
+#[test]
+fn open_data_gives_each_case_study_s_edition_and_only_known_dates() {
+    let site = site_with_edition();
+    site.build();
+    let json: serde_json::Value = serde_json::from_str(&site.output("projets.json")).unwrap();
+    let b = json["projets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["titre"] == "Fiche B")
+        .unwrap();
+    assert_eq!(b["edition"], "Automne 2017", "{b}");
+    assert!(b["date"].is_null(), "{b}");
+    let csv = site.output("projets.csv");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|h| *h == "edition")
+        .expect("no edition column");
+    let row = csv.lines().find(|l| l.contains("Fiche B")).unwrap();
+    assert_eq!(row.split(',').nth(column), Some("Automne 2017"), "{row}");
+}
