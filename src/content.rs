@@ -449,6 +449,17 @@ impl FileReporter<'_> {
         d.with_source(self.text)
     }
 
+    fn warning_at_value(&mut self, key: &str, message: String, hint: impl Into<String>) {
+        let mut d = self.place(
+            &[PathStep::Key(key.into())],
+            message,
+            Some(hint.into()),
+            true,
+        );
+        d.severity = crate::diagnostic::Severity::Warning;
+        self.diagnostics.push(d);
+    }
+
     fn error_at_value(&mut self, key: &str, message: String, hint: impl Into<String>) {
         let d = self.place(
             &[PathStep::Key(key.into())],
@@ -782,6 +793,19 @@ fn read_meta(
                 "« edition » doit être le nom d'une édition".into(),
                 "écrivez par exemple edition: Automne 2017, ou retirez la ligne : la page est alors de l'édition en cours",
             ),
+        }
+    }
+    // `updated` says the page changed after it was published: a day before is a slip.
+    if let (Some(updated), Some(published)) = (&meta.updated, meta.published(config)) {
+        if updated.as_str() < published {
+            let message = format!(
+                "« updated » ({updated}) précède la publication de la page ({published}) : les lecteurs liraient « Mis à jour » avant la parution"
+            );
+            reporter.warning_at_value(
+                "updated",
+                message,
+                "« updated » est le jour d'une modification après la publication : corrigez la date, ou retirez la ligne",
+            );
         }
     }
     if let Some(value) = map.get("summary") {

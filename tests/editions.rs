@@ -183,3 +183,30 @@ fn open_data_gives_each_case_study_s_edition_and_only_known_dates() {
     let row = csv.lines().find(|l| l.contains("Fiche B")).unwrap();
     assert_eq!(row.split(',').nth(column), Some("Automne 2017"), "{row}");
 }
+
+#[test]
+fn an_update_before_the_page_was_published_is_a_warning_at_its_line() {
+    let site = site_with_edition();
+    let fiche = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
+    // Fiche B has no date: it was published with the edition, on 2017-10-02.
+    site.write(
+        "content/projets/fiche-b.md",
+        &fiche.replacen("---\n", "---\nupdated: 2017-09-01\n", 1),
+    );
+    let run = site.run(&["check"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("avertissement : content/projets/fiche-b.md:2:10"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("précède"), "{}", run.stderr);
+    // After the edition, it is what `updated` is for: no warning.
+    site.write(
+        "content/projets/fiche-b.md",
+        &fiche.replacen("---\n", "---\nupdated: 2018-03-05\n", 1),
+    );
+    let run = site.run(&["check"]);
+    assert!(!run.stderr.contains("précède"), "{}", run.stderr);
+}
