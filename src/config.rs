@@ -36,6 +36,9 @@ pub struct SiteConfig {
     /// The theme: a folder under `themes/`.
     #[serde(default = "default_theme")]
     pub theme: String,
+    /// The current edition of the publication, if any.
+    #[serde(default)]
+    pub edition: Option<EditionConfig>,
     /// The Atom feed, if any.
     #[serde(default)]
     pub feed: Option<FeedConfig>,
@@ -57,6 +60,38 @@ pub struct SiteConfig {
     /// Free values for templates.
     #[serde(default)]
     pub extra: serde_json::Map<String, Value>,
+}
+
+/// The current edition of the publication: pages without a known `date` carry it, and the
+/// feed dates them by it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditionConfig {
+    /// Its name, shown to readers, e.g. `Automne 2017`.
+    pub name: String,
+    /// Its date of publication, `YYYY-MM-DD`.
+    pub date: String,
+    /// Its version, e.g. `1.0` (a number is read as its text).
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub version: Option<String>,
+}
+
+/// A text, or a number written without quotes (`version: 1.0`), as text.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum TextOrNumber {
+        Text(String),
+        Integer(i64),
+        Float(f64),
+    }
+    Ok(Some(match TextOrNumber::deserialize(deserializer)? {
+        TextOrNumber::Text(s) => s,
+        TextOrNumber::Integer(n) => n.to_string(),
+        TextOrNumber::Float(n) => format!("{n:?}"),
+    }))
 }
 
 /// The output folder.
@@ -567,6 +602,9 @@ fn typeset(mut config: SiteConfig) -> SiteConfig {
     use crate::typography::title;
     config.title = title(&config.title);
     config.description = title(&config.description);
+    if let Some(edition) = &mut config.edition {
+        edition.name = title(edition.name.trim());
+    }
     for taxonomy in &mut config.taxonomies {
         taxonomy.title = title(&taxonomy.title);
         taxonomy.description = title(&taxonomy.description);
@@ -580,6 +618,7 @@ fn typeset(mut config: SiteConfig) -> SiteConfig {
 
 fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = check_base_url(config, text).into_iter().collect();
+    out.extend(check_edition(config, text));
     let mut error_at = |needle: &str, message: String, hint: String| {
         let line = text
             .lines()
@@ -681,6 +720,47 @@ fn check_base_url(config: &SiteConfig, text: &str) -> Option<Diagnostic> {
     Some(d.with_source(text))
 }
 
+/// An edition without a name, or whose date is not a real `YYYY-MM-DD` day: errors at
+/// their lines.
+fn check_edition(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
+    let Some(edition) = &config.edition else {
+        return Vec::new();
+    };
+    let at = |key: &str, d: Diagnostic| {
+        let path = [
+            yaml::PathStep::Key("edition".into()),
+            yaml::PathStep::Key(key.into()),
+        ];
+        let d = match yaml::locate(text, &path) {
+            Some(at) => d.at(at.line, at.value_column, at.value_len),
+            None => d.at_line(1),
+        };
+        d.in_file(CONFIG_FILE).with_source(text)
+    };
+    let mut out = Vec::new();
+    if edition.name.trim().is_empty() {
+        out.push(at(
+            "name",
+            Diagnostic::error("le nom de l'édition est vide").with_hint(
+                "écrivez le nom que lisent les lecteurs, par exemple name: Automne 2017",
+            ),
+        ));
+    }
+    if !crate::schema::is_date(&edition.date) {
+        out.push(at(
+            "date",
+            Diagnostic::error(format!(
+                "la date de l'édition « {} » n'est pas une date valide",
+                edition.date
+            ))
+            .with_hint(
+                "écrivez la date de publication sous la forme AAAA-MM-JJ, par exemple 2017-10-02",
+            ),
+        ));
+    }
+    out
+}
+
 fn check_field(name: &str, field: &FieldConfig, report: &mut dyn FnMut(&str, String, String)) {
     match field.kind {
         FieldType::Enum if field.allowed.as_ref().is_none_or(|a| a.is_empty()) => report(
@@ -711,6 +791,19 @@ fn check_field(name: &str, field: &FieldConfig, report: &mut dyn FnMut(&str, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edition_s_version_may_be_a_number_and_its_date_must_be_a_real_day() {
+        let ok = "title: T\nbase_url: https://x.org/\nedition:\n  name: Automne 2017\n  date: 2017-10-02\n  version: 1.0\n";
+        let (config, diagnostics) = parse(ok);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let edition = config.unwrap().edition.unwrap();
+        assert_eq!(edition.version.as_deref(), Some("1.0"));
+        let (_, diagnostics) = parse(&ok.replace("2017-10-02", "2017-02-30"));
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].line, Some(5));
+        assert!(diagnostics[0].message.contains("date de l'édition"));
+    }
 
     #[test]
     fn an_unknown_key_names_the_closest_known_one() {

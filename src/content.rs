@@ -22,9 +22,9 @@ use crate::slug::{is_slug, slugify};
 use crate::yaml::{self, PathStep};
 
 /// Front-matter keys every page may use.
-pub const COMMON_KEYS: [&str; 10] = [
-    "title", "date", "updated", "summary", "draft", "weight", "slug", "aliases", "template",
-    "extra",
+pub const COMMON_KEYS: [&str; 11] = [
+    "title", "date", "updated", "edition", "summary", "draft", "weight", "slug", "aliases",
+    "template", "extra",
 ];
 
 /// The folder of content files under the site root.
@@ -59,8 +59,11 @@ pub struct PageMeta {
     pub title: String,
     /// `date`, `YYYY-MM-DD`.
     pub date: Option<String>,
-    /// `updated`, `YYYY-MM-DD`.
+    /// `updated`, `YYYY-MM-DD`: the page changed after it was published.
     pub updated: Option<String>,
+    /// `edition`: the name of the edition the page was published in, when it is not the
+    /// current one (see [`PageMeta::edition_of`]).
+    pub edition: Option<String>,
     /// `summary`, Markdown.
     pub summary: Option<String>,
     /// `draft`.
@@ -479,6 +482,17 @@ impl FileReporter<'_> {
         d.with_source(self.text)
     }
 
+    fn warning_at_value(&mut self, key: &str, message: String, hint: impl Into<String>) {
+        let mut d = self.place(
+            &[PathStep::Key(key.into())],
+            message,
+            Some(hint.into()),
+            true,
+        );
+        d.severity = crate::diagnostic::Severity::Warning;
+        self.diagnostics.push(d);
+    }
+
     fn error_at_value(&mut self, key: &str, message: String, hint: impl Into<String>) {
         let d = self.place(
             &[PathStep::Key(key.into())],
@@ -732,6 +746,25 @@ pub fn is_windows_reserved(segment: &str) -> bool {
             && stem.as_bytes()[3].is_ascii_digit())
 }
 
+impl PageMeta {
+    /// The name of the edition the page was published in: its `edition`, or else the current
+    /// edition of `guide.yaml` (none when the site declares no edition).
+    pub fn edition_of<'a>(&'a self, config: &'a SiteConfig) -> Option<&'a str> {
+        self.edition
+            .as_deref()
+            .or(config.edition.as_ref().map(|e| e.name.as_str()))
+    }
+
+    /// The day the page was published, when it is known: its `date`, or else the date of its
+    /// edition when that is the current edition (the only one whose date `guide.yaml` gives).
+    pub fn published<'a>(&'a self, config: &'a SiteConfig) -> Option<&'a str> {
+        self.date.as_deref().or_else(|| {
+            let current = config.edition.as_ref()?;
+            (self.edition_of(config)? == current.name).then_some(current.date.as_str())
+        })
+    }
+}
+
 fn read_meta(
     map: &Map<String, Value>,
     config: &SiteConfig,
@@ -785,6 +818,31 @@ fn read_meta(
                     date_hint,
                 ),
             }
+        }
+    }
+    if let Some(value) = map.get("edition") {
+        match string_of(value) {
+            Some(s) if !s.trim().is_empty() => {
+                meta.edition = Some(crate::typography::title(s.trim()))
+            }
+            _ => reporter.error_at_value(
+                "edition",
+                "« edition » doit être le nom d'une édition".into(),
+                "écrivez par exemple edition: Automne 2017, ou retirez la ligne : la page est alors de l'édition en cours",
+            ),
+        }
+    }
+    // `updated` says the page changed after it was published: a day before is a slip.
+    if let (Some(updated), Some(published)) = (&meta.updated, meta.published(config)) {
+        if updated.as_str() < published {
+            let message = format!(
+                "« updated » ({updated}) précède la publication de la page ({published}) : les lecteurs liraient « Mis à jour » avant la parution"
+            );
+            reporter.warning_at_value(
+                "updated",
+                message,
+                "« updated » est le jour d'une modification après la publication : corrigez la date, ou retirez la ligne",
+            );
         }
     }
     if let Some(value) = map.get("summary") {
@@ -977,6 +1035,19 @@ fn read_meta(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_without_a_date_is_published_on_its_edition_s_day_only_if_current() {
+        let text = "title: T\nbase_url: https://x.org/\nedition: { name: Automne 2017, date: 2017-10-02 }\n";
+        let config = crate::config::parse(text).0.unwrap();
+        let mut meta = PageMeta::default();
+        assert_eq!(meta.edition_of(&config), Some("Automne 2017"));
+        assert_eq!(meta.published(&config), Some("2017-10-02"));
+        meta.edition = Some("Printemps 2016".into());
+        assert_eq!(meta.published(&config), None);
+        meta.date = Some("2016-04-01".into());
+        assert_eq!(meta.published(&config), Some("2016-04-01"));
+    }
 
     #[test]
     fn aliases_must_stay_inside_the_site() {

@@ -15,7 +15,7 @@ pub struct FeedPage {
     pub title: String,
     /// Absolute URL.
     pub permalink: String,
-    /// `YYYY-MM-DD`.
+    /// The day it was published, `YYYY-MM-DD`, when known: its `date`, or its edition's.
     pub date: Option<String>,
     /// `YYYY-MM-DD`.
     pub updated: Option<String>,

@@ -15,10 +15,12 @@ pub struct DataPage {
     pub title: String,
     /// Summary, plain text.
     pub summary: String,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`, only when known.
     pub date: Option<String>,
     /// `YYYY-MM-DD`.
     pub updated: Option<String>,
+    /// The edition it was published in.
+    pub edition: Option<String>,
     /// Taxonomy name → (slug, title) of its terms, in config order.
     pub taxonomies: Vec<(String, Vec<(String, String)>)>,
     /// The schema's fields as written.
@@ -51,6 +53,7 @@ pub fn to_json(pages: &[DataPage]) -> String {
                 "resume": p.summary,
                 "date": p.date,
                 "mise_a_jour": p.updated,
+                "edition": p.edition,
                 "taxonomies": taxonomies,
                 "champs": p.fields,
             })
@@ -97,7 +100,7 @@ pub fn quote(field: &str) -> String {
 
 /// The CSV document; `columns` lists the field columns in order (from the schema).
 pub fn to_csv(pages: &[DataPage], taxonomy_names: &[String], columns: &[String]) -> String {
-    let mut header: Vec<String> = ["url", "titre", "resume", "date", "mise_a_jour"]
+    let mut header: Vec<String> = ["url", "titre", "resume", "date", "mise_a_jour", "edition"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -120,6 +123,7 @@ pub fn to_csv(pages: &[DataPage], taxonomy_names: &[String], columns: &[String])
             page.summary.clone(),
             page.date.clone().unwrap_or_default(),
             page.updated.clone().unwrap_or_default(),
+            page.edition.clone().unwrap_or_default(),
         ];
         for name in taxonomy_names {
             let terms = page
@@ -196,6 +200,7 @@ mod tests {
             summary: "Résumé".into(),
             date: Some("2024-01-02".into()),
             updated: None,
+            edition: Some("Automne 2017".into()),
             taxonomies: vec![(
                 "themes".into(),
                 vec![
@@ -217,8 +222,8 @@ mod tests {
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(
             lines[0],
-            "url,titre,resume,date,mise_a_jour,themes,entreprise.nom,entreprise.effectif,acteurs"
+            "url,titre,resume,date,mise_a_jour,edition,themes,entreprise.nom,entreprise.effectif,acteurs"
         );
-        assert_eq!(lines[1], "https://x.org/projets/a/,A,Résumé,2024-01-02,,QVCT ; Participation,\"A, SARL\",12,direction ; CSE");
+        assert_eq!(lines[1], "https://x.org/projets/a/,A,Résumé,2024-01-02,,Automne 2017,QVCT ; Participation,\"A, SARL\",12,direction ; CSE");
     }
 }

@@ -72,6 +72,8 @@ struct ConfigContext<'a> {
     base_url: &'a str,
     extra: &'a Map<String, Value>,
     feed_url: Option<String>,
+    /// The current edition (`name`, `date`, `version`), if `guide.yaml` declares one.
+    edition: Option<&'a crate::config::EditionConfig>,
 }
 
 /// A title and a URL.
@@ -105,8 +107,11 @@ struct PageSummary<'a> {
     title: &'a str,
     url: String,
     permalink: String,
+    /// Its own `date`, only when known (no day is made up from the edition).
     date: Option<&'a str>,
     updated: Option<&'a str>,
+    /// The edition it was published in: its `edition`, or else the current one.
+    edition: Option<&'a str>,
     summary: String,
     weight: i64,
     section: &'a str,
@@ -735,6 +740,7 @@ impl<'a> PageSummary<'a> {
             permalink: String::new(),
             date: None,
             updated: None,
+            edition: None,
             summary: String::new(),
             weight: 0,
             section: "",

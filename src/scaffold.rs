@@ -208,8 +208,22 @@ pub fn new_page(config: &SiteConfig, section: &str, title: &str, today: &str) ->
         "# Titre de la page, affiché en haut et dans les listes."
     );
     let _ = writeln!(out, "title: {}", quote(title));
-    let _ = writeln!(out, "# Date de publication, AAAA-MM-JJ.");
-    let _ = writeln!(out, "date: {today}");
+    match &config.edition {
+        // With editions, a page is dated by its edition; a day is written only when known.
+        Some(edition) => {
+            let _ = writeln!(
+                out,
+                "# Sans « date: », la page est de l'édition en cours ({}). Le jour de publication,",
+                edition.name
+            );
+            let _ = writeln!(out, "# AAAA-MM-JJ, ne s'écrit que s'il est connu :");
+            let _ = writeln!(out, "# date: {today}");
+        }
+        None => {
+            let _ = writeln!(out, "# Date de publication, AAAA-MM-JJ.");
+            let _ = writeln!(out, "date: {today}");
+        }
+    }
     let _ = writeln!(
         out,
         "# Une ou deux phrases qui résument la page (listes, recherche, flux)."
@@ -326,12 +340,23 @@ pub fn field_reference(config: &SiteConfig) -> String {
     out.push_str("| champ | obligatoire | forme | rôle |\n|---|---|---|---|\n");
     for (name, required, form, role) in [
         ("title", "oui", "un texte", "titre de la page"),
-        ("date", "non", "une date AAAA-MM-JJ", "date de publication"),
+        (
+            "date",
+            "non",
+            "une date AAAA-MM-JJ",
+            "jour de publication, seulement s'il est connu",
+        ),
         (
             "updated",
             "non",
             "une date AAAA-MM-JJ",
-            "date de mise à jour",
+            "date de mise à jour après la publication (« Mis à jour le… »)",
+        ),
+        (
+            "edition",
+            "non",
+            "un texte",
+            "édition où la page a été publiée (par défaut : l'édition en cours)",
         ),
         (
             "summary",

@@ -153,3 +153,69 @@ fn readers_never_see_a_placeholder_in_the_legal_notice() {
         "the legal notice shows a placeholder"
     );
 }
+
+/// The current edition's name, as `guide.yaml` declares it (`edition.name`).
+const EDITION: &str = "Automne 2017";
+
+#[test]
+fn no_case_study_shows_an_invented_day_and_each_names_its_edition() {
+    let (_dir, out, _) = common::build_repo_guide();
+    let names = case_studies(&out);
+    assert!(names.len() >= 8, "{names:?}");
+    for name in &names {
+        let page = read(&out, &format!("projets/{name}/index.html"));
+        let main = common::main_of(&page);
+        // A day of publication is shown only where it is known: none of the guide's is.
+        assert!(!main.contains("Publié le"), "/projets/{name}/ shows a day");
+        assert!(
+            main.contains(&format!("Édition {EDITION}")),
+            "/projets/{name}/ does not name its edition"
+        );
+    }
+    // The feed dates them by the edition, never by an invented day.
+    let atom = read(&out, "atom.xml");
+    let entries = atom.matches("<entry>").count();
+    assert_eq!(entries, names.len(), "{atom}");
+    let stamp = "2017-10-02T00:00:00Z";
+    assert_eq!(
+        atom.matches(&format!("<updated>{stamp}</updated>")).count(),
+        entries + 1,
+        "{atom}"
+    );
+}
+
+#[test]
+fn the_colophon_names_the_edition_and_says_how_to_cite_the_guide() {
+    let (_dir, out, _) = common::build_repo_guide();
+    let html = read(&out, "colophon/index.html");
+    let main = common::main_of(&html);
+    for needed in [
+        EDITION,
+        "2 octobre 2017",
+        "Version",
+        "Aract Auvergne-Rhône-Alpes",
+        "CRESS Auvergne-Rhône-Alpes",
+        "Université Grenoble Alpes",
+        "Licence",
+        "Citer le guide",
+    ] {
+        assert!(main.contains(needed), "the colophon lacks {needed}");
+    }
+    // Every page's footer names the edition and links to the colophon; so does the cover of
+    // the printed edition.
+    for page in ["index.html", "projets/entreprise-b-parts-sci/index.html"] {
+        let html = read(&out, page);
+        let footer = &html[html.find("<footer").unwrap()..];
+        assert!(footer.contains(&format!("Édition {EDITION}")), "{page}");
+        assert!(footer.contains("colophon/"), "{page}");
+    }
+    let print = read(&out, "guide-complet/index.html");
+    assert!(
+        print.contains(&format!("Édition {EDITION}")),
+        "guide-complet"
+    );
+    assert!(
+        !print.contains("version du"),
+        "guide-complet dates itself by the build"
+    );
+}

@@ -72,7 +72,7 @@ fn open_data_lists_every_case_study_in_json_and_csv() {
     let csv = site.output("projets.csv");
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 4, "header and three rows: {csv}");
-    assert!(lines[0].starts_with("url,titre,resume,date,mise_a_jour,themes,maturite,mots-cles,entreprise.nom,entreprise.effectif"), "{}", lines[0]);
+    assert!(lines[0].starts_with("url,titre,resume,date,mise_a_jour,edition,themes,maturite,mots-cles,entreprise.nom,entreprise.effectif"), "{}", lines[0]);
     assert!(
         lines[1].contains(",Qualité de vie et des conditions de travail ; Dialogue social,"),
         "{}",

@@ -23,7 +23,7 @@ pub(super) fn feeds(shared: &Shared<'_>, ids: &[OutputId]) -> Vec<OutputFile> {
         .map(|(page, summary)| crate::feeds::FeedPage {
             title: page.meta.title.clone(),
             permalink: summary.permalink.clone(),
-            date: page.meta.date.clone(),
+            date: page.meta.published(input.config).map(str::to_string),
             updated: page.meta.updated.clone(),
             summary: summary.summary.clone(),
             section: summary.section.to_string(),

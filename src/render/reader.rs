@@ -289,6 +289,10 @@ fn data_page(
         summary: crate::search::plain_text(&summary.summary),
         date: page.meta.date.clone(),
         updated: page.meta.updated.clone(),
+        edition: page
+            .meta
+            .edition_of(shared.input.config)
+            .map(str::to_string),
         taxonomies: summary
             .taxonomies
             .iter()

@@ -109,6 +109,7 @@ impl<'a> Shared<'a> {
                     permalink: self.permalink(&page.path),
                     date: page.meta.date.as_deref(),
                     updated: page.meta.updated.as_deref(),
+                    edition: page.meta.edition_of(input.config),
                     summary: summary_html(page, &input.pages[p], &input.config.language),
                     weight: page.meta.weight,
                     section: &input.site.sections[page.section].name,
@@ -220,6 +221,7 @@ impl<'a> Shared<'a> {
                 base_url: &config.base_url,
                 extra: &config.extra,
                 feed_url: config.feed.as_ref().map(|_| self.url("atom.xml")),
+                edition: config.edition.as_ref(),
             },
         );
         common.insert("root", &self.base);
