@@ -11,7 +11,7 @@
 //! 4. render the saved pages' own outputs at once; the other stale outputs are rendered when
 //!    they are asked for ([`Prepared::render_outputs`]).
 //!
-//! Pages that come, go or move take [`structure`]'s path. Anything else (a section, the config,
+//! Pages that come, go or move take `incremental/structure.rs`'s path. Anything else (a section, the config,
 //! a template, a static file) takes a full build, which records every output's inputs afresh
 //! ([`Prepared::record`]). Errors leave the state as it was.
 
@@ -120,7 +120,7 @@ impl Prepared {
     }
 
     /// The change path for saved pages (paths for messages, e.g. `content/projets/a.md`):
-    /// pages edited in place here, pages that come, go or move in [`structure`]. `None` when
+    /// pages edited in place here, pages that come, go or move in `incremental/structure.rs`. `None` when
     /// the change needs a full build.
     pub fn update_pages(&mut self, root: &Path, changed: &HashSet<PathBuf>) -> Option<Update> {
         let mut update = Update::default();
