@@ -15,7 +15,8 @@ repository's themes and a minimal guide.yaml:
   apostrophes, `&` and brackets repeated, so that Markdown cuts it into many text events);
 - `code-block`: one page whose body is a fenced `rust` code block of 6 MB.
 
-For each case it runs `BIN build --root SITE --output OUT` (a fresh OUT each run), and reports
+For each case it runs `BIN build --root SITE --output OUT --no-cache` (a fresh OUT each run, a
+cold build: `--no-cache` is left out for an earlier binary without a build cache), and reports
 the wall time (time.perf_counter() around the process) and the peak RSS (/usr/bin/time's %M,
 or getrusage of a python wrapper when /usr/bin/time is missing). A run longer than --timeout is
 killed and reported as such. With --before, each case is also timed with OLD_BIN (an earlier
@@ -123,10 +124,20 @@ CASES = [
 
 # --- measuring -------------------------------------------------------------------------------
 
+def cold_flag(binary, known={}):
+    """`--no-cache` for a binary that has a build cache (every run is a cold build); nothing for
+    an earlier binary, which has none."""
+    if binary not in known:
+        help_text = subprocess.run([str(binary), "build", "--help"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True).stdout
+        known[binary] = ["--no-cache"] if "--no-cache" in help_text else []
+    return known[binary]
+
+
 def measure(binary, site, out, timeout, time_bin, rss_file):
     """(wall seconds, peak RSS KiB, outcome) of one `build`; outcome is 'ok', 'timeout' or
     'exit N'."""
-    cmd = [str(binary), "build", "--root", str(site), "--output", str(out)]
+    cmd = [str(binary), "build", "--root", str(site), "--output", str(out)] + cold_flag(binary)
     if time_bin:
         full = [time_bin, "-f", "%M", "-o", str(rss_file)] + cmd
     else:
