@@ -35,7 +35,7 @@ def rendre(lignes):
     total = {s: sum(t[s] for t in themes.values()) for s in STATUTS}
     out = [
         "| Thématique | Conformes | Non conformes | Non applicables | Non testés |",
-        "|---|---:|---:|---:|---:|",
+        "|---|---|---|---|---|",
     ]
     for nom, t in themes.items():
         out.append(f"| {nom} | {t['C']} | {t['NC']} | {t['NA']} | {t['NT']} |")
