@@ -34,7 +34,10 @@ def rendre(lignes):
         themes.setdefault(l["theme"], {s: 0 for s in STATUTS})[l["statut"]] += 1
     total = {s: sum(t[s] for t in themes.values()) for s in STATUTS}
     out = [
-        "| Thématique | Conformes | Non conformes | Non applicables | Non testés |",
+        "Nombre de critères par thématique : C, conformes ; NC, non conformes ; "
+        "NA, non applicables ; NT, non testés.",
+        "",
+        "| Thématique | C | NC | NA | NT |",
         "|---|---|---|---|---|",
     ]
     for nom, t in themes.items():
