@@ -1,6 +1,7 @@
 //! The guide's own content (issue 16): every case study ends with the contact and apply block,
 //! the self-assessment of /maturite/ works without JavaScript, case studies outside the scheme's
-//! region say so, and the legal notice shows no placeholder to readers.
+//! region say so, the legal notice shows no placeholder to readers, and the accessibility
+//! statement agrees with the RGAA grid of docs/rgaa/grille.csv.
 
 mod common;
 
@@ -218,4 +219,80 @@ fn the_colophon_names_the_edition_and_says_how_to_cite_the_guide() {
         !print.contains("version du"),
         "guide-complet dates itself by the build"
     );
+}
+
+/// The RGAA 4.1 audit: docs/rgaa/grille.csv holds the 106 criteria, and the summary table of the
+/// accessibility statement (written by scripts/rgaa/tableau.py) has the same counts, theme by
+/// theme, as do the figures of its conformity paragraph. Reads files only.
+#[test]
+fn the_accessibility_statement_matches_the_rgaa_grid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let grid = std::fs::read_to_string(root.join("docs/rgaa/grille.csv")).unwrap();
+    let statuts = ["C", "NC", "NA", "NT"];
+    let mut themes: Vec<(String, [usize; 4])> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, line) in grid.lines().enumerate().skip(1) {
+        let fields: Vec<&str> = line.split(';').collect();
+        assert_eq!(fields.len(), 7, "grille.csv line {}: {line}", i + 1);
+        assert!(seen.insert(fields[0].to_string()), "criterion {} twice", fields[0]);
+        let k = statuts
+            .iter()
+            .position(|s| *s == fields[3])
+            .unwrap_or_else(|| panic!("grille.csv line {}: status {:?}", i + 1, fields[3]));
+        assert!(
+            fields[3] == "NT" || !fields[6].trim().is_empty(),
+            "criterion {} is {} without a justification",
+            fields[0],
+            fields[3]
+        );
+        assert!(
+            !(fields[3] == "C" || fields[3] == "NC") || !fields[5].trim().is_empty(),
+            "criterion {} is {} without saying how it was checked",
+            fields[0],
+            fields[3]
+        );
+        match themes.iter_mut().find(|(t, _)| t == fields[1]) {
+            Some((_, c)) => c[k] += 1,
+            None => {
+                let mut c = [0; 4];
+                c[k] = 1;
+                themes.push((fields[1].to_string(), c));
+            }
+        }
+    }
+    assert_eq!(seen.len(), 106, "RGAA 4.1 has 106 criteria");
+    assert_eq!(themes.len(), 13, "RGAA 4.1 has 13 themes");
+
+    let page = std::fs::read_to_string(root.join("content/accessibilite.md")).unwrap();
+    let start = page.find("<!-- rgaa:debut -->").expect("rgaa:debut marker");
+    let end = page.find("<!-- rgaa:fin -->").expect("rgaa:fin marker");
+    let block = &page[start..end];
+    let mut total = [0; 4];
+    for (name, c) in &themes {
+        let row = format!("| {name} | {} | {} | {} | {} |", c[0], c[1], c[2], c[3]);
+        assert!(block.contains(&row), "accessibilite.md lacks {row:?}: run scripts/rgaa/tableau.py");
+        for k in 0..4 {
+            total[k] += c[k];
+        }
+    }
+    let row = format!(
+        "| **Total** | **{}** | **{}** | **{}** | **{}** |",
+        total[0], total[1], total[2], total[3]
+    );
+    assert!(block.contains(&row), "accessibilite.md lacks {row:?}: run scripts/rgaa/tableau.py");
+    assert_eq!(block.matches("\n| ").count(), 14 + 1, "one header, 13 themes and the total");
+
+    // The conformity paragraph: its figures and its status follow the grid.
+    let applicable = total[0] + total[1] + total[3];
+    for figure in [
+        format!("{applicable} s’appliquent au site"),
+        format!("{} d’entre eux ont été testés et sont conformes", total[0]),
+        format!("{} n’ont pas été testés", total[3]),
+    ] {
+        assert!(page.contains(&figure), "accessibilite.md does not say {figure:?}");
+    }
+    if total[1] > 0 || total[3] > 0 {
+        assert!(page.contains("**non conforme**"), "NC or untested criteria: the site is non conforme");
+        assert!(!page.contains("**partiellement conforme**") && !page.contains("**totalement conforme**"));
+    }
 }
