@@ -190,9 +190,11 @@ fn the_colophon_names_the_edition_and_says_how_to_cite_the_guide() {
     let (_dir, out, _) = common::build_repo_guide();
     let html = read(&out, "colophon/index.html");
     let main = common::main_of(&html);
+    // The day of the edition is not in the sources: readers get its season, not a day.
+    assert!(!main.contains("2 octobre 2017"), "the colophon shows a day no source gives");
     for needed in [
         EDITION,
-        "2 octobre 2017",
+        "Automne 2017",
         "Version",
         "Aract Auvergne-Rhône-Alpes",
         "CRESS Auvergne-Rhône-Alpes",
