@@ -191,7 +191,10 @@ fn the_colophon_names_the_edition_and_says_how_to_cite_the_guide() {
     let html = read(&out, "colophon/index.html");
     let main = common::main_of(&html);
     // The day of the edition is not in the sources: readers get its season, not a day.
-    assert!(!main.contains("2 octobre 2017"), "the colophon shows a day no source gives");
+    assert!(
+        !main.contains("2 octobre 2017"),
+        "the colophon shows a day no source gives"
+    );
     for needed in [
         EDITION,
         "Automne 2017",
@@ -236,7 +239,11 @@ fn the_accessibility_statement_matches_the_rgaa_grid() {
     for (i, line) in grid.lines().enumerate().skip(1) {
         let fields: Vec<&str> = line.split(';').collect();
         assert_eq!(fields.len(), 7, "grille.csv line {}: {line}", i + 1);
-        assert!(seen.insert(fields[0].to_string()), "criterion {} twice", fields[0]);
+        assert!(
+            seen.insert(fields[0].to_string()),
+            "criterion {} twice",
+            fields[0]
+        );
         let k = statuts
             .iter()
             .position(|s| *s == fields[3])
@@ -272,7 +279,10 @@ fn the_accessibility_statement_matches_the_rgaa_grid() {
     let mut total = [0; 4];
     for (name, c) in &themes {
         let row = format!("| {name} | {} | {} | {} | {} |", c[0], c[1], c[2], c[3]);
-        assert!(block.contains(&row), "accessibilite.md lacks {row:?}: run scripts/rgaa/tableau.py");
+        assert!(
+            block.contains(&row),
+            "accessibilite.md lacks {row:?}: run scripts/rgaa/tableau.py"
+        );
         for k in 0..4 {
             total[k] += c[k];
         }
@@ -281,8 +291,15 @@ fn the_accessibility_statement_matches_the_rgaa_grid() {
         "| **Total** | **{}** | **{}** | **{}** | **{}** |",
         total[0], total[1], total[2], total[3]
     );
-    assert!(block.contains(&row), "accessibilite.md lacks {row:?}: run scripts/rgaa/tableau.py");
-    assert_eq!(block.matches("\n| ").count(), 14 + 1, "one header, 13 themes and the total");
+    assert!(
+        block.contains(&row),
+        "accessibilite.md lacks {row:?}: run scripts/rgaa/tableau.py"
+    );
+    assert_eq!(
+        block.matches("\n| ").count(),
+        14 + 1,
+        "one header, 13 themes and the total"
+    );
 
     // The conformity paragraph: its figures and its status follow the grid.
     let applicable = total[0] + total[1] + total[3];
@@ -291,10 +308,19 @@ fn the_accessibility_statement_matches_the_rgaa_grid() {
         format!("{} d’entre eux ont été testés et sont conformes", total[0]),
         format!("{} n’ont pas été testés", total[3]),
     ] {
-        assert!(page.contains(&figure), "accessibilite.md does not say {figure:?}");
+        assert!(
+            page.contains(&figure),
+            "accessibilite.md does not say {figure:?}"
+        );
     }
     if total[1] > 0 || total[3] > 0 {
-        assert!(page.contains("**non conforme**"), "NC or untested criteria: the site is non conforme");
-        assert!(!page.contains("**partiellement conforme**") && !page.contains("**totalement conforme**"));
+        assert!(
+            page.contains("**non conforme**"),
+            "NC or untested criteria: the site is non conforme"
+        );
+        assert!(
+            !page.contains("**partiellement conforme**")
+                && !page.contains("**totalement conforme**")
+        );
     }
 }
