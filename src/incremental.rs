@@ -253,11 +253,18 @@ impl Prepared {
     /// has and were never rendered; the outputs the plan no longer has are removed.
     fn find_stale(&mut self, changes: &Changes, update: &mut Update) {
         let candidates = self.candidates(changes);
+        // Terms may appear or go: so may their pages.
+        self.mark_stale(candidates, changes.terms, update);
+    }
+
+    /// Marks stale the readers of those of `candidates` whose fingerprint changed; when
+    /// `plan_changed`, also compares the plan with the recorded outputs: the new ones are
+    /// stale, the lost ones removed.
+    fn mark_stale(&mut self, candidates: Vec<Input>, plan_changed: bool, update: &mut Update) {
         let mut deps = std::mem::take(&mut self.deps);
         let mut fingerprints = Fingerprints::new(self.deps_state());
         update.stale = deps.readers_of_changed(&mut fingerprints, candidates);
-        if changes.terms {
-            // Terms may appear or go: so may their pages.
+        if plan_changed {
             let plan = self.plan();
             let planned: HashSet<&str> = plan.items.iter().map(|i| i.path.as_str()).collect();
             update.removed = deps

@@ -228,11 +228,13 @@ def section(binaries, rows, argv):
     ])
 
 
-def write_benchmarks(text):
+def write_benchmarks(text, start=START, end=END):
+    """Puts `text` (which begins with `start` and ends with `end`) in place of that part of
+    BENCHMARKS.md, or after the notes mark when absent (warm.py uses it too)."""
     path = REPO / "BENCHMARKS.md"
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in old and END in old:
-        new = old[:old.index(START)] + text + old[old.index(END) + len(END):]
+    if start in old and end in old:
+        new = old[:old.index(start)] + text + old[old.index(end) + len(end):]
     elif NOTES_MARK in old:
         at = old.index(NOTES_MARK) + len(NOTES_MARK)
         new = old[:at] + "\n" + text + "\n" + old[at:]

@@ -28,11 +28,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
+from hostile import write_benchmarks  # noqa: E402
 from reload import edit  # noqa: E402
 
 START = "<!-- warm:start -->"
 END = "<!-- warm:end -->"
-NOTES_MARK = "<!-- notes -->"
 
 
 def log(*args):
@@ -125,20 +125,6 @@ def section(binary, site, tables, argv):
     return "\n".join(lines)
 
 
-def write_benchmarks(text):
-    path = REPO / "BENCHMARKS.md"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in old and END in old:
-        new = old[:old.index(START)] + text + old[old.index(END) + len(END):]
-    elif NOTES_MARK in old:
-        at = old.index(NOTES_MARK) + len(NOTES_MARK)
-        new = old[:at] + "\n" + text + "\n" + old[at:]
-    else:
-        new = old.rstrip("\n") + "\n\n" + NOTES_MARK + "\n" + text + "\n"
-    path.write_text(new, encoding="utf-8")
-    log(f"wrote {path}")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("binary")
@@ -159,7 +145,7 @@ def main():
     text = section(args.binary, site, tables, " ".join(["scripts/bench/warm.py"] + sys.argv[1:]))
     print(text)
     if not args.no_write:
-        write_benchmarks(text)
+        write_benchmarks(text, START, END)
 
 
 if __name__ == "__main__":

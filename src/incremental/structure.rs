@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use super::Update;
 use crate::content::Page;
-use crate::deps::{Fingerprints, Input};
+use crate::deps::Input;
 use crate::diagnostic::Diagnostic;
 use crate::markdown::Rendered;
 use crate::pipeline::Prepared;
@@ -320,23 +320,7 @@ impl Prepared {
             let terms = taxonomy.terms.iter();
             candidates.extend(terms.map(|term| Input::Term(t, term.slug.clone())));
         }
-        let mut deps = std::mem::take(&mut self.deps);
-        let mut fingerprints = Fingerprints::new(self.deps_state());
-        update.stale = deps.readers_of_changed(&mut fingerprints, candidates);
-        let plan = self.plan();
-        let planned: HashSet<&str> = plan.items.iter().map(|i| i.path.as_str()).collect();
-        update.removed = deps
-            .paths()
-            .filter(|path| !planned.contains(path.as_str()))
-            .cloned()
-            .collect();
-        for path in &update.removed {
-            deps.forget(path);
-            update.stale.remove(path);
-        }
-        let new = plan.items.iter().filter(|item| !deps.has(&item.path));
-        update.stale.extend(new.map(|item| item.path.clone()));
-        self.deps = deps;
+        self.mark_stale(candidates, true, update);
     }
 }
 
