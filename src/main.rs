@@ -23,6 +23,7 @@ const HELP_TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all
     version,
     about = "Générateur du guide de l'innovation sociale : transforme des fiches Markdown en site statique.",
     long_about = None,
+    after_help = "Sans commande (par exemple d'un double-clic sur le programme), guide ouvre l'aperçu du site dans le navigateur.",
     help_template = HELP_TEMPLATE,
     subcommand_help_heading = "Commandes",
     subcommand_value_name = "COMMANDE",
@@ -40,8 +41,9 @@ struct Cli {
     /// Dossier du site (celui qui contient guide.yaml).
     #[arg(long, global = true, value_name = "DOSSIER", default_value = ".")]
     root: PathBuf,
+    /// Sans commande : ouvre l'aperçu du site dans le navigateur (comme un double-clic).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,7 +80,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1", value_name = "ADRESSE")]
         bind: std::net::IpAddr,
         /// Port d'écoute ; 0 choisit un port libre.
-        #[arg(long, default_value_t = 1111, value_name = "PORT")]
+        #[arg(long, default_value_t = guide::serve::DEFAULT_PORT, value_name = "PORT")]
         port: u16,
         /// Nom d'hôte auquel l'aperçu répond aussi, en plus de localhost et de son adresse (répétable).
         #[arg(long = "host", value_name = "NOM")]
@@ -125,7 +127,10 @@ fn absolute(path: PathBuf) -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let status = match cli.command {
+    let Some(command) = cli.command else {
+        return ExitCode::from(cmd::start::run(&cli.root) as u8);
+    };
+    let status = match command {
         Command::Build {
             output,
             base_url,
@@ -164,6 +169,7 @@ fn main() -> ExitCode {
             bind,
             port,
             hosts,
+            open_browser: false,
         }),
         Command::Pdf { output, force } => cmd::pdf::run(&BuildOptions {
             root: cli.root.clone(),

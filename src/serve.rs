@@ -51,7 +51,13 @@ pub struct ServeOptions {
     pub port: u16,
     /// Host names answered besides `localhost` and the server's address (`--host`).
     pub hosts: Vec<String>,
+    /// Opens the preview in the browser once it is ready (`guide` with no command), on any
+    /// free port when `port` is taken.
+    pub open_browser: bool,
 }
+
+/// The preview's port unless `--port` says otherwise.
+pub const DEFAULT_PORT: u16 = 1111;
 
 /// What the server serves: the last good build, and the current errors if any.
 #[derive(Debug, Default)]
@@ -702,6 +708,12 @@ pub fn run(options: &ServeOptions) -> i32 {
     listen::raise_open_files_limit();
     let listener = match listen(address) {
         Ok(listener) => listener,
+        Err(e) if options.open_browser && e.kind() == std::io::ErrorKind::AddrInUse => {
+            match listen(SocketAddr::new(options.bind, 0)) {
+                Ok(listener) => listener,
+                Err(e) => return crate::cmd::fail(listen_error(address, options.port, &e)),
+            }
+        }
         Err(e) => return crate::cmd::fail(listen_error(address, options.port, &e)),
     };
     let local = listener.local_addr().unwrap_or(address);
@@ -731,7 +743,12 @@ pub fn run(options: &ServeOptions) -> i32 {
     rebuild(&state, &build, &cache, &[]);
     spawn_rebuilds(watcher, batches, Arc::clone(&state), build, cache);
     println!("Serveur : {base_url}");
-    eprintln!("Modifiez un fichier : la page se met à jour. Ctrl+C pour arrêter.");
+    if options.open_browser {
+        eprintln!("Modifiez un fichier : la page se met à jour. Laissez cette fenêtre ouverte pendant votre travail ; fermez-la pour arrêter l'aperçu.");
+        open_in_browser(&base_url);
+    } else {
+        eprintln!("Modifiez un fichier : la page se met à jour. Ctrl+C pour arrêter.");
+    }
 
     let hosts = Arc::new(hosts::AllowedHosts::new(options.bind, &options.hosts));
     let app = router(Arc::clone(&state));
@@ -748,6 +765,17 @@ pub fn run(options: &ServeOptions) -> i32 {
         listen::serve(listener, app, hosts, listen::idle_timeout(), shutdown).await;
     });
     0
+}
+
+/// Asks the system to open `url` in the default browser, in the background; says where to go
+/// when it cannot.
+fn open_in_browser(url: &str) {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        if open::that(&url).is_err() {
+            eprintln!("Ouvrez {url} dans votre navigateur.");
+        }
+    });
 }
 
 /// Serves the files of `dir` on a free loopback port, in a background thread, until the

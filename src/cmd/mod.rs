@@ -4,6 +4,7 @@ pub mod build;
 pub mod champs;
 pub mod new;
 pub mod pdf;
+pub mod start;
 
 use crate::diagnostic::Diagnostic;
 
