@@ -567,19 +567,25 @@ fn load_file(
         yaml_line: split.yaml_line,
         diagnostics: Vec::new(),
     };
-    let value = match yaml::parse_value(split.yaml) {
-        Ok(value) => value,
-        Err(e) => {
-            let mut d = Diagnostic::error(e.message).in_file(&display_path);
-            d = match (e.line, e.column) {
-                (Some(line), Some(column)) => d.at(line + split.yaml_line - 1, column, 1),
-                _ => d.at(1, 1, 3),
-            };
-            let d = d
-                .with_hint("vérifiez l'indentation, les deux-points après chaque clé et les guillemets autour des textes qui contiennent « : » ou « # »")
-                .with_source(&text);
-            return (None, vec![d]);
+    let front_matter = yaml::parse_front_matter(split.yaml);
+    let mut early = Vec::new();
+    for problem in &front_matter.problems {
+        let mut d = Diagnostic::error(problem.message.clone())
+            .in_file(&display_path)
+            .at(
+                problem.line + split.yaml_line - 1,
+                problem.column,
+                problem.len,
+            )
+            .with_hint(problem.hint.clone().unwrap_or_else(|| "vérifiez l'indentation, les deux-points après chaque clé et les guillemets autour des textes qui contiennent « : » ou « # »".into()))
+            .with_source(&text);
+        if !problem.error {
+            d.severity = crate::diagnostic::Severity::Warning;
         }
+        early.push(d);
+    }
+    let Some(value) = front_matter.value else {
+        return (None, early);
     };
     let map = match value {
         Value::Object(map) => map,
@@ -592,7 +598,8 @@ fn load_file(
                     "écrivez par exemple « title: Mon titre » sur la première ligne de l'en-tête",
                 )
                 .with_source(&text);
-            return (None, vec![d]);
+            early.push(d);
+            return (None, early);
         }
     };
     let section_config = if is_index {
@@ -646,6 +653,18 @@ fn load_file(
                 .with_hint("renommez le fichier ou le dossier, ou donnez à la page un « slug » différent"),
         );
     }
+    // A key set aside after a syntax error is not "missing": its line is already blamed.
+    if !front_matter.skipped_keys.is_empty() {
+        reporter.diagnostics.retain(|d| {
+            !front_matter.skipped_keys.iter().any(|k| {
+                d.message.contains(&format!("« {k} »"))
+                    && (d.message.contains("manquant") || d.message.contains("est vide"))
+            })
+        });
+    }
+    let mut diagnostics = early;
+    diagnostics.append(&mut reporter.diagnostics);
+    reporter.diagnostics = diagnostics;
     let page = Page {
         source: relative.to_path_buf(),
         display_path: display_path.clone(),
