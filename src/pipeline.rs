@@ -992,6 +992,18 @@ fn page_warnings(
             );
         }
     }
+    for page in &site.pages {
+        let section = &site.sections[page.section].name;
+        if let Some(section_config) = config.section(section) {
+            out.extend(crate::lint::check_headings(
+                &page.body,
+                page.body_line,
+                &page.display_path,
+                &section_config.headings,
+            ));
+        }
+    }
+    out.extend(same_titles(root, site));
     const IMAGE_EXTENSIONS: [&str; 7] = ["jpg", "jpeg", "png", "gif", "webp", "svg", "avif"];
     for asset in &site.assets {
         let is_image = asset.source.extension().is_some_and(|e| {
@@ -1039,6 +1051,51 @@ fn page_warnings(
                 ),
             );
         }
+    }
+    out
+}
+
+/// Two pages with the same title (letter case, spaces and typographic apostrophes aside):
+/// readers cannot tell them apart in lists and search. A warning on each page after the
+/// first, at its `title:` line.
+fn same_titles(root: &Path, site: &crate::content::Site) -> Vec<Diagnostic> {
+    let fold = |title: &str| {
+        title
+            .replace('’', "'")
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut first: HashMap<String, &crate::content::Page> = HashMap::new();
+    let mut out = Vec::new();
+    for page in &site.pages {
+        if page.meta.title.trim().is_empty() {
+            continue;
+        }
+        let key = fold(&page.meta.title);
+        let Some(earlier) = first.get(&key) else {
+            first.insert(key, page);
+            continue;
+        };
+        let text = std::fs::read_to_string(
+            root.join(crate::content::CONTENT_DIR).join(&page.source),
+        )
+        .unwrap_or_default();
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("title:"))
+            .map_or(1, |i| i + 1);
+        out.push(
+            Diagnostic::warning(format!(
+                "deux pages portent le même titre « {} » (aussi {})",
+                page.meta.title,
+                earlier.display_path.display()
+            ))
+            .in_file(&page.display_path)
+            .at(line, 1, 5)
+            .with_hint("donnez à chaque page un titre qui la distingue : les lecteurs ne peuvent pas les départager dans les listes ni dans la recherche"),
+        );
     }
     out
 }
