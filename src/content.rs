@@ -246,8 +246,24 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
         if !entry.file_type().is_file() {
             continue;
         }
+        let name = relative
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         if relative.extension().is_some_and(|e| e == "md") {
             markdown.push(relative);
+        } else if name.ends_with(".md.txt") {
+            // Windows hides known extensions: "fiche.md" saved by Notepad is "fiche.md.txt".
+            let written = relative
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let wanted = &written[..written.len() - ".txt".len()];
+            diagnostics.push(
+                Diagnostic::warning("fichier ignoré : son nom finit par « .md.txt », il n'est donc pas lu comme une page")
+                    .in_file(Path::new(CONTENT_DIR).join(&relative))
+                    .with_hint(format!("renommez-le « {wanted} » (Windows cache souvent la fin « .txt » : dans l'Explorateur, cochez Affichage > Extensions de noms de fichiers)")),
+            );
         } else {
             other.push(relative);
         }
@@ -302,7 +318,16 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
 
     let mut site = Site::default();
     let mut section_pages: Vec<Option<Page>> = vec![None; section_dirs.len()];
-    for (relative, page, diags) in loaded {
+    for (relative, page, mut diags) in loaded {
+        if drafts == DraftMode::Exclude {
+            // Published as is: an untouched placeholder would reach readers.
+            for d in diags
+                .iter_mut()
+                .filter(|d| d.message == PLACEHOLDER_MESSAGE)
+            {
+                d.severity = crate::diagnostic::Severity::Error;
+            }
+        }
         diagnostics.extend(diags);
         let Some(page) = page else { continue };
         if relative.file_name().is_some_and(|n| n == "_index.md") {
@@ -653,6 +678,11 @@ fn load_file(
                 .with_hint("renommez le fichier ou le dossier, ou donnez à la page un « slug » différent"),
         );
     }
+    if !meta.draft && !is_index {
+        reporter
+            .diagnostics
+            .extend(placeholders(&text, split.body_line, &display_path));
+    }
     // A key set aside after a syntax error is not "missing": its line is already blamed.
     if !front_matter.skipped_keys.is_empty() {
         reporter.diagnostics.retain(|d| {
@@ -677,6 +707,40 @@ fn load_file(
         front_matter_hash: split.front_matter_hash(),
     };
     (Some(page), reporter.diagnostics)
+}
+
+/// The placeholder `guide new` writes in every field and under every heading.
+pub const PLACEHOLDER: &str = "À compléter";
+
+/// The message of an untouched placeholder: a warning, made an error by a build that does not
+/// publish drafts ([`load`]).
+const PLACEHOLDER_MESSAGE: &str = "« À compléter » n'a pas été remplacé";
+
+/// Every line of a published page that still holds `guide new`'s placeholder (comments of the
+/// front matter aside, where `guide new` shows optional fields).
+fn placeholders(text: &str, body_line: usize, display_path: &Path) -> Vec<Diagnostic> {
+    let upper = PLACEHOLDER.to_uppercase();
+    text.lines()
+        .enumerate()
+        .filter(|(i, line)| {
+            let in_front_matter = i + 1 < body_line;
+            !(in_front_matter && line.trim_start().starts_with('#'))
+        })
+        .filter_map(|(i, line)| {
+            let at = line.find(PLACEHOLDER).or_else(|| line.find(&upper))?;
+            Some(
+                Diagnostic::warning(PLACEHOLDER_MESSAGE)
+                    .in_file(display_path)
+                    .at(
+                        i + 1,
+                        line[..at].chars().count() + 1,
+                        PLACEHOLDER.chars().count(),
+                    )
+                    .with_hint("écrivez le vrai texte à la place, ou remettez « draft: true » dans l'en-tête tant que la page n'est pas prête")
+                    .with_source(text),
+            )
+        })
+        .collect()
 }
 
 fn string_of(value: &Value) -> Option<String> {

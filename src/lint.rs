@@ -138,8 +138,7 @@ fn at_body_line(
     column: usize,
     len: usize,
 ) -> Diagnostic {
-    d.in_file(display_path)
-        .at(body_line + index, column, len)
+    d.in_file(display_path).at(body_line + index, column, len)
 }
 
 /// Text pasted from Word, and links or images whose path has spaces.
@@ -150,10 +149,10 @@ fn check_lines(body: &str, body_line: usize, display_path: &Path) -> Vec<Diagnos
     for (i, line) in prose_lines(body) {
         let trimmed = line.trim_start();
         let indent = line.chars().count() - trimmed.chars().count();
-        let bullet = trimmed
-            .chars()
-            .next()
-            .filter(|c| WORD_BULLETS.contains(c) && (*c != '–' && *c != '·' || trimmed.chars().nth(1) == Some(' ')));
+        let bullet = trimmed.chars().next().filter(|c| {
+            WORD_BULLETS.contains(c)
+                && (*c != '–' && *c != '·' || trimmed.chars().nth(1) == Some(' '))
+        });
         if let (Some(bullet), false) = (bullet, previous_bullet) {
             let text = trimmed[bullet.len_utf8()..].trim().replace('\t', " ");
             out.push(at_body_line(
@@ -198,7 +197,12 @@ fn check_lines(body: &str, body_line: usize, display_path: &Path) -> Vec<Diagnos
 
 /// `[texte](mon fichier.pdf)` and `![…](Photo été.jpg)`: Markdown ends a path at a space, so
 /// these show as text. An error with the Markdown that works.
-fn spaced_paths(line: &str, index: usize, body_line: usize, display_path: &Path) -> Vec<Diagnostic> {
+fn spaced_paths(
+    line: &str,
+    index: usize,
+    body_line: usize,
+    display_path: &Path,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(found) = line[from..].find("](") {
@@ -284,7 +288,14 @@ pub fn check_headings(
         .collect();
     let mut out = Vec::new();
     let heading_place = |d: Diagnostic, index: usize, text: &str| {
-        at_body_line(d, display_path, body_line, index, 1, text.chars().count() + 3)
+        at_body_line(
+            d,
+            display_path,
+            body_line,
+            index,
+            1,
+            text.chars().count() + 3,
+        )
     };
     // Renamed: not an expected heading, but close to one that is not there.
     let mut matched = exact.clone();

@@ -202,6 +202,12 @@ fn resolve_link(dest: &str, is_image: bool, source: &Path, ctx: &LinkContext<'_>
     if has_scheme || path_part.is_empty() || path_part.starts_with('/') {
         return LinkOutcome::Keep;
     }
+    if path_part.to_ascii_lowercase().starts_with("www.") {
+        return LinkOutcome::Error(
+            format!("adresse web sans « https:// » : « {dest} »"),
+            format!("écrivez l'adresse complète : [texte](https://{dest}) ; sans « https:// », le lien est pris pour un fichier du site"),
+        );
+    }
     let base_dir = source.parent().unwrap_or(Path::new(""));
     let decoded = percent_decode(path_part);
     let Some(target) = join_inside(base_dir, &decoded) else {

@@ -1078,10 +1078,9 @@ fn same_titles(root: &Path, site: &crate::content::Site) -> Vec<Diagnostic> {
             first.insert(key, page);
             continue;
         };
-        let text = std::fs::read_to_string(
-            root.join(crate::content::CONTENT_DIR).join(&page.source),
-        )
-        .unwrap_or_default();
+        let text =
+            std::fs::read_to_string(root.join(crate::content::CONTENT_DIR).join(&page.source))
+                .unwrap_or_default();
         let line = text
             .lines()
             .position(|l| l.starts_with("title:"))
