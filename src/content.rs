@@ -139,6 +139,8 @@ pub struct Site {
     pub sections: Vec<Section>,
     /// Other files, copied to the output.
     pub assets: Vec<Asset>,
+    /// Source paths (as links name them) of the drafts left out of the site.
+    pub drafts_left_out: Vec<String>,
 }
 
 /// Whether drafts are part of the site.
@@ -334,6 +336,8 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
             let section = page.section;
             section_pages[section] = Some(page);
         } else if page.meta.draft && drafts == DraftMode::Exclude {
+            site.drafts_left_out
+                .push(crate::markdown::link_key(&page.source));
             continue;
         } else {
             site.pages.push(page);

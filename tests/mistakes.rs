@@ -211,6 +211,13 @@ fn check_and_build_agree_on_a_link_to_a_draft() {
     }
     let run = site.run(&["build", "--drafts"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
+    // A draft, when shown (preview, build --drafts), says so; a published page does not.
+    assert!(site
+        .output("projets/brouillon/index.html")
+        .contains("class=\"guide-brouillon\" role=\"note\""));
+    assert!(!site
+        .output("projets/essai/index.html")
+        .contains("guide-brouillon"));
 }
 
 #[test]
