@@ -682,6 +682,7 @@ fn load_file(
                 .with_hint("renommez le fichier ou le dossier, ou donnez à la page un « slug » différent"),
         );
     }
+    check_front_matter_image(&map, content, relative, &mut reporter);
     if !meta.draft && !is_index {
         reporter
             .diagnostics
@@ -711,6 +712,57 @@ fn load_file(
         front_matter_hash: split.front_matter_hash(),
     };
     (Some(page), reporter.diagnostics)
+}
+
+/// The front matter's `image: { src, alt }` follows the rules of an image in the body: its
+/// file must exist beside the page (or at the path written from it), and its alternative text
+/// must not be empty (RGAA, criterion 1.1). Addresses (`https://…`, `/…`) are not checked.
+fn check_front_matter_image(
+    map: &Map<String, Value>,
+    content: &Path,
+    relative: &Path,
+    reporter: &mut FileReporter<'_>,
+) {
+    let Some(Value::Object(image)) = map.get("image") else {
+        return;
+    };
+    let key = |k: &str| vec![PathStep::Key("image".into()), PathStep::Key(k.into())];
+    if let Some(Value::String(src)) = image.get("src") {
+        let local = !src.contains("://") && !src.starts_with('/') && !src.trim().is_empty();
+        if local && src != PLACEHOLDER {
+            let base = relative.parent().unwrap_or(Path::new(""));
+            let target = base.join(src.trim());
+            let inside = target.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            });
+            if !inside || !content.join(&target).is_file() {
+                reporter.at_value(
+                    &key("src"),
+                    format!(
+                        "image introuvable : « {src} » (cherché en content/{})",
+                        to_slash(&target)
+                    ),
+                    Some("vérifiez le nom du fichier (majuscules, accents, extension) et qu'il est bien à côté de la page".into()),
+                );
+            }
+        }
+    }
+    let alt = image.get("alt").and_then(Value::as_str).unwrap_or("");
+    if alt.trim().is_empty() {
+        let path = if image.contains_key("alt") {
+            key("alt")
+        } else {
+            vec![PathStep::Key("image".into())]
+        };
+        reporter.at_value(
+            &path,
+            "image sans texte alternatif".into(),
+            Some("décrivez ce que montre l'image, par exemple : alt: Trois salariées autour d'une machine (RGAA, critère 1.1)".into()),
+        );
+    }
 }
 
 /// The placeholder `guide new` writes in every field and under every heading.
