@@ -105,9 +105,12 @@ enum Command {
     /// Affiche la référence des champs et des classements de guide.yaml (en Markdown).
     #[command(help_template = HELP_TEMPLATE)]
     Champs {
-        /// Écrit la référence dans ce fichier, entre les repères <!-- champs:debut --> et <!-- champs:fin -->.
+        /// Écrit la référence dans ce fichier, entre les repères <!-- champs:debut --> et <!-- champs:fin --> ; avec --format json-schema, écrit un fichier <section>.schema.json par section dans ce dossier.
         #[arg(long, value_name = "FICHIER")]
         ecrire: Option<PathBuf>,
+        /// markdown : la référence pour le manuel ; json-schema : un schéma JSON de l'en-tête de chaque section, pour les éditeurs de texte.
+        #[arg(long, value_enum, default_value_t = cmd::champs::ChampsFormat::Markdown)]
+        format: cmd::champs::ChampsFormat,
     },
     /// Vérifie tout le site comme une construction, sans rien écrire.
     #[command(help_template = HELP_TEMPLATE)]
@@ -304,7 +307,12 @@ fn main() -> ExitCode {
             cache: CacheMode::Use,
         }),
         Command::New { section, titre } => cmd::new::run(&cli.root, &section, &titre),
-        Command::Champs { ecrire } => cmd::champs::run(&cli.root, ecrire.as_deref()),
+        Command::Champs { ecrire, format } => match format {
+            cmd::champs::ChampsFormat::Markdown => cmd::champs::run(&cli.root, ecrire.as_deref()),
+            cmd::champs::ChampsFormat::JsonSchema => {
+                cmd::champs::run_json_schema(&cli.root, ecrire.as_deref())
+            }
+        },
         Command::Check { format } => {
             let options = BuildOptions {
                 root: cli.root.clone(),
