@@ -281,9 +281,11 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
     let (found, errors, warnings) = {
         let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
         let errors = snapshot.errors.clone();
-        let warnings = (path.is_empty() || path.ends_with('/') || path.ends_with(".html"))
-            .then(|| warnings_box(&snapshot.warnings))
-            .unwrap_or_default();
+        let warnings = if path.is_empty() || path.ends_with('/') || path.ends_with(".html") {
+            warnings_box(&snapshot.warnings)
+        } else {
+            String::new()
+        };
         let lookup = |p: &str| -> Option<(String, Source)> {
             snapshot
                 .files

@@ -251,12 +251,6 @@ fn invisible_characters_in_yaml_are_named_at_their_line_and_key() {
     );
     site.write(
         "content/projets/guillemets.md",
-        &CASE_STUDY
-            .replace("title: Fiche essai", "title: “Accord : essai”")
-            .replace("---\n", "---\n"),
-    );
-    site.write(
-        "content/projets/guillemets.md",
         &format!(
             "{}---\n",
             CASE_STUDY.replace("title: Fiche essai", "title: “Accord : essai”")
