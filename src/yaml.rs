@@ -517,12 +517,17 @@ pub fn parse_front_matter(text: &str) -> FrontMatter {
             visual_indent(lines.get(line - 1).unwrap_or(&"")) + 1
         };
         if !problems.iter().any(|p| p.line == line) {
+            let hint = simple_key(lines.get(line - 1).unwrap_or(&""))
+                .filter(|_| raw.contains("duplicate entry with key"))
+                .map(|key| {
+                    format!("une clé ne s'écrit qu'une fois : gardez une seule ligne « {key}: … » et supprimez l'autre")
+                });
             problems.push(Problem {
                 line,
                 column,
                 len: 1,
                 message: error.message,
-                hint: None,
+                hint,
                 error: true,
             });
         }
