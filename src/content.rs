@@ -776,6 +776,9 @@ const PLACEHOLDER_MESSAGE: &str = "« À compléter » n'a pas été remplacé";
 /// front matter aside, where `guide new` shows optional fields).
 fn placeholders(text: &str, body_line: usize, display_path: &Path) -> Vec<Diagnostic> {
     let upper = PLACEHOLDER.to_uppercase();
+    if !text.contains(PLACEHOLDER) && !text.contains(&upper) {
+        return Vec::new();
+    }
     text.lines()
         .enumerate()
         .filter(|(i, line)| {
