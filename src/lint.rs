@@ -555,6 +555,51 @@ mod tests {
     }
 
     #[test]
+    fn fixed_headings_renamed_missing_or_out_of_order_name_the_expected_one() {
+        let expected: Vec<String> = ["L'entreprise", "Le contexte", "Les résultats"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let m = |body: &str| -> Vec<String> {
+            check_headings(body, 1, Path::new("a.md"), &expected)
+                .into_iter()
+                .map(|d| d.message)
+                .collect()
+        };
+        assert!(
+            m("## L’entreprise\n\n## Le contexte\n\n## Autre\n\n## Les résultats\n").is_empty()
+        );
+        assert_eq!(
+            m("## L'entreprise\n\n## Contexte\n\n## Les résultats\n"),
+            vec!["intertitre « Contexte » au lieu de « Le contexte »"]
+        );
+        assert_eq!(
+            m("## L'entreprise\n\n## Les résultats\n"),
+            vec!["intertitre manquant : « Le contexte »"]
+        );
+        assert_eq!(
+            m("## Le contexte\n\n## L'entreprise\n\n## Les résultats\n"),
+            vec!["intertitre « L'entreprise » hors de son ordre : il vient avant « Le contexte »"]
+        );
+        // Code is not prose.
+        assert!(m(
+            "```\n## L'entreprise\n```\n## L'entreprise\n## Le contexte\n## Les résultats\n"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn word_pastes_and_spaced_paths_are_found_outside_code() {
+        assert_eq!(messages("• un\n• deux\n").len(), 1);
+        assert_eq!(messages("a\tb\nc\td\n").len(), 1);
+        assert!(messages("```\n• un\na\tb\n```\n").is_empty());
+        assert_eq!(messages("![Photo](Photo été.jpg)").len(), 1);
+        assert!(messages("![Photo](<Photo été.jpg>)").is_empty());
+        assert!(messages("[Le site de l'Aract](https://x.org \"Aract\")").is_empty());
+        assert!(messages("- une vraie liste\n– une incise sans liste").len() == 1);
+    }
+
+    #[test]
     fn warnings_point_at_their_line() {
         let d = check_body("Texte.\n\n[ici](https://x.org)\n", 5, Path::new("a.md"));
         assert_eq!((d[0].line, d[0].column), (Some(7), Some(1)));

@@ -782,6 +782,49 @@ mod tests {
     }
 
     #[test]
+    fn parse_front_matter_names_invisible_characters_and_keeps_reading() {
+        let fm =
+            parse_front_matter("title: A\nentreprise:\n\u{a0} nom: E\nthemes: [qvct\nweight: 3\n");
+        let messages: Vec<(usize, &str)> = fm
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                (
+                    3,
+                    "espace insécable (U+00A0) au début de la ligne de « nom »"
+                ),
+                (
+                    4,
+                    "une liste entre crochets n'est pas fermée : « ] » manque"
+                ),
+            ]
+        );
+        let value = fm.value.unwrap();
+        assert_eq!(value["title"], "A");
+        assert_eq!(value["weight"], 3);
+        assert!(fm.skipped_keys.contains(&"themes".to_string()));
+    }
+
+    #[test]
+    fn curly_quotes_are_a_warning_when_the_yaml_still_reads() {
+        let fm = parse_front_matter("title: “Accord”\n");
+        assert_eq!(fm.problems.len(), 1);
+        assert!(!fm.problems[0].error);
+        assert_eq!(fm.problems[0].column, 8);
+    }
+
+    #[test]
+    fn a_duplicated_key_is_named_at_its_second_line() {
+        let fm = parse_front_matter("title: A\nweight: 1\ntitle: B\n");
+        assert_eq!(fm.problems[0].line, 3);
+        assert_eq!(fm.problems[0].message, "clé « title » en double");
+    }
+
+    #[test]
     fn an_alias_bomb_is_refused() {
         let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..9 {
