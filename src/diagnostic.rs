@@ -251,7 +251,7 @@ pub const RULE_CODES: &[(&str, &str)] = &[
     ("« : » manque", "yaml-syntaxe"),
     ("indentation incohérente", "yaml-syntaxe"),
     ("fin inattendue", "yaml-syntaxe"),
-    ("template", "gabarit"),
+    ("gabarit", "gabarit"),
 ];
 
 /// Sorts diagnostics by file, then line, then column, and drops exact duplicates.

@@ -163,6 +163,21 @@ fn an_image_path_with_spaces_gets_the_fix() {
         "{}",
         run.stderr
     );
+    // The fix works, accents and spaces included.
+    site.write("content/projets/Photo été.jpg", "jpeg");
+    site.write(
+        "content/projets/essai.md",
+        &case_study("Voici ![La photo de l'atelier](<Photo été.jpg>) en été.\n"),
+    );
+    let run = site.build();
+    assert!(
+        !run.stderr.contains("chemin avec des espaces"),
+        "{}",
+        run.stderr
+    );
+    assert!(site
+        .output("projets/essai/index.html")
+        .contains("src=\"/essai/projets/Photo%20%C3%A9t%C3%A9.jpg\""));
 }
 
 #[test]
