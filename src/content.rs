@@ -108,6 +108,9 @@ pub struct Page {
     pub bundle_dir: Option<PathBuf>,
     /// A hash of the front matter's text: when it is unchanged, only the body changed.
     pub front_matter_hash: u64,
+    /// Keys whose lines were set aside after a YAML syntax error (already reported): later
+    /// stages do not call them missing.
+    pub unread_keys: Vec<String>,
 }
 
 /// A folder with an `_index.md`.
@@ -362,6 +365,7 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
             path: folder_url(dir),
             bundle_dir: None,
             front_matter_hash: 0,
+            unread_keys: Vec::new(),
         });
         let parent = if i == 0 {
             None
@@ -710,6 +714,7 @@ fn load_file(
         path,
         bundle_dir: is_bundle.then(|| dir.to_path_buf()),
         front_matter_hash: split.front_matter_hash(),
+        unread_keys: front_matter.skipped_keys.clone(),
     };
     (Some(page), reporter.diagnostics)
 }

@@ -347,6 +347,20 @@ fn a_yaml_syntax_error_does_not_hide_the_other_errors_of_the_file() {
         run.stderr
     );
     assert!(!run.stderr.contains("« title »"), "{}", run.stderr);
+    // A key on a line set aside is not reported missing by later stages either.
+    site.write(
+        "content/projets/essai.md",
+        "---\ntitle: T\nthemes: [qvct\nentreprise: { nom: E, effectif: 8 }\nillustratif: true\n---\n",
+    );
+    let run = site.run(&["check"]);
+    assert!(
+        run.stderr.contains(
+            "erreur : content/projets/essai.md:3:1\n  une liste entre crochets n'est pas fermée"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("obligatoire"), "{}", run.stderr);
 }
 
 #[test]
