@@ -238,6 +238,7 @@ pub const RULE_CODES: &[(&str, &str)] = &[
     ("le maximum est", "valeur-trop-grande"),
     ("le minimum est", "valeur-trop-petite"),
     ("n'est pas une date valide", "date-invalide"),
+    ("est obligatoire dans la section", "taxonomie-manquante"),
     ("terme", "terme"),
     ("alias", "alias"),
     ("slug invalide", "slug-invalide"),

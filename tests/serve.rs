@@ -775,3 +775,19 @@ fn warnings_show_collapsed_in_a_corner_without_hiding_the_page() {
         .1
         .contains("avertissement : content/projets/fiche-b.md:1:1"));
 }
+
+#[test]
+fn the_preview_shows_a_draft_with_a_banner() {
+    let site = TestSite::new("basic");
+    site.write(
+        "content/projets/brouillon.md",
+        "---\ntitle: En cours\nthemes: [qvct]\nentreprise: { nom: E, effectif: 8 }\nillustratif: true\ndraft: true\n---\nPas fini.\n",
+    );
+    let server = start(&site);
+    let (status, page) = get(&server, "/projets/brouillon/");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("class=\"guide-brouillon\""), "{page}");
+    assert!(page.contains("Brouillon"), "{page}");
+    let (_, published) = get(&server, "/projets/fiche-b/");
+    assert!(!published.contains("guide-brouillon"), "{published}");
+}
