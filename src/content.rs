@@ -108,6 +108,9 @@ pub struct Page {
     pub bundle_dir: Option<PathBuf>,
     /// A hash of the front matter's text: when it is unchanged, only the body changed.
     pub front_matter_hash: u64,
+    /// Keys whose lines were set aside after a YAML syntax error (already reported): later
+    /// stages do not call them missing.
+    pub unread_keys: Vec<String>,
 }
 
 /// A folder with an `_index.md`.
@@ -139,6 +142,8 @@ pub struct Site {
     pub sections: Vec<Section>,
     /// Other files, copied to the output.
     pub assets: Vec<Asset>,
+    /// Source paths (as links name them) of the drafts left out of the site.
+    pub drafts_left_out: Vec<String>,
 }
 
 /// Whether drafts are part of the site.
@@ -246,8 +251,24 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
         if !entry.file_type().is_file() {
             continue;
         }
+        let name = relative
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         if relative.extension().is_some_and(|e| e == "md") {
             markdown.push(relative);
+        } else if name.ends_with(".md.txt") {
+            // Windows hides known extensions: "fiche.md" saved by Notepad is "fiche.md.txt".
+            let written = relative
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let wanted = &written[..written.len() - ".txt".len()];
+            diagnostics.push(
+                Diagnostic::warning("fichier ignoré : son nom finit par « .md.txt », il n'est donc pas lu comme une page")
+                    .in_file(Path::new(CONTENT_DIR).join(&relative))
+                    .with_hint(format!("renommez-le « {wanted} » (Windows cache souvent la fin « .txt » : dans l'Explorateur, cochez Affichage > Extensions de noms de fichiers)")),
+            );
         } else {
             other.push(relative);
         }
@@ -302,13 +323,24 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
 
     let mut site = Site::default();
     let mut section_pages: Vec<Option<Page>> = vec![None; section_dirs.len()];
-    for (relative, page, diags) in loaded {
+    for (relative, page, mut diags) in loaded {
+        if drafts == DraftMode::Exclude {
+            // Published as is: an untouched placeholder would reach readers.
+            for d in diags
+                .iter_mut()
+                .filter(|d| d.message == PLACEHOLDER_MESSAGE)
+            {
+                d.severity = crate::diagnostic::Severity::Error;
+            }
+        }
         diagnostics.extend(diags);
         let Some(page) = page else { continue };
         if relative.file_name().is_some_and(|n| n == "_index.md") {
             let section = page.section;
             section_pages[section] = Some(page);
         } else if page.meta.draft && drafts == DraftMode::Exclude {
+            site.drafts_left_out
+                .push(crate::markdown::link_key(&page.source));
             continue;
         } else {
             site.pages.push(page);
@@ -333,6 +365,7 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
             path: folder_url(dir),
             bundle_dir: None,
             front_matter_hash: 0,
+            unread_keys: Vec::new(),
         });
         let parent = if i == 0 {
             None
@@ -567,19 +600,25 @@ fn load_file(
         yaml_line: split.yaml_line,
         diagnostics: Vec::new(),
     };
-    let value = match yaml::parse_value(split.yaml) {
-        Ok(value) => value,
-        Err(e) => {
-            let mut d = Diagnostic::error(e.message).in_file(&display_path);
-            d = match (e.line, e.column) {
-                (Some(line), Some(column)) => d.at(line + split.yaml_line - 1, column, 1),
-                _ => d.at(1, 1, 3),
-            };
-            let d = d
-                .with_hint("vérifiez l'indentation, les deux-points après chaque clé et les guillemets autour des textes qui contiennent « : » ou « # »")
-                .with_source(&text);
-            return (None, vec![d]);
+    let front_matter = yaml::parse_front_matter(split.yaml);
+    let mut early = Vec::new();
+    for problem in &front_matter.problems {
+        let mut d = Diagnostic::error(problem.message.clone())
+            .in_file(&display_path)
+            .at(
+                problem.line + split.yaml_line - 1,
+                problem.column,
+                problem.len,
+            )
+            .with_hint(problem.hint.clone().unwrap_or_else(|| "vérifiez l'indentation, les deux-points après chaque clé et les guillemets autour des textes qui contiennent « : » ou « # »".into()))
+            .with_source(&text);
+        if !problem.error {
+            d.severity = crate::diagnostic::Severity::Warning;
         }
+        early.push(d);
+    }
+    let Some(value) = front_matter.value else {
+        return (None, early);
     };
     let map = match value {
         Value::Object(map) => map,
@@ -592,7 +631,8 @@ fn load_file(
                     "écrivez par exemple « title: Mon titre » sur la première ligne de l'en-tête",
                 )
                 .with_source(&text);
-            return (None, vec![d]);
+            early.push(d);
+            return (None, early);
         }
     };
     let section_config = if is_index {
@@ -646,6 +686,24 @@ fn load_file(
                 .with_hint("renommez le fichier ou le dossier, ou donnez à la page un « slug » différent"),
         );
     }
+    check_front_matter_image(&map, content, relative, &mut reporter);
+    if !meta.draft && !is_index {
+        reporter
+            .diagnostics
+            .extend(placeholders(&text, split.body_line, &display_path));
+    }
+    // A key set aside after a syntax error is not "missing": its line is already blamed.
+    if !front_matter.skipped_keys.is_empty() {
+        reporter.diagnostics.retain(|d| {
+            !front_matter.skipped_keys.iter().any(|k| {
+                d.message.contains(&format!("« {k} »"))
+                    && (d.message.contains("manquant") || d.message.contains("est vide"))
+            })
+        });
+    }
+    let mut diagnostics = early;
+    diagnostics.append(&mut reporter.diagnostics);
+    reporter.diagnostics = diagnostics;
     let page = Page {
         source: relative.to_path_buf(),
         display_path: display_path.clone(),
@@ -656,8 +714,97 @@ fn load_file(
         path,
         bundle_dir: is_bundle.then(|| dir.to_path_buf()),
         front_matter_hash: split.front_matter_hash(),
+        unread_keys: front_matter.skipped_keys.clone(),
     };
     (Some(page), reporter.diagnostics)
+}
+
+/// The front matter's `image: { src, alt }` follows the rules of an image in the body: its
+/// file must exist beside the page (or at the path written from it), and its alternative text
+/// must not be empty (RGAA, criterion 1.1). Addresses (`https://…`, `/…`) are not checked.
+fn check_front_matter_image(
+    map: &Map<String, Value>,
+    content: &Path,
+    relative: &Path,
+    reporter: &mut FileReporter<'_>,
+) {
+    let Some(Value::Object(image)) = map.get("image") else {
+        return;
+    };
+    let key = |k: &str| vec![PathStep::Key("image".into()), PathStep::Key(k.into())];
+    if let Some(Value::String(src)) = image.get("src") {
+        let local = !src.contains("://") && !src.starts_with('/') && !src.trim().is_empty();
+        if local && src != PLACEHOLDER {
+            let base = relative.parent().unwrap_or(Path::new(""));
+            let target = base.join(src.trim());
+            let inside = target.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            });
+            if !inside || !content.join(&target).is_file() {
+                reporter.at_value(
+                    &key("src"),
+                    format!(
+                        "image introuvable : « {src} » (cherché en content/{})",
+                        to_slash(&target)
+                    ),
+                    Some("vérifiez le nom du fichier (majuscules, accents, extension) et qu'il est bien à côté de la page".into()),
+                );
+            }
+        }
+    }
+    let alt = image.get("alt").and_then(Value::as_str).unwrap_or("");
+    if alt.trim().is_empty() {
+        let path = if image.contains_key("alt") {
+            key("alt")
+        } else {
+            vec![PathStep::Key("image".into())]
+        };
+        reporter.at_value(
+            &path,
+            "image sans texte alternatif".into(),
+            Some("décrivez ce que montre l'image, par exemple : alt: Trois salariées autour d'une machine (RGAA, critère 1.1)".into()),
+        );
+    }
+}
+
+/// The placeholder `guide new` writes in every field and under every heading.
+pub const PLACEHOLDER: &str = "À compléter";
+
+/// The message of an untouched placeholder: a warning, made an error by a build that does not
+/// publish drafts ([`load`]).
+const PLACEHOLDER_MESSAGE: &str = "« À compléter » n'a pas été remplacé";
+
+/// Every line of a published page that still holds `guide new`'s placeholder (comments of the
+/// front matter aside, where `guide new` shows optional fields).
+fn placeholders(text: &str, body_line: usize, display_path: &Path) -> Vec<Diagnostic> {
+    let upper = PLACEHOLDER.to_uppercase();
+    if !text.contains(PLACEHOLDER) && !text.contains(&upper) {
+        return Vec::new();
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(i, line)| {
+            let in_front_matter = i + 1 < body_line;
+            !(in_front_matter && line.trim_start().starts_with('#'))
+        })
+        .filter_map(|(i, line)| {
+            let at = line.find(PLACEHOLDER).or_else(|| line.find(&upper))?;
+            Some(
+                Diagnostic::warning(PLACEHOLDER_MESSAGE)
+                    .in_file(display_path)
+                    .at(
+                        i + 1,
+                        line[..at].chars().count() + 1,
+                        PLACEHOLDER.chars().count(),
+                    )
+                    .with_hint("écrivez le vrai texte à la place, ou remettez « draft: true » dans l'en-tête tant que la page n'est pas prête")
+                    .with_source(text),
+            )
+        })
+        .collect()
 }
 
 fn string_of(value: &Value) -> Option<String> {

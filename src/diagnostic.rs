@@ -145,11 +145,115 @@ impl Diagnostic {
         out
     }
 
-    /// Renders the diagnostic as one line of JSON.
+    /// The stable code of this kind of diagnostic (`lien-page-inexistante`,
+    /// `yaml-syntaxe`…), for editors' tools: drawn from the message's fixed words, so a
+    /// diagnostic read back from the build cache keeps its code.
+    pub fn code(&self) -> &'static str {
+        let message = self.message.as_str();
+        RULE_CODES
+            .iter()
+            .find(|(pattern, _)| message.starts_with(pattern) || message.contains(pattern))
+            .map_or(
+                match self.severity {
+                    Severity::Error => "erreur",
+                    Severity::Warning => "avertissement",
+                },
+                |(_, code)| code,
+            )
+    }
+
+    /// The 1-based column just after the underlined span, when a column is known.
+    pub fn end_column(&self) -> Option<usize> {
+        self.column.map(|column| column + self.span)
+    }
+
+    /// Renders the diagnostic as one line of JSON: severity, code, path, line, column,
+    /// end_column, message, hint, source_line.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let value = serde_json::json!({
+            "severity": self.severity,
+            "code": self.code(),
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_column": self.end_column(),
+            "message": self.message,
+            "hint": self.hint,
+            "source_line": self.source_line,
+        });
+        value.to_string()
     }
 }
+
+/// The code of each kind of diagnostic, by the fixed words of its message (the first match
+/// wins). Codes are part of `check --format json`: never change one, add new ones.
+pub const RULE_CODES: &[(&str, &str)] = &[
+    ("« À compléter » n'a pas été remplacé", "a-completer"),
+    ("intertitre manquant", "intertitre-manquant"),
+    ("hors de son ordre", "intertitre-ordre"),
+    ("intertitre « ", "intertitre-renomme"),
+    ("deux pages portent le même titre", "titre-en-double"),
+    ("ligne qui commence par « ", "collage-liste"),
+    ("ligne séparée par des tabulations", "collage-tableau"),
+    ("chemin avec des espaces", "chemin-espaces"),
+    ("lien vers un brouillon", "lien-brouillon"),
+    ("son nom finit par « .md.", "extension-cachee"),
+    ("espace insécable", "yaml-espace-insecable"),
+    ("espace invisible", "yaml-espace-insecable"),
+    ("tabulation au début", "yaml-tabulation"),
+    ("guillemets courbes", "yaml-guillemets-courbes"),
+    ("il manque une espace après", "yaml-espace-manquante"),
+    ("en double", "yaml-cle-en-double"),
+    ("adresse web sans « https:// »", "lien-sans-https"),
+    ("image sans texte alternatif", "image-sans-alternative"),
+    ("image introuvable", "image-introuvable"),
+    ("image lourde", "image-lourde"),
+    ("fichier introuvable", "fichier-introuvable"),
+    ("lien vers une page inexistante", "lien-page-inexistante"),
+    (
+        "lien vers une adresse inexistante",
+        "lien-adresse-inexistante",
+    ),
+    ("sort du dossier content/", "lien-hors-contenu"),
+    (
+        "lien dont le texte est une adresse brute",
+        "lien-adresse-brute",
+    ),
+    ("lien dont le texte ne dit pas", "lien-texte-vague"),
+    ("lien externe non chiffré", "lien-http"),
+    ("titre de niveau 1", "titre-niveau-1"),
+    ("niveau de titre sauté", "titre-niveau-saute"),
+    ("tableau sans ligne d'en-tête", "tableau-sans-en-tete"),
+    ("attribut lang invalide", "langue-invalide"),
+    ("fiche sans résumé", "fiche-sans-resume"),
+    ("titre très long", "titre-long"),
+    ("n'a aucune page", "terme-sans-page"),
+    ("clé obligatoire manquante", "cle-manquante"),
+    ("champ obligatoire manquant", "champ-manquant"),
+    ("clé inconnue", "cle-inconnue"),
+    ("champ inconnu", "champ-inconnu"),
+    ("type invalide", "type-invalide"),
+    ("valeur non permise", "valeur-non-permise"),
+    ("valeur inconnue", "valeur-inconnue"),
+    ("le maximum est", "valeur-trop-grande"),
+    ("le minimum est", "valeur-trop-petite"),
+    ("n'est pas une date valide", "date-invalide"),
+    ("est obligatoire dans la section", "taxonomie-manquante"),
+    ("terme", "terme"),
+    ("alias", "alias"),
+    ("slug invalide", "slug-invalide"),
+    ("n'est pas encodé en UTF-8", "encodage"),
+    ("en-tête", "en-tete"),
+    ("lien symbolique ignoré", "lien-symbolique"),
+    ("YAML", "yaml-syntaxe"),
+    ("n'est pas fermé", "yaml-syntaxe"),
+    ("deux-points inattendus", "yaml-syntaxe"),
+    ("caractère inattendu", "yaml-syntaxe"),
+    ("« : » manque", "yaml-syntaxe"),
+    ("indentation incohérente", "yaml-syntaxe"),
+    ("fin inattendue", "yaml-syntaxe"),
+    ("gabarit", "gabarit"),
+];
 
 /// Sorts diagnostics by file, then line, then column, and drops exact duplicates.
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {

@@ -6,7 +6,14 @@
 //! 2. a link whose text says nothing out of context, or a bare URL (RGAA 6.1);
 //! 3. a table whose header row is empty (RGAA 5.6);
 //! 4. a passage marked in another language with an empty or malformed `lang` (RGAA 8.7);
-//! 5. an external link in `http://` (not encrypted).
+//! 5. an external link in `http://` (not encrypted);
+//! 6. text pasted from Word: lines starting with `•` (a list that is not one), lines of
+//!    tab-separated cells (a table that is not one);
+//! 7. the section's fixed headings (`headings` in `guide.yaml`) renamed, missing or out of
+//!    order ([`check_headings`]).
+//!
+//! A link or image whose path has spaces (`![…](Photo été.jpg)`), which Markdown shows as
+//! text, is an error with the corrected Markdown.
 //!
 //! An image without alternative text is an error, raised by the `markdown` stage.
 
@@ -96,9 +103,292 @@ fn lang_values(html: &str) -> Vec<String> {
     values
 }
 
+/// The lines of a body outside fenced and indented code, with their 0-based index.
+fn prose_lines(body: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut fence: Option<&str> = None;
+    body.lines().enumerate().filter_map(move |(i, line)| {
+        let line = line.trim_end_matches('\r');
+        let trimmed = line.trim_start();
+        for marker in ["```", "~~~"] {
+            if trimmed.starts_with(marker) {
+                match fence {
+                    Some(open) if open == marker => fence = None,
+                    None => fence = Some(marker),
+                    Some(_) => {}
+                }
+                return None;
+            }
+        }
+        if fence.is_some() || line.starts_with('\t') || line.starts_with("    ") {
+            return None;
+        }
+        Some((i, line))
+    })
+}
+
+/// Bullets Word writes for its lists.
+const WORD_BULLETS: [char; 6] = ['•', '◦', '▪', '·', '\u{f0b7}', '–'];
+
+/// A diagnostic at a line of the body, column `column` (1-based), `len` characters long.
+fn at_body_line(
+    d: Diagnostic,
+    display_path: &Path,
+    body_line: usize,
+    index: usize,
+    column: usize,
+    len: usize,
+) -> Diagnostic {
+    d.in_file(display_path).at(body_line + index, column, len)
+}
+
+/// Text pasted from Word, and links or images whose path has spaces.
+fn check_lines(body: &str, body_line: usize, display_path: &Path) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    // Most bodies have none of these: one fast search each instead of a walk of every line.
+    if !body.contains('\t')
+        && !body.contains("](")
+        && !WORD_BULLETS.iter().any(|c| body.contains(*c))
+    {
+        return out;
+    }
+    let mut previous_bullet = false;
+    let mut previous_tabs = false;
+    for (i, line) in prose_lines(body) {
+        let trimmed = line.trim_start();
+        let indent = line.chars().count() - trimmed.chars().count();
+        let bullet = trimmed.chars().next().filter(|c| {
+            WORD_BULLETS.contains(c)
+                && (*c != '–' && *c != '·' || trimmed.chars().nth(1) == Some(' '))
+        });
+        if let (Some(bullet), false) = (bullet, previous_bullet) {
+            let text = trimmed[bullet.len_utf8()..].trim().replace('\t', " ");
+            out.push(at_body_line(
+                Diagnostic::warning(format!(
+                    "ligne qui commence par « {bullet} » : ce n'est pas une liste, elle s'affichera comme un seul paragraphe"
+                ))
+                .with_hint(format!(
+                    "remplacez « {bullet} » par un tiret et une espace au début de chaque ligne : « - {text} », et laissez une ligne vide avant la liste"
+                )),
+                display_path,
+                body_line,
+                i,
+                indent + 1,
+                1,
+            ));
+        }
+        previous_bullet = bullet.is_some();
+        let tabs = bullet.is_none() && trimmed.contains('\t');
+        if tabs && !previous_tabs {
+            let cells: Vec<&str> = trimmed.split('\t').map(str::trim).collect();
+            let row = format!("| {} |", cells.join(" | "));
+            let rule = format!("|{}", "---|".repeat(cells.len()));
+            out.push(at_body_line(
+                Diagnostic::warning(
+                    "ligne séparée par des tabulations : ce n'est pas un tableau, les colonnes seront collées",
+                )
+                .with_hint(format!(
+                    "écrivez un tableau Markdown, une ligne par rangée : {row} puis {rule} sous la première"
+                )),
+                display_path,
+                body_line,
+                i,
+                indent + 1,
+                trimmed.chars().count(),
+            ));
+        }
+        previous_tabs = tabs;
+        out.extend(spaced_paths(line, i, body_line, display_path));
+    }
+    out
+}
+
+/// `[texte](mon fichier.pdf)` and `![…](Photo été.jpg)`: Markdown ends a path at a space, so
+/// these show as text. An error with the Markdown that works.
+fn spaced_paths(
+    line: &str,
+    index: usize,
+    body_line: usize,
+    display_path: &Path,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = line[from..].find("](") {
+        let open = from + found + 2;
+        from = open;
+        let Some(close) = line[open..].find(')') else {
+            break;
+        };
+        let dest = &line[open..open + close];
+        let Some((_, after_space)) = dest.split_once(' ') else {
+            continue;
+        };
+        if dest.starts_with('<')
+            || after_space.trim_start().starts_with(['"', '\'', '('])
+            || dest.trim().is_empty()
+            || dest.contains("://")
+        {
+            continue;
+        }
+        // The `[` that opens the text, and the `!` of an image.
+        let text_end = open - 2;
+        let mut depth = 0usize;
+        let mut start = None;
+        for (at, c) in line[..text_end].char_indices().rev() {
+            match c {
+                ']' => depth += 1,
+                '[' if depth == 0 => {
+                    start = Some(at);
+                    break;
+                }
+                '[' => depth -= 1,
+                _ => {}
+            }
+        }
+        let Some(start) = start else { continue };
+        let image = line[..start].ends_with('!');
+        let start = if image { start - 1 } else { start };
+        let written = &line[start..open + close + 1];
+        let fixed = format!("{}<{dest}>)", &line[start..open]);
+        let what = if image { "l'image" } else { "le lien" };
+        out.push(
+            Diagnostic::error(format!(
+                "chemin avec des espaces : « {dest} » ne s'affiche pas, Markdown montre {what} comme du texte"
+            ))
+            .in_file(display_path)
+            .at(
+                body_line + index,
+                line[..start].chars().count() + 1,
+                written.chars().count(),
+            )
+            .with_hint(format!(
+                "mettez le chemin entre chevrons : {fixed}, ou renommez le fichier sans espace (par exemple « {} »)",
+                crate::slug::slugify(dest.rsplit_once('.').map_or(dest, |(stem, _)| stem))
+                    + dest.rsplit_once('.').map_or(String::new(), |(_, ext)| format!(".{ext}")).as_str()
+            )),
+        );
+    }
+    out
+}
+
+/// Checks the `##` headings of a body against the section's fixed headings: each renamed,
+/// missing or out of order one gets a warning that names the expected heading.
+pub fn check_headings(
+    body: &str,
+    body_line: usize,
+    display_path: &Path,
+    expected: &[String],
+) -> Vec<Diagnostic> {
+    if expected.is_empty() {
+        return Vec::new();
+    }
+    let fold = |text: &str| text.trim().replace('’', "'").to_lowercase();
+    let expected_folded: Vec<String> = expected.iter().map(|h| fold(h)).collect();
+    let found: Vec<(usize, &str)> = prose_lines(body)
+        .filter_map(|(i, line)| {
+            let text = line.strip_prefix("## ")?;
+            Some((i, text.trim().trim_end_matches('#').trim()))
+        })
+        .collect();
+    let exact: Vec<Option<usize>> = found
+        .iter()
+        .map(|(_, text)| expected_folded.iter().position(|e| *e == fold(text)))
+        .collect();
+    let mut out = Vec::new();
+    let heading_place = |d: Diagnostic, index: usize, text: &str| {
+        at_body_line(
+            d,
+            display_path,
+            body_line,
+            index,
+            1,
+            text.chars().count() + 3,
+        )
+    };
+    // Renamed: not an expected heading, but close to one that is not there.
+    let mut matched = exact.clone();
+    for (k, (index, text)) in found.iter().enumerate() {
+        if exact[k].is_some() {
+            continue;
+        }
+        let absent: Vec<&str> = expected
+            .iter()
+            .enumerate()
+            .filter(|(e, _)| !exact.contains(&Some(*e)))
+            .map(|(_, h)| h.as_str())
+            .collect();
+        if let Some(best) = crate::diagnostic::closest(text, absent.iter().copied()) {
+            let e = expected.iter().position(|h| h == best);
+            matched[k] = e;
+            out.push(heading_place(
+                Diagnostic::warning(format!("intertitre « {text} » au lieu de « {best} »"))
+                    .with_hint(format!(
+                        "écrivez « ## {best} » : toutes les pages de la section suivent les mêmes intertitres"
+                    )),
+                *index,
+                text,
+            ));
+        }
+    }
+    // Out of order: after a heading that should follow it.
+    let mut furthest: Option<usize> = None;
+    for (k, (index, text)) in found.iter().enumerate() {
+        let Some(e) = matched[k] else { continue };
+        match furthest {
+            Some(f) if e < f => out.push(heading_place(
+                Diagnostic::warning(format!(
+                    "intertitre « {text} » hors de son ordre : il vient avant « {} »",
+                    expected[f]
+                ))
+                .with_hint(format!(
+                    "déplacez cette partie : l'ordre des intertitres est {}",
+                    expected
+                        .iter()
+                        .map(|h| format!("« {h} »"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                *index,
+                text,
+            )),
+            _ => furthest = Some(e),
+        }
+    }
+    // Missing: placed before the next expected heading that is there, or at the body's end.
+    for (e, heading) in expected.iter().enumerate() {
+        if matched.contains(&Some(e)) {
+            continue;
+        }
+        let next = found
+            .iter()
+            .zip(&matched)
+            .find(|(_, m)| m.is_some_and(|m| m > e))
+            .map(|((index, _), _)| *index);
+        let line = next.unwrap_or_else(|| body.lines().count().saturating_sub(1));
+        let previous = expected[..e].last();
+        let place = match (previous, expected.get(e + 1)) {
+            (Some(p), Some(n)) => format!(" entre « ## {p} » et « ## {n} »"),
+            (None, Some(n)) => format!(" avant « ## {n} »"),
+            (Some(p), None) => format!(" après « ## {p} »"),
+            (None, None) => String::new(),
+        };
+        out.push(at_body_line(
+            Diagnostic::warning(format!("intertitre manquant : « {heading} »"))
+                .with_hint(format!(
+                    "ajoutez « ## {heading} »{place} : toutes les pages de la section suivent les mêmes intertitres"
+                )),
+            display_path,
+            body_line,
+            line,
+            1,
+            3,
+        ));
+    }
+    out
+}
+
 /// Checks one body and returns its warnings.
 pub fn check_body(body: &str, body_line: usize, display_path: &Path) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut out = check_lines(body, body_line, display_path);
     let mut previous_level = 1usize; // the page title is the h1
     let mut link: Option<(Range<usize>, String, String, bool)> = None; // range, dest, text, bare
     let mut table_head: Option<(Range<usize>, String)> = None;
@@ -262,6 +552,51 @@ mod tests {
         assert_eq!(messages("Un <span lang=\"\">workshop</span>.").len(), 1);
         assert!(messages("Un <span lang=\"en\">workshop</span>.").is_empty());
         assert!(messages("<a hreflang=\"\" href=\"x\">x</a>").is_empty());
+    }
+
+    #[test]
+    fn fixed_headings_renamed_missing_or_out_of_order_name_the_expected_one() {
+        let expected: Vec<String> = ["L'entreprise", "Le contexte", "Les résultats"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let m = |body: &str| -> Vec<String> {
+            check_headings(body, 1, Path::new("a.md"), &expected)
+                .into_iter()
+                .map(|d| d.message)
+                .collect()
+        };
+        assert!(
+            m("## L’entreprise\n\n## Le contexte\n\n## Autre\n\n## Les résultats\n").is_empty()
+        );
+        assert_eq!(
+            m("## L'entreprise\n\n## Contexte\n\n## Les résultats\n"),
+            vec!["intertitre « Contexte » au lieu de « Le contexte »"]
+        );
+        assert_eq!(
+            m("## L'entreprise\n\n## Les résultats\n"),
+            vec!["intertitre manquant : « Le contexte »"]
+        );
+        assert_eq!(
+            m("## Le contexte\n\n## L'entreprise\n\n## Les résultats\n"),
+            vec!["intertitre « L'entreprise » hors de son ordre : il vient avant « Le contexte »"]
+        );
+        // Code is not prose.
+        assert!(m(
+            "```\n## L'entreprise\n```\n## L'entreprise\n## Le contexte\n## Les résultats\n"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn word_pastes_and_spaced_paths_are_found_outside_code() {
+        assert_eq!(messages("• un\n• deux\n").len(), 1);
+        assert_eq!(messages("a\tb\nc\td\n").len(), 1);
+        assert!(messages("```\n• un\na\tb\n```\n").is_empty());
+        assert_eq!(messages("![Photo](Photo été.jpg)").len(), 1);
+        assert!(messages("![Photo](<Photo été.jpg>)").is_empty());
+        assert!(messages("[Le site de l'Aract](https://x.org \"Aract\")").is_empty());
+        assert!(messages("- une vraie liste\n– une incise sans liste").len() == 1);
     }
 
     #[test]

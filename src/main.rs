@@ -107,9 +107,12 @@ enum Command {
     /// Affiche la référence des champs et des classements de guide.yaml (en Markdown).
     #[command(help_template = HELP_TEMPLATE)]
     Champs {
-        /// Écrit la référence dans ce fichier, entre les repères <!-- champs:debut --> et <!-- champs:fin -->.
+        /// Écrit la référence dans ce fichier, entre les repères <!-- champs:debut --> et <!-- champs:fin --> ; avec --format json-schema, écrit un fichier <section>.schema.json par section dans ce dossier.
         #[arg(long, value_name = "FICHIER")]
         ecrire: Option<PathBuf>,
+        /// markdown : la référence pour le manuel ; json-schema : un schéma JSON de l'en-tête de chaque section, pour les éditeurs de texte.
+        #[arg(long, value_enum, default_value_t = cmd::champs::ChampsFormat::Markdown)]
+        format: cmd::champs::ChampsFormat,
     },
     /// Vérifie tout le site comme une construction, sans rien écrire.
     #[command(help_template = HELP_TEMPLATE)]
@@ -120,13 +123,141 @@ enum Command {
     },
 }
 
+/// Prints a usage error in French (clap's own words are English) and exits with status 2;
+/// help and version are printed as clap writes them.
+fn usage_error(e: &clap::Error) -> ! {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let context = |kind: ContextKind| -> Vec<String> {
+        match e.get(kind) {
+            Some(ContextValue::String(s)) => vec![s.clone()],
+            Some(ContextValue::Strings(v)) => v.clone(),
+            Some(ContextValue::StyledStr(s)) => vec![s.to_string()],
+            Some(ContextValue::StyledStrs(v)) => v.iter().map(ToString::to_string).collect(),
+            Some(ContextValue::Number(n)) => vec![n.to_string()],
+            _ => Vec::new(),
+        }
+    };
+    let quoted = |values: Vec<String>| {
+        values
+            .iter()
+            .map(|v| format!("« {v} »"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let invalid = context(ContextKind::InvalidArg).join(" ");
+    let value = context(ContextKind::InvalidValue).join(" ");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let new_at = args.iter().position(|a| a == "new");
+    let (message, hint) = match e.kind() {
+        ErrorKind::UnknownArgument if value.starts_with('-') || invalid.starts_with('-') => {
+            let option = if invalid.is_empty() { value } else { invalid };
+            // Options an editor may write in French.
+            const FRENCH: [(&str, &str); 5] = [
+                ("--sortie", "--output"),
+                ("--brouillons", "--drafts"),
+                ("--racine", "--root"),
+                ("--dossier", "--root"),
+                ("--adresse", "--bind"),
+            ];
+            let french = FRENCH
+                .iter()
+                .find(|(f, _)| option.split('=').next() == Some(*f))
+                .map(|(_, o)| o.to_string());
+            let hint =
+                match french.or_else(|| context(ContextKind::SuggestedArg).into_iter().next()) {
+                    Some(best) => format!("vouliez-vous dire « {best} » ?"),
+                    None => "la liste des options est dans « guide --help »".into(),
+                };
+            (format!("option inconnue : « {option} »"), hint)
+        }
+        ErrorKind::UnknownArgument => {
+            let extra = if invalid.is_empty() { value } else { invalid };
+            let hint = match new_at {
+                Some(at) => {
+                    // `guide new projets Mon titre`: the title is cut at its spaces.
+                    let mut words = args[at + 1..].iter().scan(false, |skip, a| {
+                        let item = if *skip || a.starts_with('-') {
+                            None
+                        } else {
+                            Some(a.clone())
+                        };
+                        *skip = a == "--root";
+                        Some(item)
+                    });
+                    let words: Vec<String> = words.by_ref().flatten().collect();
+                    let section = words.first().cloned().unwrap_or_else(|| "projets".into());
+                    let title = words.get(1..).map(|w| w.join(" ")).unwrap_or_default();
+                    format!("mettez le titre entre guillemets : guide new {section} \"{title}\"")
+                }
+                None => {
+                    "un texte qui contient des espaces s'écrit entre guillemets : \"comme ceci\""
+                        .into()
+                }
+            };
+            (format!("argument en trop : « {extra} »"), hint)
+        }
+        ErrorKind::InvalidSubcommand => {
+            let hint = match context(ContextKind::SuggestedSubcommand).first() {
+                Some(best) => format!("vouliez-vous dire « {best} » ?"),
+                None => "les commandes sont build, check, serve, new, champs et pdf (guide --help)"
+                    .into(),
+            };
+            let command = context(ContextKind::InvalidSubcommand).join(" ");
+            (format!("commande inconnue : « {command} »"), hint)
+        }
+        ErrorKind::MissingRequiredArgument => {
+            let hint = if new_at.is_some() {
+                "par exemple : guide new projets \"Titre de la fiche\"".to_string()
+            } else {
+                "la forme attendue est dans « guide --help »".to_string()
+            };
+            (
+                format!(
+                    "argument manquant : {}",
+                    quoted(context(ContextKind::InvalidArg))
+                ),
+                hint,
+            )
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let valid = context(ContextKind::ValidValue);
+            let hint = if valid.is_empty() {
+                "la forme attendue est dans « guide --help »".to_string()
+            } else {
+                format!("valeurs possibles : {}", quoted(valid))
+            };
+            (
+                format!("valeur invalide « {value} » pour « {invalid} »"),
+                hint,
+            )
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => (
+            "une commande manque".to_string(),
+            "par exemple : guide serve (l'aperçu), guide check, guide build".to_string(),
+        ),
+        ErrorKind::ArgumentConflict => (
+            format!("options incompatibles : {invalid}"),
+            "n'en gardez qu'une".to_string(),
+        ),
+        _ => (
+            "arguments invalides".to_string(),
+            "la forme attendue est dans « guide --help »".to_string(),
+        ),
+    };
+    eprintln!("erreur : {message}\n  aide : {hint}\nPour en savoir plus : guide --help");
+    std::process::exit(2);
+}
+
 /// `--output` relative to the folder the command runs in.
 fn absolute(path: PathBuf) -> PathBuf {
     std::path::absolute(&path).unwrap_or(path)
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| usage_error(&e));
     let Some(command) = cli.command else {
         return ExitCode::from(cmd::start::run(&cli.root) as u8);
     };
@@ -182,7 +313,12 @@ fn main() -> ExitCode {
             cache: CacheMode::Use,
         }),
         Command::New { section, titre } => cmd::new::run(&cli.root, &section, &titre),
-        Command::Champs { ecrire } => cmd::champs::run(&cli.root, ecrire.as_deref()),
+        Command::Champs { ecrire, format } => match format {
+            cmd::champs::ChampsFormat::Markdown => cmd::champs::run(&cli.root, ecrire.as_deref()),
+            cmd::champs::ChampsFormat::JsonSchema => {
+                cmd::champs::run_json_schema(&cli.root, ecrire.as_deref())
+            }
+        },
         Command::Check { format } => {
             let options = BuildOptions {
                 root: cli.root.clone(),

@@ -59,6 +59,19 @@ pub struct LinkContext<'a> {
     pub root: &'a str,
     /// What to do with raw HTML written in Markdown.
     pub raw_html: crate::config::RawHtmlMode,
+    /// Source paths (relative to `content/`) of draft pages, published or not, and whether
+    /// a published page may link to them. `check` refuses such a link, since `build`
+    /// without `--drafts` leaves the draft out; `serve` and `build --drafts` accept it.
+    pub drafts: Option<(&'a std::collections::HashSet<String>, DraftLinks)>,
+}
+
+/// Whether a published page may link to a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftLinks {
+    /// The drafts are published too (`build --drafts`, `serve`).
+    Accept,
+    /// The drafts will be left out (`check`, `build`).
+    Refuse,
 }
 
 /// The page being rendered.
@@ -72,6 +85,8 @@ pub struct MarkdownSource<'a> {
     pub source: &'a Path,
     /// Path for messages.
     pub display_path: &'a Path,
+    /// Whether the page is a draft (it may link to other drafts).
+    pub draft: bool,
 }
 
 /// A rendered body.
@@ -202,6 +217,12 @@ fn resolve_link(dest: &str, is_image: bool, source: &Path, ctx: &LinkContext<'_>
     if has_scheme || path_part.is_empty() || path_part.starts_with('/') {
         return LinkOutcome::Keep;
     }
+    if path_part.to_ascii_lowercase().starts_with("www.") {
+        return LinkOutcome::Error(
+            format!("adresse web sans « https:// » : « {dest} »"),
+            format!("écrivez l'adresse complète : [texte](https://{dest}) ; sans « https:// », le lien est pris pour un fichier du site"),
+        );
+    }
     let base_dir = source.parent().unwrap_or(Path::new(""));
     let decoded = percent_decode(path_part);
     let Some(target) = join_inside(base_dir, &decoded) else {
@@ -267,7 +288,22 @@ fn rewrite<'e>(
     ctx: &LinkContext<'_>,
     out: &mut Vec<Diagnostic>,
 ) -> CowStr<'e> {
-    match resolve_link(&dest, is_image, page.source, ctx) {
+    let mut outcome = resolve_link(&dest, is_image, page.source, ctx);
+    if let Some((drafts, mode)) = ctx.drafts {
+        let to_draft = page_target(&dest, page.source).is_some_and(|t| drafts.contains(&t));
+        let refused = match &outcome {
+            LinkOutcome::Error(..) => to_draft,
+            LinkOutcome::Rewrite(_) => to_draft && mode == DraftLinks::Refuse && !page.draft,
+            LinkOutcome::Keep => false,
+        };
+        if refused {
+            outcome = LinkOutcome::Error(
+                format!("lien vers un brouillon : « {dest} »"),
+                "la page liée a « draft: true » et ne sera pas publiée : retirez le lien, ou publiez-la en retirant « draft: true » (guide build --drafts publie aussi les brouillons)".into(),
+            );
+        }
+    }
+    match outcome {
         LinkOutcome::Keep => dest,
         LinkOutcome::Rewrite(url) => url.into(),
         LinkOutcome::Error(message, hint) => {
@@ -278,6 +314,21 @@ fn rewrite<'e>(
             dest
         }
     }
+}
+
+/// The source path (relative to `content/`) of the page a link points to, if it names one.
+fn page_target(dest: &str, source: &Path) -> Option<String> {
+    let path = dest.split(['?', '#']).next().unwrap_or("");
+    if let Some(target) = path.strip_prefix("@/") {
+        return Some(target.to_string());
+    }
+    if !path.ends_with(".md") || path.contains(':') || path.starts_with('/') {
+        return None;
+    }
+    join_inside(
+        source.parent().unwrap_or(Path::new("")),
+        &percent_decode(path),
+    )
 }
 
 /// What a refused URL becomes in the output.
@@ -878,6 +929,7 @@ mod tests {
             site_paths: &site_paths,
             root: "/guide/",
             raw_html: crate::config::RawHtmlMode::Allow,
+            drafts: None,
         };
         render(
             &MarkdownSource {
@@ -885,6 +937,7 @@ mod tests {
                 body_line: 5,
                 source: Path::new("projets/autre.md"),
                 display_path: Path::new("content/projets/autre.md"),
+                draft: false,
             },
             &ctx,
         )
@@ -1025,12 +1078,14 @@ mod tests {
             site_paths: &site_paths,
             root: "/",
             raw_html: crate::config::RawHtmlMode::Escape,
+            drafts: None,
         };
         let source = MarkdownSource {
             body: "Texte <script>alert(1)</script>\n\n<div onclick=\"x\">bloc</div>\n",
             body_line: 1,
             source: Path::new("a.md"),
             display_path: Path::new("content/a.md"),
+            draft: false,
         };
         let html = render(&source, &ctx).html;
         assert!(!html.contains("<script>"), "{html}");

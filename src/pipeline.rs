@@ -161,6 +161,7 @@ impl Prepared {
             raw_html: self.config.markdown.raw_html,
             pages: &self.pages_by_source,
             assets: &self.assets,
+            drafts: None,
         }
     }
 }
@@ -173,6 +174,7 @@ pub(crate) fn render_body(page: &crate::content::Page, links: &LinkContext<'_>) 
             body_line: page.body_line,
             source: &page.source,
             display_path: &page.display_path,
+            draft: page.meta.draft,
         },
         links,
     );
@@ -312,7 +314,14 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     let cache = cache.or(stored_bodies.as_ref());
     let templates = crate::render::load_templates(&options.root, &config);
     let (site, plan) = load_content(options, &config, &mut diagnostics);
-    let links = Links::new(&options.root, &site, &config, &plan);
+    // `check` sees drafts but refuses links to them, as the build without --drafts will.
+    let draft_links =
+        if options.mode == OutputMode::CheckOnly || options.drafts == DraftMode::Exclude {
+            crate::markdown::DraftLinks::Refuse
+        } else {
+            crate::markdown::DraftLinks::Accept
+        };
+    let links = Links::new(&options.root, &site, &config, &plan, draft_links);
     let progress = Progress::new((site.pages.len() + site.sections.len()) as u64);
     let bodies = render_bodies(&site, &links, cache, &progress);
     for rendered in bodies.pages.iter().chain(&bodies.sections) {
@@ -591,7 +600,13 @@ pub(crate) fn site_tables(
         site,
         &crate::feeds::reserved_paths(root, config, &plan),
     ));
-    let links = Links::new(root, site, config, &plan);
+    let links = Links::new(
+        root,
+        site,
+        config,
+        &plan,
+        crate::markdown::DraftLinks::Accept,
+    );
     SiteTables {
         pages_by_source: links.pages_by_source,
         assets: links.assets,
@@ -607,6 +622,9 @@ struct Links {
     pages_by_source: HashMap<String, String>,
     assets: HashMap<String, String>,
     site_paths: std::collections::HashSet<String>,
+    /// Draft pages (published or left out) and whether a published page may link to one.
+    drafts: std::collections::HashSet<String>,
+    draft_links: crate::markdown::DraftLinks,
     /// A hash of all of them: a body is rendered again when it changes.
     hash: u64,
 }
@@ -617,8 +635,16 @@ impl Links {
         site: &crate::content::Site,
         config: &crate::config::SiteConfig,
         plan: &crate::plan::Plan,
+        draft_links: crate::markdown::DraftLinks,
     ) -> Self {
         let root = config.base_path();
+        let drafts: std::collections::HashSet<String> = site
+            .pages
+            .iter()
+            .filter(|p| p.meta.draft)
+            .map(|p| crate::markdown::link_key(&p.source))
+            .chain(site.drafts_left_out.iter().cloned())
+            .collect();
         let pages_by_source: HashMap<String, String> = site
             .pages
             .iter()
@@ -642,15 +668,21 @@ impl Links {
             .chain(assets.iter())
             .flat_map(|(k, v)| [k.as_str(), v.as_str()])
             .chain(site_paths.iter().map(String::as_str))
+            .chain(drafts.iter().map(String::as_str))
             .collect();
         keys.sort_unstable();
-        let hash = hash_of(&[keys.join("\n").as_bytes()]);
+        let hash = hash_of(&[
+            keys.join("\n").as_bytes(),
+            &[u8::from(draft_links == crate::markdown::DraftLinks::Refuse)],
+        ]);
         Self {
             raw_html: config.markdown.raw_html,
             root,
             pages_by_source,
             assets,
             site_paths,
+            drafts,
+            draft_links,
             hash,
         }
     }
@@ -662,6 +694,7 @@ impl Links {
             raw_html: self.raw_html,
             pages: &self.pages_by_source,
             assets: &self.assets,
+            drafts: Some((&self.drafts, self.draft_links)),
         }
     }
 }
@@ -992,6 +1025,18 @@ fn page_warnings(
             );
         }
     }
+    for page in &site.pages {
+        let section = &site.sections[page.section].name;
+        if let Some(section_config) = config.section(section) {
+            out.extend(crate::lint::check_headings(
+                &page.body,
+                page.body_line,
+                &page.display_path,
+                &section_config.headings,
+            ));
+        }
+    }
+    out.extend(same_titles(root, site));
     const IMAGE_EXTENSIONS: [&str; 7] = ["jpg", "jpeg", "png", "gif", "webp", "svg", "avif"];
     for asset in &site.assets {
         let is_image = asset.source.extension().is_some_and(|e| {
@@ -1039,6 +1084,50 @@ fn page_warnings(
                 ),
             );
         }
+    }
+    out
+}
+
+/// Two pages with the same title (letter case, spaces and typographic apostrophes aside):
+/// readers cannot tell them apart in lists and search. A warning on each page after the
+/// first, at its `title:` line.
+fn same_titles(root: &Path, site: &crate::content::Site) -> Vec<Diagnostic> {
+    let fold = |title: &str| {
+        title
+            .replace('’', "'")
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut first: HashMap<String, &crate::content::Page> = HashMap::new();
+    let mut out = Vec::new();
+    for page in &site.pages {
+        if page.meta.title.trim().is_empty() {
+            continue;
+        }
+        let key = fold(&page.meta.title);
+        let Some(earlier) = first.get(&key) else {
+            first.insert(key, page);
+            continue;
+        };
+        let text =
+            std::fs::read_to_string(root.join(crate::content::CONTENT_DIR).join(&page.source))
+                .unwrap_or_default();
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("title:"))
+            .map_or(1, |i| i + 1);
+        out.push(
+            Diagnostic::warning(format!(
+                "deux pages portent le même titre « {} » (aussi {})",
+                page.meta.title,
+                earlier.display_path.display()
+            ))
+            .in_file(&page.display_path)
+            .at(line, 1, 5)
+            .with_hint("donnez à chaque page un titre qui la distingue : les lecteurs ne peuvent pas les départager dans les listes ni dans la recherche"),
+        );
     }
     out
 }

@@ -200,6 +200,211 @@ fn write_fields(
     }
 }
 
+/// The JSON Schema of one field; `may_be_empty` for an optional field of a map.
+fn field_schema(field: &FieldConfig, may_be_empty: bool) -> Value {
+    let mut schema = serde_json::Map::new();
+    let kind = match field.kind {
+        FieldType::String | FieldType::Date | FieldType::Url => Some("string"),
+        FieldType::Integer => Some("integer"),
+        FieldType::Float => Some("number"),
+        FieldType::Boolean => Some("boolean"),
+        FieldType::List => Some("array"),
+        FieldType::Map => Some("object"),
+        FieldType::Enum => None,
+    };
+    if let Some(kind) = kind {
+        schema.insert("type".into(), kind.into());
+    }
+    if !field.description.is_empty() {
+        schema.insert("description".into(), field.description.clone().into());
+    }
+    if let Some(allowed) = &field.allowed {
+        schema.insert("enum".into(), Value::Array(allowed.clone()));
+    }
+    match field.kind {
+        FieldType::Date => {
+            schema.insert("format".into(), "date".into());
+            schema.insert("pattern".into(), "^[0-9]{4}-[0-9]{2}-[0-9]{2}$".into());
+        }
+        FieldType::Url => {
+            schema.insert("format".into(), "uri".into());
+        }
+        _ => {}
+    }
+    let (low, high) = match field.kind {
+        FieldType::String | FieldType::Url => ("minLength", "maxLength"),
+        FieldType::List => ("minItems", "maxItems"),
+        _ => ("minimum", "maximum"),
+    };
+    let number = |n: f64| {
+        if n.fract() == 0.0 && n.abs() < 9e15 {
+            Value::from(n as i64)
+        } else {
+            serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+        }
+    };
+    if let Some(min) = field.min {
+        schema.insert(low.into(), number(min));
+    }
+    if let Some(max) = field.max {
+        schema.insert(high.into(), number(max));
+    }
+    if let Some(items) = &field.items {
+        schema.insert("items".into(), field_schema(items, false));
+    }
+    if let Some(fields) = &field.fields {
+        let (properties, required) = properties_of(fields);
+        schema.insert("properties".into(), properties);
+        schema.insert("required".into(), required);
+        schema.insert("additionalProperties".into(), false.into());
+    }
+    let mut schema = Value::Object(schema);
+    if may_be_empty && !field.required {
+        nullable(&mut schema);
+    }
+    schema
+}
+
+/// An optional field may be written empty (`departement:`), as `guide new` does.
+fn nullable(schema: &mut Value) {
+    if let Some(kind) = schema
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    {
+        schema["type"] = serde_json::json!([kind, "null"]);
+    }
+    if let Some(Value::Array(values)) = schema.get_mut("enum") {
+        values.push(Value::Null);
+    }
+}
+
+fn properties_of(fields: &IndexMap<String, FieldConfig>) -> (Value, Value) {
+    let properties: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|(name, field)| (name.clone(), field_schema(field, true)))
+        .collect();
+    let required: Vec<Value> = fields
+        .iter()
+        .filter(|(_, f)| f.required)
+        .map(|(name, _)| Value::from(name.as_str()))
+        .collect();
+    (Value::Object(properties), Value::Array(required))
+}
+
+/// A JSON Schema (draft 2020-12) of the front matter of each section declared in
+/// `guide.yaml`, by section name: the common keys, the taxonomies (terms by slug or title)
+/// and the section's fields, unknown keys refused, as `guide check` does. For editors' YAML
+/// tools (e.g. yaml-language-server's `# yaml-language-server: $schema=…`).
+pub fn json_schemas(config: &SiteConfig) -> IndexMap<String, Value> {
+    let mut out = IndexMap::new();
+    for (name, section) in &config.sections {
+        let (properties, required) = properties_of(&section.schema);
+        let mut properties = match properties {
+            Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        let mut required = match required {
+            Value::Array(list) => list,
+            _ => Vec::new(),
+        };
+        let text =
+            |description: &str| serde_json::json!({"type": "string", "description": description});
+        let common = [
+            (
+                "title",
+                text("Titre de la page, affiché en haut et dans les listes."),
+            ),
+            (
+                "date",
+                serde_json::json!({"type": ["string", "null"], "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "Date de publication, AAAA-MM-JJ."}),
+            ),
+            (
+                "updated",
+                serde_json::json!({"type": ["string", "null"], "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "Date de mise à jour, AAAA-MM-JJ."}),
+            ),
+            (
+                "edition",
+                serde_json::json!({"type": ["string", "null"], "description": "Édition du guide."}),
+            ),
+            (
+                "summary",
+                serde_json::json!({"type": ["string", "null"], "description": "Une ou deux phrases qui résument la page."}),
+            ),
+            (
+                "draft",
+                serde_json::json!({"type": "boolean", "description": "Brouillon : la page n'est pas publiée tant que draft vaut true."}),
+            ),
+            (
+                "weight",
+                serde_json::json!({"type": "integer", "description": "Ordre dans la section."}),
+            ),
+            (
+                "slug",
+                serde_json::json!({"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "description": "Adresse de la page."}),
+            ),
+            (
+                "aliases",
+                serde_json::json!({"type": "array", "items": {"type": "string"}, "description": "Anciennes adresses qui mènent à la page."}),
+            ),
+            ("template", text("Gabarit de la page.")),
+            (
+                "extra",
+                serde_json::json!({"type": "object", "description": "Champs libres pour les gabarits."}),
+            ),
+        ];
+        for (key, schema) in common {
+            properties.insert(key.into(), schema);
+        }
+        required.insert(0, "title".into());
+        for taxonomy in &config.taxonomies {
+            let term = match &taxonomy.terms {
+                Some(terms) => {
+                    let values: Vec<Value> = terms
+                        .iter()
+                        .map(|t| Value::from(t.slug.as_str()))
+                        .chain(terms.iter().map(|t| Value::from(t.title.as_str())))
+                        .collect();
+                    serde_json::json!({ "enum": values })
+                }
+                None => serde_json::json!({ "type": "string" }),
+            };
+            let is_required = taxonomy.required_in.iter().any(|s| s == name);
+            let mut schema = if taxonomy.single {
+                term
+            } else {
+                let mut list = serde_json::json!({ "type": "array", "items": term });
+                if let Some(max) = taxonomy.max_terms {
+                    list["maxItems"] = max.into();
+                }
+                if is_required {
+                    list["minItems"] = 1.into();
+                }
+                list
+            };
+            schema["description"] = taxonomy.title.clone().into();
+            if is_required {
+                required.push(taxonomy.name.clone().into());
+            } else {
+                nullable(&mut schema);
+            }
+            properties.insert(taxonomy.name.clone(), schema);
+        }
+        out.insert(
+            name.clone(),
+            serde_json::json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": format!("En-tête d'une page de la section « {name} »"),
+                "type": "object",
+                "properties": properties,
+                "required": required,
+                "additionalProperties": false,
+            }),
+        );
+    }
+    out
+}
+
 /// The text of a new page titled `title` in `section`.
 pub fn new_page(config: &SiteConfig, section: &str, title: &str, today: &str) -> String {
     let mut out = String::from("---\n");

@@ -65,6 +65,8 @@ struct Snapshot {
     files: HashMap<String, Arc<Vec<u8>>>,
     copies: HashMap<String, PathBuf>,
     errors: Option<String>,
+    /// The warnings of the last good state, shown collapsed in a corner of every page.
+    warnings: Vec<Diagnostic>,
     /// The errors come from the change path of saved pages: the last good build is still the
     /// state to use.
     update_errors: bool,
@@ -138,6 +140,28 @@ fn overlay(errors: &str) -> String {
     format!(
         "<div id=\"guide-erreurs\" role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:99999;background:#fff5f5;color:#3b0000;border-top:4px solid #b00020;padding:1rem 1.5rem;font:14px/1.45 system-ui,sans-serif\"><h2 style=\"margin:0 0 .5rem;font-size:1.1rem\">La dernière modification contient des erreurs : la page montre la version précédente.</h2><pre style=\"white-space:pre-wrap;margin:0;font:13px/1.4 ui-monospace,monospace\">{}</pre></div>\n",
         crate::feeds::escape(errors)
+    )
+}
+
+/// The warnings, in a collapsed box in a corner: they never hide the page.
+fn warnings_box(warnings: &[Diagnostic]) -> String {
+    if warnings.is_empty() {
+        return String::new();
+    }
+    let count = warnings.len();
+    let title = if count > 1 {
+        format!("{count} avertissements")
+    } else {
+        "1 avertissement".to_string()
+    };
+    let text = warnings
+        .iter()
+        .map(Diagnostic::render)
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "<details id=\"guide-avertissements\" style=\"position:fixed;right:.5rem;bottom:.5rem;max-width:min(46rem,calc(100vw - 1rem));max-height:60vh;overflow:auto;z-index:99998;background:#fffbea;color:#3d2b00;border:2px solid #8a6d00;border-radius:.3rem;padding:.3rem .7rem;font:14px/1.45 system-ui,sans-serif\"><summary style=\"cursor:pointer;font-weight:bold\">{title} (la page est à jour)</summary><pre style=\"white-space:pre-wrap;margin:.5rem 0 0;font:13px/1.4 ui-monospace,monospace\">{}</pre></details>\n",
+        crate::feeds::escape(&text)
     )
 }
 
@@ -215,11 +239,13 @@ fn respond(status: StatusCode, mime: &str, body: Vec<u8>) -> Response {
     response
 }
 
-fn with_reload(html: &[u8], errors: Option<&str>) -> Vec<u8> {
+fn with_reload(html: &[u8], errors: Option<&str>, warnings: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(html);
     let mut injection = String::new();
     if let Some(errors) = errors {
         injection.push_str(&overlay(errors));
+    } else {
+        injection.push_str(warnings);
     }
     injection.push_str(RELOAD_SCRIPT);
     match text.rfind("</body>") {
@@ -258,9 +284,14 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
         let state = Arc::clone(&state);
         let _ = tokio::task::spawn_blocking(move || refresh_stale(&state)).await;
     }
-    let (found, errors) = {
+    let (found, errors, warnings) = {
         let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
         let errors = snapshot.errors.clone();
+        let warnings = if path.is_empty() || path.ends_with('/') || path.ends_with(".html") {
+            warnings_box(&snapshot.warnings)
+        } else {
+            String::new()
+        };
         let lookup = |p: &str| -> Option<(String, Source)> {
             snapshot
                 .files
@@ -293,7 +324,7 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
         if found.is_none() {
             found = lookup("404.html").map(|(p, b)| (format!("!{p}"), b));
         }
-        (found, errors)
+        (found, errors, warnings)
     };
     let Some((served, body)) = found else {
         return respond(
@@ -311,7 +342,11 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
     let mime = content_type(served);
     let mut response = if mime.starts_with("text/html") {
         match html_bytes(&body).await {
-            Some(html) => respond(status, mime, with_reload(&html, errors.as_deref())),
+            Some(html) => respond(
+                status,
+                mime,
+                with_reload(&html, errors.as_deref(), &warnings),
+            ),
             None => files::respond(request.method(), request.headers(), status, mime, body).await,
         }
     } else {
@@ -444,6 +479,12 @@ fn update_pages(state: &AppState, root: &Path, pages: &std::collections::HashSet
         snapshot.stale.remove(path);
     }
     snapshot.stale.extend(update.stale);
+    snapshot
+        .warnings
+        .retain(|d| !d.path.as_ref().is_some_and(|p| pages.contains(p)));
+    snapshot
+        .warnings
+        .extend(update.diagnostics.iter().filter(|d| !d.is_error()).cloned());
     snapshot.counts.updates += 1;
     publish(state, snapshot, started, rendered, update.bodies);
     true
@@ -533,6 +574,12 @@ fn full_build(state: &AppState, options: &BuildOptions, cache: &MarkdownCache) {
         .collect();
     snapshot.copies = copies.into_iter().map(|c| (c.to, c.from)).collect();
     snapshot.counts.builds += 1;
+    snapshot.warnings = report
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_error())
+        .cloned()
+        .collect();
     publish(state, snapshot, started, rendered, report.bodies_rendered);
 }
 
@@ -853,7 +900,11 @@ mod tests {
 
     #[test]
     fn the_reload_script_goes_before_the_end_of_body() {
-        let html = with_reload(b"<html><body><p>x</p></body></html>", Some("erreur <b>"));
+        let html = with_reload(
+            b"<html><body><p>x</p></body></html>",
+            Some("erreur <b>"),
+            "",
+        );
         let html = String::from_utf8(html).unwrap();
         assert!(html.contains("id=\"guide-erreurs\""));
         assert!(html.contains("erreur &lt;b&gt;"));

@@ -119,7 +119,10 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
                 .get(&taxonomy.name)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            if raw_terms.is_empty() && taxonomy.required_in.iter().any(|s| s == section_name) {
+            if raw_terms.is_empty()
+                && taxonomy.required_in.iter().any(|s| s == section_name)
+                && !page.unread_keys.contains(&taxonomy.name)
+            {
                 let hint = match &taxonomy.terms {
                     Some(declared) => format!(
                         "ajoutez « {}: {} » ; termes possibles : {}",

@@ -73,7 +73,7 @@ fn translate(raw: &str) -> String {
         let name = rest.split('`').next().unwrap_or_default();
         return format!("valeur inconnue « {name} »");
     }
-    const LIBYAML: [(&str, &str); 9] = [
+    const LIBYAML: [(&str, &str); 8] = [
         ("did not find expected ',' or ']'", "une liste entre crochets n'est pas fermée : « ] » manque"),
         ("did not find expected ',' or '}'", "un ensemble entre accolades n'est pas fermé : « } » manque"),
         ("mapping values are not allowed in this context", "deux-points inattendus : mettez la valeur entre guillemets si elle contient « : »"),
@@ -81,9 +81,12 @@ fn translate(raw: &str) -> String {
         ("could not find expected ':'", "« : » manque après une clé"),
         ("did not find expected key", "indentation incohérente : une clé est attendue ici"),
         ("found undefined alias", "référence « * » à un alias qui n'existe pas"),
-        ("duplicate entry with key", "clé en double"),
         ("found unexpected end of stream", "fin inattendue : un guillemet ou un crochet n'est pas fermé"),
     ];
+    if let Some(rest) = raw.split("duplicate entry with key ").nth(1) {
+        let key = rest.trim_matches(|c: char| c == '"' || c.is_whitespace());
+        return format!("clé « {key} » en double");
+    }
     for (english, french) in LIBYAML {
         if raw.contains(english) {
             return french.to_string();
@@ -179,6 +182,373 @@ fn to_json(value: serde_yaml::Value) -> Result<Value, YamlError> {
             })
         }
     })
+}
+
+/// A problem of a front matter, found in its text line by line or by the parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line in the parsed text.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// Length of the span to underline, in characters.
+    pub len: usize,
+    /// What is wrong, in French.
+    pub message: String,
+    /// How to fix it, in French.
+    pub hint: Option<String>,
+    /// An error (the file cannot be read as written) rather than a warning.
+    pub error: bool,
+}
+
+/// What reading a front matter gave: its value (read without the lines in error, when a
+/// syntax error could be set aside), every problem found, and the keys of the lines set
+/// aside (so that "missing key" errors about them are not reported).
+#[derive(Debug, Clone, Default)]
+pub struct FrontMatter {
+    /// The value, if the text (or what is left of it) could be read.
+    pub value: Option<Value>,
+    /// Problems, in the order of their lines.
+    pub problems: Vec<Problem>,
+    /// Keys written on the lines set aside, and the keys holding them.
+    pub skipped_keys: Vec<String>,
+}
+
+/// Characters that look like spaces but are not spaces to YAML, with their French names.
+const INVISIBLE: [(char, &str); 7] = [
+    ('\u{a0}', "espace insécable (U+00A0)"),
+    ('\u{202f}', "espace fine insécable (U+202F)"),
+    ('\u{2007}', "espace insécable (U+2007)"),
+    ('\u{2009}', "espace fine (U+2009)"),
+    ('\u{200b}', "espace invisible (U+200B)"),
+    ('\u{2060}', "espace invisible (U+2060)"),
+    ('\u{feff}', "espace invisible (U+FEFF)"),
+];
+
+fn invisible_name(c: char) -> Option<&'static str> {
+    INVISIBLE.iter().find(|(i, _)| *i == c).map(|(_, n)| *n)
+}
+
+fn is_indent_char(c: char) -> bool {
+    c == ' ' || c == '\t' || invisible_name(c).is_some()
+}
+
+fn visual_indent(line: &str) -> usize {
+    line.chars().take_while(|c| is_indent_char(*c)).count()
+}
+
+/// The key of `key: value` (or `- key: value`), when the line starts with one.
+fn simple_key(line: &str) -> Option<&str> {
+    let t = line.trim_start_matches(is_indent_char);
+    let t = t.strip_prefix("- ").unwrap_or(t).trim_start();
+    let colon = t.find(':')?;
+    let key = &t[..colon];
+    (!key.is_empty()
+        && key.chars().next().is_some_and(char::is_alphabetic)
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-'))
+    .then_some(key)
+}
+
+/// The key a line belongs to: its own, or that of the first line above it with less indent.
+fn key_of_line(lines: &[&str], index: usize) -> Option<String> {
+    if let Some(key) = simple_key(lines[index]) {
+        return Some(key.to_string());
+    }
+    let indent = visual_indent(lines[index]);
+    (0..index)
+        .rev()
+        .filter(|&j| !is_blank(lines[j]) && visual_indent(lines[j]) < indent)
+        .find_map(|j| simple_key(lines[j]))
+        .map(str::to_string)
+}
+
+/// The keys holding line `index` (its own key, then its parents' up to the top level).
+fn keys_around(lines: &[&str], index: usize) -> Vec<String> {
+    let mut keys: Vec<String> = simple_key(lines[index])
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    let mut indent = visual_indent(lines[index]);
+    for j in (0..index).rev() {
+        if indent == 0 {
+            break;
+        }
+        if !is_blank(lines[j]) && visual_indent(lines[j]) < indent {
+            indent = visual_indent(lines[j]);
+            keys.extend(simple_key(lines[j]).map(str::to_string));
+        }
+    }
+    keys
+}
+
+const INVISIBLE_HINT: &str = "remplacez-la par une espace ordinaire : copiée depuis Word ou un courriel, elle ne se voit pas, mais YAML ne la lit pas comme une espace";
+
+/// Problems seen in the text itself: tabs and invisible spaces in the indentation or after a
+/// key, Word's curly quotes around a value.
+fn scan_lines(lines: &[&str]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start_matches(is_indent_char);
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let of_key = key_of_line(lines, i)
+            .map(|k| format!(" de « {k} »"))
+            .unwrap_or_default();
+        let lead: Vec<char> = line.chars().take_while(|c| is_indent_char(*c)).collect();
+        if let Some(at) = lead.iter().position(|c| *c == '\t') {
+            out.push(Problem {
+                line: i + 1,
+                column: at + 1,
+                len: 1,
+                message: format!("tabulation au début de la ligne{of_key}"),
+                hint: Some("YAML ne décale les lignes qu'avec des espaces : remplacez la tabulation par deux espaces".into()),
+                error: true,
+            });
+            continue;
+        }
+        if let Some((at, name)) = lead
+            .iter()
+            .enumerate()
+            .find_map(|(at, c)| invisible_name(*c).map(|n| (at, n)))
+        {
+            out.push(Problem {
+                line: i + 1,
+                column: at + 1,
+                len: 1,
+                message: format!("{name} au début de la ligne{of_key}"),
+                hint: Some(INVISIBLE_HINT.into()),
+                error: true,
+            });
+            continue;
+        }
+        let Some(key) = simple_key(line) else {
+            continue;
+        };
+        let key_byte = line.find(key).unwrap_or(0);
+        let after = &line[key_byte + key.len() + 1..];
+        let key_column = char_col(line, key_byte);
+        if let Some(name) = after.chars().next().and_then(invisible_name) {
+            out.push(Problem {
+                line: i + 1,
+                column: key_column + key.chars().count() + 1,
+                len: 1,
+                message: format!("{name} après « {key}: »"),
+                hint: Some(INVISIBLE_HINT.into()),
+                error: true,
+            });
+            continue;
+        }
+        let value = after.trim();
+        let mut chars = value.chars();
+        if let (Some(first @ ('“' | '”' | '„' | '‘' | '’')), Some('”' | '“' | '’' | '‘')) =
+            (chars.next(), chars.next_back())
+        {
+            let inner: String = value
+                .chars()
+                .skip(1)
+                .take(value.chars().count() - 2)
+                .collect();
+            out.push(Problem {
+                line: i + 1,
+                column: char_col(line, line.len() - after.trim_start().len()),
+                len: value.chars().count(),
+                message: format!("guillemets courbes « {first} » autour de la valeur de « {key} »"),
+                hint: Some(format!(
+                    "YAML ne les lit pas comme des guillemets (ils viennent de Word) : écrivez {key}: \"{}\" avec des guillemets droits",
+                    inner.replace('"', "\\\"")
+                )),
+                error: false,
+            });
+        }
+    }
+    out
+}
+
+/// `effectif:42`: a key glued to its value, which YAML reads as a text.
+fn missing_spaces(lines: &[&str]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(key) = simple_key(line) else {
+            continue;
+        };
+        let key_byte = line.find(key).unwrap_or(0);
+        let after = &line[key_byte + key.len() + 1..];
+        let Some(next) = after.chars().next() else {
+            continue;
+        };
+        if next.is_whitespace() || next == '/' || next == ':' || invisible_name(next).is_some() {
+            continue;
+        }
+        let value = after.trim_end();
+        out.push(Problem {
+            line: i + 1,
+            column: char_col(line, key_byte),
+            len: key.chars().count() + 1 + value.chars().count(),
+            message: format!("il manque une espace après « {key}: »"),
+            hint: Some(format!(
+                "écrivez « {key}: {value} » : YAML ne lit une clé que si une espace suit les deux-points"
+            )),
+            error: true,
+        });
+    }
+    out
+}
+
+/// Where a parser error really is: a duplicated key at its second occurrence, an unclosed
+/// bracket at the line that opens it.
+fn relocate(raw: &str, line: usize, lines: &[&str]) -> usize {
+    if let Some(rest) = raw.split("duplicate entry with key ").nth(1) {
+        let key = rest
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches('"');
+        let first = lines.iter().position(|l| simple_key(l) == Some(key));
+        if let Some(first) = first {
+            let indent = visual_indent(lines[first]);
+            if let Some(second) = (first + 1..lines.len())
+                .find(|&j| simple_key(lines[j]) == Some(key) && visual_indent(lines[j]) == indent)
+            {
+                return second + 1;
+            }
+        }
+    }
+    let pairs = [
+        ("did not find expected ',' or ']'", '[', ']'),
+        ("did not find expected ',' or '}'", '{', '}'),
+    ];
+    for (english, open, close) in pairs {
+        if raw.contains(english) {
+            let last = line.min(lines.len());
+            if let Some(j) = (0..last)
+                .rev()
+                .find(|&j| lines[j].matches(open).count() > lines[j].matches(close).count())
+            {
+                return j + 1;
+            }
+        }
+    }
+    line
+}
+
+/// Sets aside line `index` and, when it opens a block (`key:` alone), the deeper lines below.
+fn set_aside(lines: &[&str], index: usize, skipped: &mut std::collections::BTreeSet<usize>) {
+    skipped.insert(index);
+    let opens_block = simple_key(lines[index]).is_some_and(|key| {
+        let line = lines[index];
+        let at = line.find(key).unwrap_or(0) + key.len() + 1;
+        line.get(at..).is_some_and(|rest| rest.trim().is_empty())
+    });
+    if opens_block {
+        let indent = visual_indent(lines[index]);
+        for (j, line) in lines.iter().enumerate().skip(index + 1) {
+            if !is_blank(line) && visual_indent(line) <= indent {
+                break;
+            }
+            skipped.insert(j);
+        }
+    }
+}
+
+/// Reads a front matter and reports as much of it as can be checked: problems of its text
+/// first (named invisible characters, curly quotes), then, after a syntax error, the rest of
+/// the file read without the lines in error (up to 20 of them).
+pub fn parse_front_matter(text: &str) -> FrontMatter {
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let mut problems = scan_lines(&lines);
+    if let Ok(value) = parse_value(text) {
+        problems.retain(|p| !p.error);
+        return FrontMatter {
+            value: Some(value),
+            problems,
+            skipped_keys: Vec::new(),
+        };
+    }
+    for p in &mut problems {
+        p.error = true;
+    }
+    for p in missing_spaces(&lines) {
+        if !problems.iter().any(|q| q.line == p.line) {
+            problems.push(p);
+        }
+    }
+    let mut skipped = std::collections::BTreeSet::new();
+    for p in &problems {
+        set_aside(&lines, p.line - 1, &mut skipped);
+    }
+    let mut value = None;
+    for _ in 0..20 {
+        let working: String = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| if skipped.contains(&i) { "" } else { *l })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let raw_error = match serde_yaml::from_str::<serde_yaml::Value>(&working) {
+            Ok(parsed) => match to_json(parsed) {
+                Ok(v) => {
+                    value = Some(v);
+                    break;
+                }
+                Err(e) => {
+                    problems.push(Problem {
+                        line: 1,
+                        column: 1,
+                        len: 1,
+                        message: e.message,
+                        hint: None,
+                        error: true,
+                    });
+                    break;
+                }
+            },
+            Err(e) => e,
+        };
+        let raw = raw_error.to_string();
+        let error = convert_error(raw_error);
+        let line = error.line.unwrap_or(1).clamp(1, lines.len().max(1));
+        let line = relocate(&raw, line, &lines);
+        let column = if line == error.line.unwrap_or(0) {
+            error.column.unwrap_or(1)
+        } else {
+            visual_indent(lines.get(line - 1).unwrap_or(&"")) + 1
+        };
+        if !problems.iter().any(|p| p.line == line) {
+            let hint = simple_key(lines.get(line - 1).unwrap_or(&""))
+                .filter(|_| raw.contains("duplicate entry with key"))
+                .map(|key| {
+                    format!("une clé ne s'écrit qu'une fois : gardez une seule ligne « {key}: … » et supprimez l'autre")
+                });
+            problems.push(Problem {
+                line,
+                column,
+                len: 1,
+                message: error.message,
+                hint,
+                error: true,
+            });
+        }
+        if line > lines.len() || skipped.contains(&(line - 1)) {
+            break;
+        }
+        set_aside(&lines, line - 1, &mut skipped);
+    }
+    problems.sort_by_key(|p| (p.line, p.column));
+    let mut skipped_keys: Vec<String> = skipped
+        .iter()
+        .filter(|&&i| i < lines.len())
+        .flat_map(|&i| keys_around(&lines, i))
+        .collect();
+    skipped_keys.sort();
+    skipped_keys.dedup();
+    FrontMatter {
+        value,
+        problems,
+        skipped_keys,
+    }
 }
 
 /// One step of a path to a value: a map key or a list index.
@@ -409,6 +779,49 @@ mod tests {
             err.message,
             "une liste entre crochets n'est pas fermée : « ] » manque"
         );
+    }
+
+    #[test]
+    fn parse_front_matter_names_invisible_characters_and_keeps_reading() {
+        let fm =
+            parse_front_matter("title: A\nentreprise:\n\u{a0} nom: E\nthemes: [qvct\nweight: 3\n");
+        let messages: Vec<(usize, &str)> = fm
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                (
+                    3,
+                    "espace insécable (U+00A0) au début de la ligne de « nom »"
+                ),
+                (
+                    4,
+                    "une liste entre crochets n'est pas fermée : « ] » manque"
+                ),
+            ]
+        );
+        let value = fm.value.unwrap();
+        assert_eq!(value["title"], "A");
+        assert_eq!(value["weight"], 3);
+        assert!(fm.skipped_keys.contains(&"themes".to_string()));
+    }
+
+    #[test]
+    fn curly_quotes_are_a_warning_when_the_yaml_still_reads() {
+        let fm = parse_front_matter("title: “Accord”\n");
+        assert_eq!(fm.problems.len(), 1);
+        assert!(!fm.problems[0].error);
+        assert_eq!(fm.problems[0].column, 8);
+    }
+
+    #[test]
+    fn a_duplicated_key_is_named_at_its_second_line() {
+        let fm = parse_front_matter("title: A\nweight: 1\ntitle: B\n");
+        assert_eq!(fm.problems[0].line, 3);
+        assert_eq!(fm.problems[0].message, "clé « title » en double");
     }
 
     #[test]

@@ -97,12 +97,14 @@ fn render(markdown: &str) -> String {
         site_paths: &site_paths,
         root: "/",
         raw_html: guide::config::RawHtmlMode::Allow,
+        drafts: None,
     };
     let page = guide::markdown::MarkdownSource {
         body: markdown,
         body_line: 1,
         source: Path::new("spec.md"),
         display_path: Path::new("content/spec.md"),
+        draft: false,
     };
     typeset(&guide::markdown::render(&page, &ctx).html)
 }

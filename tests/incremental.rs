@@ -252,6 +252,7 @@ fn cold_build(
 /// home page of the first build: what the served page has more than the cold one, there.
 fn reload_script(server: &Server, cold: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
     let (status, served) = server.get("/index.html");
+    let served = without_warnings(served);
     assert_eq!(status, 200, "the home page is served");
     let cold = &cold["index.html"];
     let at = rfind(cold, b"</body>").expect("the home page has a </body>");
@@ -277,10 +278,24 @@ fn reload_script(server: &Server, cold: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
 }
 
 /// The served bytes without the reload script (removed once, where the server puts it).
+/// The served bytes without the box of warnings the server shows in a corner (it changes
+/// with the site's warnings, not with the page).
+fn without_warnings(served: Vec<u8>) -> Vec<u8> {
+    let start = rfind(&served, b"<details id=\"guide-avertissements\"");
+    let end = rfind(&served, b"</details>\n");
+    match (start, end) {
+        (Some(start), Some(end)) if end > start => {
+            [&served[..start], &served[end + b"</details>\n".len()..]].concat()
+        }
+        _ => served,
+    }
+}
+
 fn without_script(path: &str, served: Vec<u8>, script: &[u8]) -> Vec<u8> {
     if !path.ends_with(".html") {
         return served;
     }
+    let served = without_warnings(served);
     match rfind(&served, script) {
         Some(at) => [&served[..at], &served[at + script.len()..]].concat(),
         None => served,

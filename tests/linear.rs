@@ -57,6 +57,7 @@ fn render(body: &str) -> guide::markdown::Rendered {
         site_paths: &site_paths,
         root: "/",
         raw_html: guide::config::RawHtmlMode::Allow,
+        drafts: None,
     };
     guide::markdown::render(
         &guide::markdown::MarkdownSource {
@@ -64,6 +65,7 @@ fn render(body: &str) -> guide::markdown::Rendered {
             body_line: 1,
             source: Path::new("projets/long.md"),
             display_path: Path::new("content/projets/long.md"),
+            draft: false,
         },
         &ctx,
     )

@@ -93,8 +93,8 @@ proptest! {
         let pages = HashMap::from([("projets/fiche.md".to_string(), "/projets/fiche/".to_string())]);
         let assets = HashMap::from([("projets/photo.jpg".to_string(), "/projets/photo.jpg".to_string())]);
         let site_paths: HashSet<String> = ["themes/".to_string()].into();
-        let ctx = LinkContext { pages: &pages, assets: &assets, site_paths: &site_paths, root: "/", raw_html: guide::config::RawHtmlMode::Allow };
-        let source = MarkdownSource { body: &body, body_line: 4, source: Path::new("projets/autre.md"), display_path: Path::new("content/projets/autre.md") };
+        let ctx = LinkContext { pages: &pages, assets: &assets, site_paths: &site_paths, root: "/", raw_html: guide::config::RawHtmlMode::Allow, drafts: None };
+        let source = MarkdownSource { body: &body, body_line: 4, source: Path::new("projets/autre.md"), display_path: Path::new("content/projets/autre.md"), draft: false };
         let rendered = render(&source, &ctx);
         prop_assert!(!rendered.html.contains("href=\"/etc/"));
         for d in &rendered.diagnostics {

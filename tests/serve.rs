@@ -740,3 +740,54 @@ fn a_template_that_fails_on_a_saved_page_is_shown_and_the_next_save_rebuilds_eve
         .1
         .contains("guide-erreurs"));
 }
+
+#[test]
+fn warnings_show_collapsed_in_a_corner_without_hiding_the_page() {
+    let site = TestSite::new("basic");
+    let server = start(&site);
+    let mut stream = events(&server);
+    // fiche-b has no summary: a warning, shown collapsed, the page itself up to date.
+    let (status, page) = get(&server, "/projets/fiche-b/");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<details id=\"guide-avertissements\""),
+        "{page}"
+    );
+    assert!(!page.contains("guide-erreurs"), "{page}");
+    assert!(
+        page.contains("avertissements (la page est à jour)</summary>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("avertissement : content/projets/fiche-b.md:1:1"),
+        "{page}"
+    );
+    assert!(page.contains("Une autre fiche."), "{page}");
+    // A saved page's warnings replace its old ones.
+    assert!(edit_fiche_b(
+        &site,
+        &mut stream,
+        "date: 2024-05-10\n",
+        "date: 2024-05-10\nsummary: Un résumé.\n",
+        "reload"
+    ));
+    assert!(!get(&server, "/projets/fiche-b/")
+        .1
+        .contains("avertissement : content/projets/fiche-b.md:1:1"));
+}
+
+#[test]
+fn the_preview_shows_a_draft_with_a_banner() {
+    let site = TestSite::new("basic");
+    site.write(
+        "content/projets/brouillon.md",
+        "---\ntitle: En cours\nthemes: [qvct]\nentreprise: { nom: E, effectif: 8 }\nillustratif: true\ndraft: true\n---\nPas fini.\n",
+    );
+    let server = start(&site);
+    let (status, page) = get(&server, "/projets/brouillon/");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("class=\"guide-brouillon\""), "{page}");
+    assert!(page.contains("Brouillon"), "{page}");
+    let (_, published) = get(&server, "/projets/fiche-b/");
+    assert!(!published.contains("guide-brouillon"), "{published}");
+}

@@ -5,6 +5,45 @@ use std::path::Path;
 use crate::diagnostic::Diagnostic;
 use crate::scaffold::{field_reference, splice_reference, REFERENCE_END, REFERENCE_START};
 
+/// What `guide champs` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ChampsFormat {
+    /// La référence des champs, en Markdown.
+    #[default]
+    Markdown,
+    /// Un schéma JSON de l'en-tête de chaque section.
+    JsonSchema,
+}
+
+/// Prints the JSON Schema of each section's front matter (an object by section name), or
+/// writes `<section>.schema.json` files into `folder`.
+pub fn run_json_schema(root: &Path, folder: Option<&Path>) -> i32 {
+    let (config, diagnostics) = crate::config::load(root);
+    let Some(config) = config else {
+        super::print_diagnostics(&diagnostics, super::Format::Human);
+        return 1;
+    };
+    let schemas = crate::scaffold::json_schemas(&config);
+    let pretty =
+        |value: &serde_json::Value| serde_json::to_string_pretty(value).unwrap_or_default() + "\n";
+    let Some(folder) = folder else {
+        let all: serde_json::Map<String, serde_json::Value> = schemas.into_iter().collect();
+        print!("{}", pretty(&serde_json::Value::Object(all)));
+        return 0;
+    };
+    if let Err(e) = crate::fs::create_dir_all(folder) {
+        return super::fail(Diagnostic::error(e.to_string()));
+    }
+    for (section, schema) in &schemas {
+        let path = folder.join(format!("{section}.schema.json"));
+        if let Err(e) = crate::fs::write(&path, pretty(schema).as_bytes()) {
+            return super::fail(Diagnostic::error(e.to_string()));
+        }
+        eprintln!("Schéma écrit : {}", path.display());
+    }
+    0
+}
+
 /// Prints the reference, or writes it into `document` between the markers.
 pub fn run(root: &Path, document: Option<&Path>) -> i32 {
     let (config, diagnostics) = crate::config::load(root);

@@ -113,6 +113,10 @@ fn render_one(
     // Rendered straight into bytes: `Tera::render` would check the whole page is UTF-8.
     let mut html = Vec::new();
     match shared.tera.render_to(&target.template, context, &mut html) {
+        Ok(()) if matches!(id, OutputId::Page(p) if shared.input.site.pages[p.index()].meta.draft) => Ok((
+            shared.file(target.path, with_draft_banner(html), target.origin),
+            target.reads,
+        )),
         Ok(()) => Ok((
             shared.file(target.path, html, target.origin),
             target.reads,
@@ -129,6 +133,25 @@ fn render_one(
                 "vérifiez les variables utilisées par le gabarit (docs/templates.md les décrit toutes)",
             ),
         )),
+    }
+}
+
+/// The banner a draft shows (in `serve`'s preview and in `build --drafts`), whatever the
+/// theme: at the top of `<main>`, or of `<body>` without one.
+const DRAFT_BANNER: &str = "<p class=\"guide-brouillon\" role=\"note\" style=\"margin:0 0 1rem;padding:.6rem 1rem;border:2px dashed #8a4b00;background:#fff4e0;color:#3d2100;font-weight:bold\">Brouillon : cette page a « draft: true » dans son en-tête, elle ne sera pas publiée par « guide build ».</p>";
+
+fn with_draft_banner(html: Vec<u8>) -> Vec<u8> {
+    let text = match String::from_utf8(html) {
+        Ok(text) => text,
+        Err(e) => return e.into_bytes(),
+    };
+    let open = ["<main", "<body"].iter().find_map(|tag| {
+        let at = text.find(tag)?;
+        text[at..].find('>').map(|end| at + end + 1)
+    });
+    match open {
+        Some(at) => format!("{}{DRAFT_BANNER}{}", &text[..at], &text[at..]).into_bytes(),
+        None => format!("{DRAFT_BANNER}{text}").into_bytes(),
     }
 }
 
