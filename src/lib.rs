@@ -21,6 +21,7 @@ pub mod output;
 pub mod pdf_pages;
 pub mod pipeline;
 pub mod plan;
+pub mod print_copy;
 pub mod render;
 pub mod sanitize;
 pub mod scaffold;
