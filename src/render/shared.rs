@@ -222,6 +222,12 @@ impl<'a> Shared<'a> {
                 extra: &config.extra,
                 feed_url: config.feed.as_ref().map(|_| self.url("atom.xml")),
                 edition: config.edition.as_ref(),
+                open_data_url: config
+                    .reader
+                    .open_data
+                    .as_ref()
+                    .and_then(|open| open.page.as_deref())
+                    .map(|page| self.url(&crate::plan::feature_path(page))),
             },
         );
         common.insert("root", &self.base);
