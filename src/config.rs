@@ -218,6 +218,9 @@ pub struct FeedConfig {
     /// How many entries, newest first.
     #[serde(default = "default_feed_limit")]
     pub limit: usize,
+    /// The taxonomies whose terms each entry carries as `<category>`; default: all.
+    #[serde(default)]
+    pub categories: Option<Vec<String>>,
 }
 
 fn default_feed_limit() -> usize {

@@ -27,6 +27,15 @@ pub(super) fn feeds(shared: &Shared<'_>, ids: &[OutputId]) -> Vec<OutputFile> {
             updated: page.meta.updated.clone(),
             summary: summary.summary.clone(),
             section: summary.section.to_string(),
+            categories: summary
+                .taxonomies
+                .iter()
+                .flat_map(|(name, terms)| {
+                    terms
+                        .iter()
+                        .map(|t| (name.to_string(), t.slug.clone(), t.title.clone()))
+                })
+                .collect(),
         })
         .collect();
     crate::feeds::generate(
