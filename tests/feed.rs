@@ -4,8 +4,11 @@ mod common;
 
 use common::TestSite;
 
-/// The `<category>` elements of each entry: (entry title, [(term, scheme, label)]).
-fn categories(atom: &str) -> Vec<(String, Vec<(String, String, String)>)> {
+/// A `<category>`: (term, scheme, label).
+type Category = (String, String, String);
+
+/// The `<category>` elements of each entry: (entry title, its categories).
+fn categories(atom: &str) -> Vec<(String, Vec<Category>)> {
     let doc = roxmltree::Document::parse(atom).unwrap();
     doc.descendants()
         .filter(|n| n.has_tag_name("entry"))
