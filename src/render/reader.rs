@@ -168,6 +168,21 @@ pub(super) fn print_edition(shared: &Shared<'_>) -> (Option<OutputFile>, Vec<Dia
     let (chapters, count) = print_chapters(shared, t, s);
     let home = &input.site.sections[0];
     let mut context = shared.common.clone();
+    let printed_bodies = std::iter::once(input.sections[0].html.as_str())
+        .chain(intro.iter().map(|p| p.content))
+        .chain(chapters.iter().flat_map(|c| {
+            c["pages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["content"].as_str())
+        }));
+    context.insert(
+        "highlighted_code",
+        &printed_bodies
+            .into_iter()
+            .any(|html| crate::highlight::is_highlighted(html)),
+    );
     context.insert(
         "edition",
         &serde_json::json!({

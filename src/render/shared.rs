@@ -234,6 +234,9 @@ impl<'a> Shared<'a> {
         common.insert("taxonomies", &self.taxonomies);
         common.insert("menu", &self.menu());
         common.insert("build_date", self.input.build_date);
+        // Whether the page shows highlighted code (and so loads highlight.css): false but for
+        // pages and sections whose body has some, and a printed edition that prints one.
+        common.insert("highlighted_code", &false);
         common
     }
 
