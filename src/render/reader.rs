@@ -181,7 +181,7 @@ pub(super) fn print_edition(shared: &Shared<'_>) -> (Option<OutputFile>, Vec<Dia
         "highlighted_code",
         &printed_bodies
             .into_iter()
-            .any(|html| crate::highlight::is_highlighted(html)),
+            .any(crate::highlight::is_highlighted),
     );
     context.insert(
         "edition",
