@@ -155,6 +155,9 @@ pub struct PrintConfig {
     /// The file `guide pdf` writes in the output folder.
     #[serde(default = "default_pdf")]
     pub pdf: String,
+    /// The PDF a build publishes (not read from `guide.yaml`: found by the build).
+    #[serde(skip)]
+    pub published: Option<crate::edition_pdf::PublishedPdf>,
 }
 
 fn default_pdf() -> String {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod content;
 pub mod deps;
 pub mod diagnostic;
+pub mod edition_pdf;
 pub mod feeds;
 pub mod frontmatter;
 pub mod fs;

@@ -76,6 +76,8 @@ struct ConfigContext<'a> {
     edition: Option<&'a crate::config::EditionConfig>,
     /// The open data page's URL (`reader.open_data.page`), if there is one.
     open_data_url: Option<String>,
+    /// The published PDF of the printed edition, if the build publishes one.
+    pdf: Option<crate::edition_pdf::PdfContext>,
 }
 
 /// A title and a URL.
@@ -558,7 +560,15 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
         output.push(generated::highlight_css(), Vec::new());
     }
     if matches!(shared.input.scope, Scope::All | Scope::Warm(_)) {
-        let (copies, diagnostics) = generated::copies(shared);
+        let (mut copies, diagnostics) = generated::copies(shared);
+        if let Some(pdf) =
+            (shared.input.config.reader.print.as_ref()).and_then(|print| print.published.as_ref())
+        {
+            copies.push(CopyFile {
+                from: pdf.from.clone(),
+                to: pdf.to.clone(),
+            });
+        }
         output.copies = copies;
         output.diagnostics.extend(diagnostics);
     }

@@ -513,3 +513,81 @@ fn the_printed_table_of_contents_numbers_chapters_once() {
     assert!(chapters.len() >= 8, "{toc}");
     assert!(chapters[0].trim_start().starts_with("Chapitre 1 "), "{toc}");
 }
+
+/// A copy of this repository's guide (content, themes, guide.yaml) in a temporary folder.
+fn repo_guide_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for folder in ["content", "themes"] {
+        common::copy_dir(&repo.join(folder), &dir.path().join(folder));
+    }
+    std::fs::copy(repo.join("guide.yaml"), dir.path().join("guide.yaml")).unwrap();
+    dir
+}
+
+fn run_guide(root: &Path, args: &[&str]) -> (bool, String) {
+    let output = assert_cmd::Command::cargo_bin("guide")
+        .unwrap()
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_pdf_of_guide_pdf_is_published_by_later_builds_until_the_content_changes() {
+    if guide::cmd::pdf::find_chromium().is_none() {
+        common::missing_tool("Chromium is not installed (apt-get install chromium)");
+        return;
+    }
+    let site = repo_guide_copy();
+    let root = site.path();
+    let (ok, stderr) = run_guide(root, &["pdf"]);
+    assert!(ok, "{stderr}");
+    let public = root.join("public");
+    let pdf = public.join("guide-innovation-sociale.pdf");
+    let size = std::fs::metadata(&pdf)
+        .expect("the PDF is in the output")
+        .len();
+    assert!(size > 100_000, "{size}");
+    let edition = std::fs::read_to_string(public.join("guide-complet/index.html")).unwrap();
+    let home = std::fs::read_to_string(public.join("index.html")).unwrap();
+    let ko = format!("{:.1}", size as f64 / 1024.0).replace('.', ",");
+    for (name, html) in [("guide-complet", &edition), ("footer", &home)] {
+        let at = html
+            .find("href=\"/guide-innovation-sociale.pdf\"")
+            .unwrap_or_else(|| panic!("{name}: no link to the PDF"));
+        let around = &html[at..(at + 300).min(html.len())];
+        assert!(
+            around.contains(&format!("{ko}\u{a0}Ko")),
+            "{name}: {around}"
+        );
+    }
+    assert!(edition.contains(" pages"), "the PDF's page count is given");
+
+    // A later build, with nothing changed, publishes it again.
+    let (ok, stderr) = run_guide(root, &["build"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(std::fs::metadata(&pdf).unwrap().len(), size);
+    assert!(std::fs::read_to_string(public.join("index.html"))
+        .unwrap()
+        .contains("guide-innovation-sociale.pdf"));
+
+    // Once the content changes, the PDF is out of date: not published, and the build says so.
+    let page = root.join("content/dispositif.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\nUne phrase de plus.\n")).unwrap();
+    let (ok, stderr) = run_guide(root, &["build"]);
+    assert!(ok, "{stderr}");
+    assert!(!pdf.exists(), "an out-of-date PDF is not published");
+    assert!(stderr.contains("guide pdf"), "{stderr}");
+    assert!(!std::fs::read_to_string(public.join("index.html"))
+        .unwrap()
+        .contains("guide-innovation-sociale.pdf"));
+}

@@ -59,6 +59,13 @@ pub fn run(options: &BuildOptions) -> i32 {
             "installez-le (Debian, Ubuntu : sudo apt-get install chromium ; macOS, Windows : installez Google Chrome), ou indiquez son chemin dans la variable GUIDE_CHROMIUM",
         ));
     };
+    // What the PDF is printed from: a later build publishes it while this is unchanged.
+    let fingerprint = crate::edition_pdf::inputs_fingerprint(
+        &options.root,
+        &config.theme,
+        options.base_url.as_deref(),
+        options.drafts == crate::content::DraftMode::Include,
+    );
     let status = super::build::run(options, super::Format::Human);
     if status != 0 {
         return status;
@@ -119,7 +126,7 @@ pub fn run(options: &BuildOptions) -> i32 {
         Ok(report) => match std::fs::rename(&partial, &target) {
             Ok(()) => {
                 eprintln!("PDF écrit : {} ({report})", target.display());
-                0
+                publish(options, &output, &target, fingerprint)
             }
             Err(e) => {
                 let _ = std::fs::remove_file(&partial);
@@ -134,6 +141,23 @@ pub fn run(options: &BuildOptions) -> i32 {
             super::fail(*d)
         }
     }
+}
+
+/// Stores the PDF for the builds of `output` ([`crate::edition_pdf`]) and builds once more, so
+/// that the site links it (the printed edition and every page's footer, with its size).
+fn publish(options: &BuildOptions, output: &Path, pdf: &Path, fingerprint: u64) -> i32 {
+    let stored = std::fs::read(pdf).and_then(|bytes| {
+        let pages = crate::pdf_pages::page_count(&bytes).unwrap_or(0);
+        crate::edition_pdf::store(output, &bytes, fingerprint, pages)
+    });
+    if let Err(e) = stored {
+        return super::fail(Diagnostic::error(format!(
+            "impossible de garder le PDF pour les prochaines constructions ({}) : {e}",
+            crate::edition_pdf::stored_path(output).display()
+        )));
+    }
+    eprintln!("Publication du PDF avec le site :");
+    super::build::run(options, super::Format::Human)
 }
 
 /// The temporary copy of the edition with the page numbers filled in, beside the edition.

@@ -228,6 +228,16 @@ impl<'a> Shared<'a> {
                     .as_ref()
                     .and_then(|open| open.page.as_deref())
                     .map(|page| self.url(&crate::plan::feature_path(page))),
+                pdf: config
+                    .reader
+                    .print
+                    .as_ref()
+                    .and_then(|print| print.published.as_ref())
+                    .map(|pdf| crate::edition_pdf::PdfContext {
+                        url: self.url(&pdf.to),
+                        size: super::size_fr(usize::try_from(pdf.bytes).unwrap_or(usize::MAX)),
+                        pages: pdf.pages,
+                    }),
             },
         );
         common.insert("root", &self.base);
