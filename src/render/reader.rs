@@ -342,6 +342,8 @@ pub(super) fn open_data(
                 })
             })
             .collect();
+        // A reader with a spreadsheet is the most common: the Excel file first.
+        listed.swap(0, 1);
         for f in [&schema_file, &package] {
             let title = if f.path == "datapackage.json" {
                 "Description du jeu de données (Data Package : fichiers, schéma, licence)"
