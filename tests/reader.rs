@@ -571,7 +571,11 @@ fn the_pdf_of_guide_pdf_is_published_by_later_builds_until_the_content_changes()
     }
     assert!(edition.contains(" pages"), "the PDF's page count is given");
 
-    // A later build, with nothing changed, publishes it again.
+    // A later build, with nothing changed, publishes it again; one for another address does
+    // not (the PDF's links go to the address it was printed for).
+    let (ok, stderr) = run_guide(root, &["build", "--base-url", "https://ailleurs.example/"]);
+    assert!(ok, "{stderr}");
+    assert!(!pdf.exists(), "printed for another address");
     let (ok, stderr) = run_guide(root, &["build"]);
     assert!(ok, "{stderr}");
     assert_eq!(std::fs::metadata(&pdf).unwrap().len(), size);
