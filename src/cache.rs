@@ -47,8 +47,8 @@ pub fn path_for(output: &Path) -> PathBuf {
 /// A file's size and modification time: a reused file must still have both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
-    len: u64,
-    modified_ns: u128,
+    pub(crate) len: u64,
+    pub(crate) modified_ns: u128,
 }
 
 impl Stamp {
@@ -207,8 +207,19 @@ pub fn settings_key(config_bytes: &[u8], options: &impl Hash) -> u64 {
 /// theme's files, the static files, the files of `content/` that are copied (whose paths a
 /// reused file could clash with), the sections' own files and the build's date. Outputs are
 /// reused only when it is unchanged.
-pub fn outputs_key(root: &Path, theme: &str, site: &crate::content::Site, date: &str) -> u64 {
+pub fn outputs_key(
+    root: &Path,
+    theme: &str,
+    site: &crate::content::Site,
+    date: &str,
+    published_pdf: Option<&Path>,
+) -> u64 {
     let mut files = Vec::new();
+    // The published PDF's size is in every page's footer.
+    if let Some(pdf) = published_pdf {
+        let stamp = Stamp::of(pdf);
+        files.push((pdf.to_path_buf(), stamp.map(|s| (s.len, s.modified_ns))));
+    }
     for dir in [root.join("themes").join(theme), root.join("static")] {
         for entry in walkdir::WalkDir::new(&dir)
             .follow_links(false)

@@ -155,13 +155,17 @@ pub struct PrintConfig {
     /// The file `guide pdf` writes in the output folder.
     #[serde(default = "default_pdf")]
     pub pdf: String,
+    /// The PDF a build publishes (not read from `guide.yaml`: found by the build).
+    #[serde(skip)]
+    pub published: Option<crate::edition_pdf::PublishedPdf>,
 }
 
 fn default_pdf() -> String {
     "guide-complet.pdf".into()
 }
 
-/// The open data export: `/<name>.json` and `/<name>.csv`.
+/// The open data export: `/<name>.json`, `/<name>.csv`, `/<name>-excel.csv`,
+/// `/<name>.schema.json` and `/datapackage.json`, under a licence.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenDataConfig {
@@ -169,6 +173,35 @@ pub struct OpenDataConfig {
     pub section: String,
     /// The files' base name.
     pub name: String,
+    /// The URL path of the page that presents the files (template `donnees_ouvertes.html`);
+    /// no page without it.
+    #[serde(default)]
+    pub page: Option<String>,
+    /// The licence of the data; default: Etalab's Licence Ouverte 2.0.
+    #[serde(default)]
+    pub licence: LicenceConfig,
+}
+
+/// The licence of the open data.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceConfig {
+    /// Its name, as readers read it.
+    pub name: String,
+    /// The address of its text.
+    pub url: String,
+    /// Its identifier (SPDX or Open Definition), for `datapackage.json`.
+    pub id: String,
+}
+
+impl Default for LicenceConfig {
+    fn default() -> Self {
+        Self {
+            name: "Licence Ouverte / Open Licence version 2.0".into(),
+            url: "https://www.etalab.gouv.fr/licence-ouverte-open-licence/".into(),
+            id: "etalab-2.0".into(),
+        }
+    }
 }
 
 fn default_language() -> String {
@@ -188,6 +221,9 @@ pub struct FeedConfig {
     /// How many entries, newest first.
     #[serde(default = "default_feed_limit")]
     pub limit: usize,
+    /// The taxonomies whose terms each entry carries as `<category>`; default: all.
+    #[serde(default)]
+    pub categories: Option<Vec<String>>,
 }
 
 fn default_feed_limit() -> usize {

@@ -23,6 +23,8 @@ pub struct FeedPage {
     pub summary: String,
     /// Section name.
     pub section: String,
+    /// Its terms, as (taxonomy name, term slug, term title), in config order.
+    pub categories: Vec<(String, String, String)>,
 }
 
 /// Every output path that no alias may take, with what makes it (the end of a French
@@ -203,6 +205,21 @@ pub fn generate(
                 ));
             }
             atom.push_str(&format!("    <updated>{date}</updated>\n"));
+            for (taxonomy, slug, title) in &page.categories {
+                if feed
+                    .categories
+                    .as_ref()
+                    .is_some_and(|shown| !shown.contains(taxonomy))
+                {
+                    continue;
+                }
+                atom.push_str(&format!(
+                    "    <category term=\"{}\" scheme=\"{}\" label=\"{}\"/>\n",
+                    escape(slug),
+                    escape(&format!("{origin}{root}{taxonomy}/")),
+                    escape(title)
+                ));
+            }
             if !page.summary.is_empty() {
                 atom.push_str(&format!(
                     "    <summary type=\"html\">{}</summary>\n",

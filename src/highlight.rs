@@ -85,6 +85,12 @@ pub fn code_block(code: &str, language: Option<&str>) -> String {
     )
 }
 
+/// Whether a bit of HTML holds code highlighted by [`code_block`], which needs the
+/// stylesheet (plain code blocks do not).
+pub fn is_highlighted(html: &str) -> bool {
+    html.contains("<span class=\"hl-")
+}
+
 /// The stylesheet for the highlighting classes.
 pub fn stylesheet() -> String {
     let themes = ThemeSet::load_defaults();

@@ -92,6 +92,9 @@ enum Command {
         /// Dossier de sortie (par défaut : public/ dans le dossier du site).
         #[arg(long, value_name = "DOSSIER")]
         output: Option<PathBuf>,
+        /// Adresse de publication, à la place de base_url de guide.yaml (la même que celle de guide build, pour que guide build publie le PDF).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
         /// Remplace aussi un dossier de sortie qui contient des fichiers que guide n'a pas écrits : ils sont supprimés (sauf .git/ et les chemins de output.keep). Jamais le dossier du site, content/, static/, themes/, la racine du disque ni le dossier personnel.
         #[arg(long)]
         force: bool,
@@ -302,10 +305,14 @@ fn main() -> ExitCode {
             hosts,
             open_browser: false,
         }),
-        Command::Pdf { output, force } => cmd::pdf::run(&BuildOptions {
+        Command::Pdf {
+            output,
+            base_url,
+            force,
+        } => cmd::pdf::run(&BuildOptions {
             root: cli.root.clone(),
             output: output.map(absolute),
-            base_url: None,
+            base_url,
             drafts: DraftMode::Exclude,
             mode: OutputMode::Write,
             force,

@@ -496,11 +496,19 @@ fn render_warm(
         page_own_hashes: &own_hashes,
     });
     let plan = crate::plan::Plan::classified(input.site, input.config, input.classification);
+    let published_pdf = input
+        .config
+        .reader
+        .print
+        .as_ref()
+        .and_then(|print| print.published.as_ref())
+        .map(|pdf| pdf.from.as_path());
     let outputs_key = crate::cache::outputs_key(
         input.root,
         &input.config.theme,
         input.site,
         input.build_date,
+        published_pdf,
     );
     let search = input.search_records;
     let ids = warm.to_render(outputs_key, &plan, &mut fingerprints, output, |id| {
@@ -531,6 +539,24 @@ fn load_config(options: &BuildOptions) -> (Option<crate::config::SiteConfig>, Ve
     if has_errors(&diagnostics) {
         crate::diagnostic::sort(&mut diagnostics);
         return (None, diagnostics);
+    }
+    if options.mode != OutputMode::CheckOnly {
+        let output = options
+            .output
+            .clone()
+            .unwrap_or_else(|| options.root.join("public"));
+        let fingerprint = crate::edition_pdf::inputs_fingerprint(
+            &options.root,
+            &config.theme,
+            options.base_url.as_deref(),
+            options.drafts == DraftMode::Include,
+        );
+        if let Some(print) = config.reader.print.as_mut() {
+            let (published, warning) =
+                crate::edition_pdf::published(&output, &print.pdf, fingerprint);
+            print.published = published;
+            diagnostics.extend(warning);
+        }
     }
     (Some(config), diagnostics)
 }

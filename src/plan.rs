@@ -6,7 +6,8 @@
 //! (`static/`, theme assets, page bundles) are not in it: they are listed where they are read.
 //!
 //! Steps of [`Plan::new`]: the pages, the sections, each taxonomy's list and term pages, the
-//! 404 page, the reader features of `guide.yaml` (search page, printed edition, open data),
+//! 404 page, the reader features of `guide.yaml` (search page, printed edition, open data
+//! files and page),
 //! the feed, the sitemap and `robots.txt`, `highlight.css`, then one redirect per alias.
 
 use crate::config::SiteConfig;
@@ -81,6 +82,14 @@ pub enum OutputId {
     OpenDataJson,
     /// The open data as CSV.
     OpenDataCsv,
+    /// The open data as CSV for a French spreadsheet (BOM, `;`).
+    OpenDataExcel,
+    /// The Table Schema of the CSV.
+    OpenDataSchema,
+    /// The Data Package descriptor, `datapackage.json`.
+    DataPackage,
+    /// The page that presents the open data (`reader.open_data.page`).
+    OpenDataPage,
     /// `atom.xml` (`feed`).
     Feed,
     /// `sitemap.xml`.
@@ -104,6 +113,10 @@ impl OutputId {
                 | Self::PrintEdition
                 | Self::OpenDataJson
                 | Self::OpenDataCsv
+                | Self::OpenDataExcel
+                | Self::OpenDataSchema
+                | Self::DataPackage
+                | Self::OpenDataPage
                 | Self::Feed
                 | Self::Sitemap
                 | Self::Robots
@@ -118,7 +131,12 @@ impl OutputId {
                 Some("un fichier que le générateur produit")
             }
             Self::Feed => Some("le flux Atom du site"),
-            Self::OpenDataJson | Self::OpenDataCsv => Some("un fichier des données ouvertes"),
+            Self::OpenDataJson
+            | Self::OpenDataCsv
+            | Self::OpenDataExcel
+            | Self::OpenDataSchema
+            | Self::DataPackage => Some("un fichier des données ouvertes"),
+            Self::OpenDataPage => Some("la page des données ouvertes"),
             Self::SearchPage => Some("la page de recherche"),
             Self::PrintEdition => Some("l'édition imprimable"),
             _ => None,
@@ -213,6 +231,15 @@ impl Plan {
         if let Some(open) = &config.reader.open_data {
             add(OutputId::OpenDataJson, format!("{}.json", open.name));
             add(OutputId::OpenDataCsv, format!("{}.csv", open.name));
+            add(OutputId::OpenDataExcel, format!("{}-excel.csv", open.name));
+            add(
+                OutputId::OpenDataSchema,
+                format!("{}.schema.json", open.name),
+            );
+            add(OutputId::DataPackage, "datapackage.json".into());
+            if let Some(page) = &open.page {
+                add(OutputId::OpenDataPage, html_path(&feature_path(page)));
+            }
         }
         add(OutputId::Sitemap, "sitemap.xml".into());
         if config.feed.is_some() {

@@ -74,6 +74,10 @@ struct ConfigContext<'a> {
     feed_url: Option<String>,
     /// The current edition (`name`, `date`, `version`), if `guide.yaml` declares one.
     edition: Option<&'a crate::config::EditionConfig>,
+    /// The open data page's URL (`reader.open_data.page`), if there is one.
+    open_data_url: Option<String>,
+    /// The published PDF of the printed edition, if the build publishes one.
+    pdf: Option<crate::edition_pdf::PdfContext>,
 }
 
 /// A title and a URL.
@@ -252,6 +256,16 @@ impl RenderOutput {
     fn push(&mut self, file: OutputFile, reads: Vec<crate::deps::Input>) {
         self.reads.push((file.path.clone(), reads));
         self.files.push(file);
+    }
+}
+
+/// A file's size as readers read it: « 850 octets », « 19,2 Ko », « 1,4 Mo ».
+pub fn size_fr(bytes: usize) -> String {
+    let fr = |value: f64, unit: &str| format!("{value:.1}\u{a0}{unit}").replace('.', ",");
+    match bytes {
+        0..=1023 => format!("{bytes}\u{a0}octets"),
+        1024..=1_048_575 => fr(bytes as f64 / 1024.0, "Ko"),
+        _ => fr(bytes as f64 / 1_048_576.0, "Mo"),
     }
 }
 
@@ -504,9 +518,27 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
             output.push(file, reads);
         }
     }
-    if ids.contains(&OutputId::OpenDataJson) {
-        for file in reader::open_data(shared) {
-            output.push(file, every_page().collect());
+    let open_data = [
+        OutputId::OpenDataJson,
+        OutputId::OpenDataCsv,
+        OutputId::OpenDataExcel,
+        OutputId::OpenDataSchema,
+        OutputId::DataPackage,
+        OutputId::OpenDataPage,
+    ];
+    if open_data.iter().any(|id| ids.contains(id)) {
+        for (id, file) in reader::open_data(shared) {
+            match file {
+                Ok(file) if ids.contains(&id) => {
+                    let mut reads: Vec<Input> = every_page().collect();
+                    if id == OutputId::OpenDataPage {
+                        reads.extend([Input::Common, shared.meta_of_section(0)]);
+                    }
+                    output.push(file, reads);
+                }
+                Ok(_) => {}
+                Err(d) => output.diagnostics.push(*d),
+            }
         }
     }
     for file in generated::feeds(shared, ids) {
@@ -528,7 +560,15 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
         output.push(generated::highlight_css(), Vec::new());
     }
     if matches!(shared.input.scope, Scope::All | Scope::Warm(_)) {
-        let (copies, diagnostics) = generated::copies(shared);
+        let (mut copies, diagnostics) = generated::copies(shared);
+        if let Some(pdf) =
+            (shared.input.config.reader.print.as_ref()).and_then(|print| print.published.as_ref())
+        {
+            copies.push(CopyFile {
+                from: pdf.from.clone(),
+                to: pdf.to.clone(),
+            });
+        }
         output.copies = copies;
         output.diagnostics.extend(diagnostics);
     }

@@ -321,3 +321,277 @@ fn pdf_without_chromium_says_how_to_install_it() {
         "nothing is built when the PDF cannot be made"
     );
 }
+
+/// Runs `guide pdf` on this repository's guide into a temporary folder; returns the folder
+/// (kept alive by the guard) and the output's path. Chromium is required.
+fn print_the_guide() -> Option<(tempfile::TempDir, std::path::PathBuf)> {
+    if guide::cmd::pdf::find_chromium().is_none() {
+        common::missing_tool("Chromium is not installed (apt-get install chromium)");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let output = assert_cmd::Command::cargo_bin("guide")
+        .unwrap()
+        .args(["pdf", "--root", env!("CARGO_MANIFEST_DIR"), "--output"])
+        .arg(&out)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "guide pdf failed:\n{stderr}");
+    Some((dir, out))
+}
+
+const BASE_URL: &str = "https://guide-innovation-sociale.example.org/";
+
+#[test]
+fn the_pdf_links_point_inside_it_or_to_the_published_site_never_to_the_print_server() {
+    let Some((_dir, out)) = print_the_guide() else {
+        return;
+    };
+    let pdf = std::fs::read(out.join("guide-innovation-sociale.pdf")).unwrap();
+    let links = guide::pdf_pages::links(&pdf).unwrap();
+    let destinations = guide::pdf_pages::destination_pages(&pdf).unwrap();
+    use guide::pdf_pages::LinkTarget;
+    let local = |uri: &str| {
+        let host = uri
+            .split_once("://")
+            .map_or("", |(_, rest)| rest)
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or("");
+        host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")
+    };
+    let (mut inside, mut site, mut external, mut server) = (0, 0, 0, Vec::new());
+    for link in &links {
+        match &link.target {
+            LinkTarget::Named(name) => {
+                assert!(
+                    destinations.contains_key(name),
+                    "page {}: the link to « #{name} » has no destination in the PDF",
+                    link.page
+                );
+                inside += 1;
+            }
+            LinkTarget::Page(_) => inside += 1,
+            LinkTarget::Uri(uri) if local(uri) => server.push(uri.clone()),
+            LinkTarget::Uri(uri) if uri.starts_with(BASE_URL) => site += 1,
+            LinkTarget::Uri(_) => external += 1,
+            LinkTarget::Other => panic!("page {}: a link that goes nowhere", link.page),
+        }
+    }
+    eprintln!(
+        "{} links: {inside} inside the PDF, {site} to {BASE_URL}, {external} external, {} to the print server",
+        links.len(),
+        server.len()
+    );
+    assert!(
+        server.is_empty(),
+        "{} of {} links point to the temporary print server: {server:?}",
+        server.len(),
+        links.len()
+    );
+    assert!(
+        inside > 20,
+        "the table of contents and cross references: {inside}"
+    );
+    // The case studies' intro pages are printed: links to them stay in the document.
+    assert!(
+        !links
+            .iter()
+            .any(|l| l.target == LinkTarget::Uri(format!("{BASE_URL}dispositif/"))),
+        "the intro page « dispositif » is in the PDF: its links go to it"
+    );
+}
+
+#[test]
+fn the_pdf_has_an_outline_of_parts_and_case_studies_and_stays_tagged_titled_and_french() {
+    let Some((_dir, out)) = print_the_guide() else {
+        return;
+    };
+    let pdf = std::fs::read(out.join("guide-innovation-sociale.pdf")).unwrap();
+    let html = std::fs::read_to_string(out.join("guide-complet/index.html")).unwrap();
+    let outline = guide::pdf_pages::outline(&pdf).unwrap();
+    let destinations = guide::pdf_pages::destination_pages(&pdf).unwrap();
+    eprintln!("outline: {} items", outline.len());
+    let entries = toc_entries(&html);
+    assert!(entries.len() > 10, "{entries:?}");
+    for (id, title) in &entries {
+        let item = outline
+            .iter()
+            .find(|o| words(&o.title) == *title)
+            .unwrap_or_else(|| panic!("« {title} » is not in the outline: {outline:#?}"));
+        assert_eq!(
+            item.page,
+            destinations.get(id).copied(),
+            "the bookmark « {title} » opens the page of #{id}"
+        );
+    }
+    // Parts at the top, each case study under its chapter, and nothing finer (the sections
+    // of each case study are the same seven headings: they would bury the case studies).
+    let chapter = outline
+        .iter()
+        .position(|o| o.title.starts_with("Chapitre 1"))
+        .expect("chapter 1 in the outline");
+    assert_eq!(outline[chapter].depth, 0, "{outline:#?}");
+    assert_eq!(outline[chapter + 1].depth, 1, "{outline:#?}");
+    assert!(outline.iter().all(|o| o.depth <= 1), "{outline:#?}");
+    assert!(
+        !outline.iter().any(|o| o.title == "Le contexte"),
+        "{outline:#?}"
+    );
+
+    // Tagged, in French, titled, fonts embedded.
+    let document = lopdf::Document::load_mem(&pdf).unwrap();
+    let catalog = document.catalog().unwrap();
+    let marked = catalog
+        .get(b"MarkInfo")
+        .and_then(|m| document.dereference(m))
+        .and_then(|(_, m)| m.as_dict())
+        .and_then(|m| m.get(b"Marked"))
+        .and_then(lopdf::Object::as_bool);
+    assert_eq!(marked.ok(), Some(true), "tagged PDF");
+    assert!(catalog.get(b"StructTreeRoot").is_ok(), "structure tree");
+    assert_eq!(
+        catalog.get(b"Lang").and_then(lopdf::Object::as_str).ok(),
+        Some(&b"fr"[..])
+    );
+    let info = document
+        .trailer
+        .get(b"Info")
+        .and_then(|i| document.dereference(i))
+        .and_then(|(_, i)| i.as_dict())
+        .unwrap();
+    let title = info.get(b"Title").and_then(lopdf::Object::as_str).unwrap();
+    assert!(!title.is_empty());
+    let mut descriptors = 0;
+    for object in document.objects.values() {
+        let Ok(dict) = object.as_dict() else { continue };
+        if dict.get(b"Type").and_then(lopdf::Object::as_name).ok() == Some(b"FontDescriptor") {
+            descriptors += 1;
+            assert!(
+                [&b"FontFile"[..], b"FontFile2", b"FontFile3"]
+                    .iter()
+                    .any(|k| dict.get(k).is_ok()),
+                "a font is not embedded: {dict:?}"
+            );
+        }
+    }
+    assert!(descriptors > 0);
+}
+
+#[test]
+fn the_printed_table_of_contents_numbers_chapters_once() {
+    let Some((_dir, out)) = print_the_guide() else {
+        return;
+    };
+    let pdf = out.join("guide-innovation-sociale.pdf");
+    let Some(document) = pdftotext(&pdf, None) else {
+        common::missing_tool("pdftotext is not installed (apt-get install poppler-utils)");
+        return;
+    };
+    let pages: Vec<&str> = document.split('\u{c}').collect();
+    let toc = pages
+        .iter()
+        .find(|p| p.contains("Sommaire"))
+        .expect("a page titled Sommaire");
+    for line in toc.lines() {
+        let line = line.trim();
+        let numbered = line
+            .split_once(". ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        assert!(
+            !numbered,
+            "a list number before a TOC entry (« 4. Chapitre 1 »): « {line} »"
+        );
+    }
+    let chapters: Vec<&str> = toc
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Chapitre "))
+        .collect();
+    assert!(chapters.len() >= 8, "{toc}");
+    assert!(chapters[0].trim_start().starts_with("Chapitre 1 "), "{toc}");
+}
+
+/// A copy of this repository's guide (content, themes, guide.yaml) in a temporary folder.
+fn repo_guide_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for folder in ["content", "themes"] {
+        common::copy_dir(&repo.join(folder), &dir.path().join(folder));
+    }
+    std::fs::copy(repo.join("guide.yaml"), dir.path().join("guide.yaml")).unwrap();
+    dir
+}
+
+fn run_guide(root: &Path, args: &[&str]) -> (bool, String) {
+    let output = assert_cmd::Command::cargo_bin("guide")
+        .unwrap()
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_pdf_of_guide_pdf_is_published_by_later_builds_until_the_content_changes() {
+    if guide::cmd::pdf::find_chromium().is_none() {
+        common::missing_tool("Chromium is not installed (apt-get install chromium)");
+        return;
+    }
+    let site = repo_guide_copy();
+    let root = site.path();
+    let (ok, stderr) = run_guide(root, &["pdf"]);
+    assert!(ok, "{stderr}");
+    let public = root.join("public");
+    let pdf = public.join("guide-innovation-sociale.pdf");
+    let size = std::fs::metadata(&pdf)
+        .expect("the PDF is in the output")
+        .len();
+    assert!(size > 100_000, "{size}");
+    let edition = std::fs::read_to_string(public.join("guide-complet/index.html")).unwrap();
+    let home = std::fs::read_to_string(public.join("index.html")).unwrap();
+    let ko = format!("{:.1}", size as f64 / 1024.0).replace('.', ",");
+    for (name, html) in [("guide-complet", &edition), ("footer", &home)] {
+        let at = html
+            .find("href=\"/guide-innovation-sociale.pdf\"")
+            .unwrap_or_else(|| panic!("{name}: no link to the PDF"));
+        let around = &html[at..(at + 300).min(html.len())];
+        assert!(
+            around.contains(&format!("{ko}\u{a0}Ko")),
+            "{name}: {around}"
+        );
+    }
+    assert!(edition.contains(" pages"), "the PDF's page count is given");
+
+    // A later build, with nothing changed, publishes it again; one for another address does
+    // not (the PDF's links go to the address it was printed for).
+    let (ok, stderr) = run_guide(root, &["build", "--base-url", "https://ailleurs.example/"]);
+    assert!(ok, "{stderr}");
+    assert!(!pdf.exists(), "printed for another address");
+    let (ok, stderr) = run_guide(root, &["build"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(std::fs::metadata(&pdf).unwrap().len(), size);
+    assert!(std::fs::read_to_string(public.join("index.html"))
+        .unwrap()
+        .contains("guide-innovation-sociale.pdf"));
+
+    // Once the content changes, the PDF is out of date: not published, and the build says so.
+    let page = root.join("content/dispositif.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\nUne phrase de plus.\n")).unwrap();
+    let (ok, stderr) = run_guide(root, &["build"]);
+    assert!(ok, "{stderr}");
+    assert!(!pdf.exists(), "an out-of-date PDF is not published");
+    assert!(stderr.contains("guide pdf"), "{stderr}");
+    assert!(!std::fs::read_to_string(public.join("index.html"))
+        .unwrap()
+        .contains("guide-innovation-sociale.pdf"));
+}

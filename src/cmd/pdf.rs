@@ -3,14 +3,18 @@
 //! Chromium does not support CSS `target-counter()`, so the page numbers of the table of
 //! contents are found by printing twice:
 //!
-//! 1. print the page as built; its table of contents has an empty element
-//!    `data-cible="ID"` per entry, whose width the print style sheet reserves;
+//! 1. write beside the page a temporary copy whose links to other pages of the site point
+//!    inside the document or to `base_url`, never to the local print server
+//!    ([`crate::print_copy::print_links`]), and print it; its table of contents has an empty
+//!    element `data-cible="ID"` per entry, whose width the print style sheet reserves;
 //! 2. read in that PDF on which page each `ID` lands ([`crate::pdf_pages`]: Chromium writes a
 //!    named destination per link target);
-//! 3. write beside the page a temporary copy whose `data-cible` elements hold the numbers, print
-//!    it, and read the pages again: if a number moved, print once more (at most
-//!    [`MAX_PASSES`] prints in all), else the PDF is done;
-//! 4. rename the finished PDF into place.
+//! 3. write the copy again with the numbers in its `data-cible` elements, print it, and read
+//!    the pages again: if a number moved, print once more (at most [`MAX_PASSES`] prints in
+//!    all), else the PDF is done;
+//! 4. replace the outline Chromium made from every heading by one bookmark per entry of the
+//!    table of contents, nested as it is (parts, then the case studies of each chapter);
+//! 5. rename the finished PDF into place.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -55,6 +59,13 @@ pub fn run(options: &BuildOptions) -> i32 {
             "installez-le (Debian, Ubuntu : sudo apt-get install chromium ; macOS, Windows : installez Google Chrome), ou indiquez son chemin dans la variable GUIDE_CHROMIUM",
         ));
     };
+    // What the PDF is printed from: a later build publishes it while this is unchanged.
+    let fingerprint = crate::edition_pdf::inputs_fingerprint(
+        &options.root,
+        &config.theme,
+        options.base_url.as_deref(),
+        options.drafts == crate::content::DraftMode::Include,
+    );
     let status = super::build::run(options, super::Format::Human);
     if status != 0 {
         return status;
@@ -94,13 +105,28 @@ pub fn run(options: &BuildOptions) -> i32 {
     if let Err(e) = crate::output::ownership::claim(&output, &claimed) {
         return super::fail(Diagnostic::error(e.to_string()));
     }
-    let result = print_with_page_numbers(&printer, &base, page, &output.join(page), &partial);
+    let base_url = options
+        .base_url
+        .clone()
+        .unwrap_or_else(|| config.base_url.clone());
+    let base_url = if base_url.ends_with('/') {
+        base_url
+    } else {
+        format!("{base_url}/")
+    };
+    let edition = Edition {
+        base: &base,
+        page,
+        dir: &output.join(page),
+        base_url: &base_url,
+    };
+    let result = print_with_page_numbers(&printer, &edition, &partial);
     let _ = std::fs::remove_dir_all(&profile);
     match result {
         Ok(report) => match std::fs::rename(&partial, &target) {
             Ok(()) => {
                 eprintln!("PDF écrit : {} ({report})", target.display());
-                0
+                publish(options, &output, &target, fingerprint)
             }
             Err(e) => {
                 let _ = std::fs::remove_file(&partial);
@@ -117,6 +143,23 @@ pub fn run(options: &BuildOptions) -> i32 {
     }
 }
 
+/// Stores the PDF for the builds of `output` ([`crate::edition_pdf`]) and builds once more, so
+/// that the site links it (the printed edition and every page's footer, with its size).
+fn publish(options: &BuildOptions, output: &Path, pdf: &Path, fingerprint: u64) -> i32 {
+    let stored = std::fs::read(pdf).and_then(|bytes| {
+        let pages = crate::pdf_pages::page_count(&bytes).unwrap_or(0);
+        crate::edition_pdf::store(output, &bytes, fingerprint, pages)
+    });
+    if let Err(e) = stored {
+        return super::fail(Diagnostic::error(format!(
+            "impossible de garder le PDF pour les prochaines constructions ({}) : {e}",
+            crate::edition_pdf::stored_path(output).display()
+        )));
+    }
+    eprintln!("Publication du PDF avec le site :");
+    super::build::run(options, super::Format::Human)
+}
+
 /// The temporary copy of the edition with the page numbers filled in, beside the edition.
 fn numbered_copy_name() -> String {
     format!(".sommaire-numerote-{}.html", std::process::id())
@@ -126,20 +169,43 @@ fn numbered_copy_name() -> String {
 /// numbers written in the table of contents are those of the PDF they are printed in.
 pub const MAX_PASSES: u32 = 3;
 
-/// Prints the edition to `partial`; when its table of contents asks for page numbers
-/// (`data-cible`), prints a copy of the page with the numbers read from the previous PDF, until
-/// they no longer move. Returns what to tell the user.
+/// The printed edition: where it is served and where it is on disk.
+struct Edition<'a> {
+    /// The print server's address, ending with `/`.
+    base: &'a str,
+    /// The edition's folder, `guide-complet`.
+    page: &'a str,
+    /// Its folder in the output.
+    dir: &'a Path,
+    /// The published site's address, ending with `/`.
+    base_url: &'a str,
+}
+
+/// Prints a copy of the edition whose links do not point to the print server to `partial`;
+/// when its table of contents asks for page numbers (`data-cible`), prints it again with the
+/// numbers read from the previous PDF, until they no longer move; then writes the outline.
+/// Returns what to tell the user.
 fn print_with_page_numbers(
     printer: &Printer,
-    base: &str,
-    page: &str,
-    page_dir: &Path,
+    edition: &Edition<'_>,
     partial: &Path,
 ) -> Result<String, Box<Diagnostic>> {
-    let first = printer.print(&format!("{base}{page}/"), partial)?;
-    let index = page_dir.join("index.html");
+    let index = edition.dir.join("index.html");
     let html = std::fs::read_to_string(&index)
         .map_err(|e| Diagnostic::error(format!("impossible de lire {} : {e}", index.display())))?;
+    let printable = crate::print_copy::print_links(&html, edition.base_url, edition.page);
+    let copy = TemporaryFile(edition.dir.join(numbered_copy_name()));
+    let copy_url = format!("{}{}/{}", edition.base, edition.page, numbered_copy_name());
+    let write_copy = |html: &str| {
+        std::fs::write(&copy.0, html).map_err(|e| {
+            Box::new(Diagnostic::error(format!(
+                "impossible d'écrire {} : {e}",
+                copy.0.display()
+            )))
+        })
+    };
+    write_copy(&printable)?;
+    let first = printer.print(&copy_url, partial)?;
     let targets = page_targets(&html);
     if targets.is_empty() {
         return Ok(format!(
@@ -148,16 +214,9 @@ fn print_with_page_numbers(
         ));
     }
     let mut pages = target_pages(&first, &targets)?;
-    let copy = TemporaryFile(page_dir.join(numbered_copy_name()));
-    let copy_url = format!(
-        "{base}{page}/.sommaire-numerote-{}.html",
-        std::process::id()
-    );
     let mut moved = None;
     for pass in 2..=MAX_PASSES {
-        std::fs::write(&copy.0, with_page_numbers(&html, &pages)).map_err(|e| {
-            Diagnostic::error(format!("impossible d'écrire {} : {e}", copy.0.display()))
-        })?;
+        write_copy(&with_page_numbers(&printable, &pages))?;
         let pdf = printer.print(&copy_url, partial)?;
         let printed = target_pages(&pdf, &targets)?;
         moved = targets.iter().find_map(|t| {
@@ -165,9 +224,11 @@ fn print_with_page_numbers(
             (before != now).then(|| (t.clone(), *before, *now))
         });
         if moved.is_none() {
+            let bookmarks = write_outline(&html, &pdf, partial)?;
             return Ok(format!(
-                "{}, sommaire numéroté en {pass} impressions",
-                pages_fr(page_count(&pdf)?)
+                "{}, sommaire numéroté en {pass} impressions, {bookmarks} signet{}",
+                pages_fr(page_count(&pdf)?),
+                if bookmarks > 1 { "s" } else { "" }
             ));
         }
         pages = printed;
@@ -181,6 +242,28 @@ fn print_with_page_numbers(
     .with_hint(
         "écrire les numéros déplace le texte qui suit : réservez-leur une largeur fixe à l'impression (.edition-sommaire__page, voir docs/templates.md)",
     )))
+}
+
+/// Writes into `partial` the PDF with one bookmark per entry of the table of contents;
+/// returns how many.
+fn write_outline(html: &str, pdf: &[u8], partial: &Path) -> Result<usize, Box<Diagnostic>> {
+    let bookmarks: Vec<crate::pdf_pages::Bookmark> = crate::print_copy::toc_outline(html)
+        .into_iter()
+        .map(|entry| crate::pdf_pages::Bookmark {
+            depth: entry.depth,
+            title: entry.title,
+            destination: entry.id,
+        })
+        .collect();
+    let (bytes, count) = crate::pdf_pages::with_outline(pdf, &bookmarks)
+        .map_err(|e| Box::new(Diagnostic::error(format!("signets du PDF : {e}"))))?;
+    std::fs::write(partial, bytes).map_err(|e| {
+        Box::new(Diagnostic::error(format!(
+            "impossible d'écrire {} : {e}",
+            partial.display()
+        )))
+    })?;
+    Ok(count)
 }
 
 /// The ids the table of contents asks the page numbers of: the values of its `data-cible`
@@ -287,6 +370,9 @@ impl Printer {
                 "--disable-sync",
                 "--no-first-run",
                 "--no-pdf-header-footer",
+                // An outline from the headings; replaced by the table of contents' when the
+                // theme has one (`data-cible`).
+                "--generate-pdf-document-outline",
                 "--virtual-time-budget=5000",
             ])
             .arg(format!("--user-data-dir={}", self.profile.display()))

@@ -27,6 +27,15 @@ pub(super) fn feeds(shared: &Shared<'_>, ids: &[OutputId]) -> Vec<OutputFile> {
             updated: page.meta.updated.clone(),
             summary: summary.summary.clone(),
             section: summary.section.to_string(),
+            categories: summary
+                .taxonomies
+                .iter()
+                .flat_map(|(name, terms)| {
+                    terms
+                        .iter()
+                        .map(|t| (name.to_string(), t.slug.clone(), t.title.clone()))
+                })
+                .collect(),
         })
         .collect();
     crate::feeds::generate(
@@ -39,7 +48,7 @@ pub(super) fn feeds(shared: &Shared<'_>, ids: &[OutputId]) -> Vec<OutputFile> {
 }
 
 /// The URLs of the pages the sitemap lists besides pages and sections: taxonomy lists, term
-/// pages, the search page and the printed edition.
+/// pages, the search page, the printed edition and the open data page.
 fn generated_urls(shared: &Shared<'_>) -> Vec<String> {
     let reader = &shared.input.config.reader;
     let taxonomies = shared.taxonomies.iter().flat_map(|t| {
@@ -48,6 +57,10 @@ fn generated_urls(shared: &Shared<'_>) -> Vec<String> {
     let features = [
         reader.search.as_deref(),
         reader.print.as_ref().map(|print| print.page.as_str()),
+        reader
+            .open_data
+            .as_ref()
+            .and_then(|open| open.page.as_deref()),
     ];
     taxonomies
         .chain(

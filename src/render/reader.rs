@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::shared::Shared;
 use super::{date_fr, summary_html, tera_message, OutputFile, PageContext};
 use crate::diagnostic::Diagnostic;
-use crate::plan::feature_path;
+use crate::plan::{feature_path, OutputId};
 
 /// Renders a feature's page with its template: a missing template or a failure is an error.
 fn render_feature(
@@ -168,6 +168,21 @@ pub(super) fn print_edition(shared: &Shared<'_>) -> (Option<OutputFile>, Vec<Dia
     let (chapters, count) = print_chapters(shared, t, s);
     let home = &input.site.sections[0];
     let mut context = shared.common.clone();
+    let printed_bodies = std::iter::once(input.sections[0].html.as_str())
+        .chain(intro.iter().map(|p| p.content))
+        .chain(chapters.iter().flat_map(|c| {
+            c["pages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["content"].as_str())
+        }));
+    context.insert(
+        "highlighted_code",
+        &printed_bodies
+            .into_iter()
+            .any(crate::highlight::is_highlighted),
+    );
     context.insert(
         "edition",
         &serde_json::json!({
@@ -244,37 +259,149 @@ fn print_chapters(shared: &Shared<'_>, t: usize, s: usize) -> (Vec<serde_json::V
     (chapters, count)
 }
 
-/// The open data of `reader.open_data`: the JSON and the CSV file.
-pub(super) fn open_data(shared: &Shared<'_>) -> Vec<OutputFile> {
+/// The open data of `reader.open_data`: the JSON, the two CSV files, the Table Schema, the
+/// Data Package descriptor, and the page that presents them when `page` is set.
+pub(super) fn open_data(
+    shared: &Shared<'_>,
+) -> Vec<(OutputId, Result<OutputFile, Box<Diagnostic>>)> {
+    use crate::opendata::{self, DataFile, Dialect};
     let (site, config) = (shared.input.site, shared.input.config);
     let Some(open) = &config.reader.open_data else {
         return Vec::new();
     };
-    let pages: Vec<crate::opendata::DataPage> = site
+    let pages: Vec<opendata::DataPage> = site
         .pages
         .iter()
         .enumerate()
         .filter(|(_, page)| site.sections[page.section].name == open.section)
         .map(|(p, page)| data_page(shared, p, page))
         .collect();
-    let names: Vec<String> = config.taxonomies.iter().map(|t| t.name.clone()).collect();
-    let columns = config
+    let schema = config
         .section(&open.section)
-        .map(|s| crate::opendata::columns(&s.schema))
+        .map(|s| s.schema.clone())
         .unwrap_or_default();
+    let columns = opendata::columns(&config.taxonomies, &schema, &pages);
     let origin = PathBuf::from(crate::config::CONFIG_FILE);
-    vec![
-        OutputFile {
-            path: format!("{}.json", open.name),
-            contents: crate::opendata::to_json(&pages).into_bytes(),
-            origin: origin.clone(),
-        },
-        OutputFile {
-            path: format!("{}.csv", open.name),
-            contents: crate::opendata::to_csv(&pages, &names, &columns).into_bytes(),
-            origin,
-        },
-    ]
+    let file = |path: String, contents: String| OutputFile {
+        path,
+        contents: contents.into_bytes(),
+        origin: origin.clone(),
+    };
+    let name = &open.name;
+    let json = file(
+        format!("{name}.json"),
+        opendata::to_json(&pages, &open.licence),
+    );
+    let csv = file(
+        format!("{name}.csv"),
+        opendata::to_csv(&pages, &columns, Dialect::Standard),
+    );
+    let excel = file(
+        format!("{name}-excel.csv"),
+        opendata::to_csv(&pages, &columns, Dialect::Excel),
+    );
+    let schema_file = file(
+        format!("{name}.schema.json"),
+        opendata::table_schema(&columns, &open.licence),
+    );
+    let described = |f: &OutputFile, title: &str, format: &str| DataFile {
+        path: f.path.clone(),
+        title: title.to_string(),
+        format: format.to_string(),
+        bytes: f.contents.len(),
+    };
+    let files = vec![
+        described(
+            &csv,
+            "Tableau CSV standard (UTF-8, virgule), décrit par son schéma",
+            "csv",
+        ),
+        described(
+            &excel,
+            "Tableau pour Excel ou LibreOffice (UTF-8 avec BOM, point-virgule)",
+            "csv",
+        ),
+        described(&json, "Catalogue complet en JSON", "json"),
+    ];
+    let package = file(
+        "datapackage.json".into(),
+        opendata::data_package(name, &config.title, &open.licence, &files),
+    );
+    let mut out = Vec::new();
+    if let Some(page) = &open.page {
+        let mut context = shared.common.clone();
+        let mut listed: Vec<serde_json::Value> = files
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "url": shared.url(&f.path),
+                    "path": f.path,
+                    "title": f.title,
+                    "format": f.format,
+                    "size": super::size_fr(f.bytes),
+                })
+            })
+            .collect();
+        // A reader with a spreadsheet is the most common: the Excel file first.
+        listed.swap(0, 1);
+        for f in [&schema_file, &package] {
+            let title = if f.path == "datapackage.json" {
+                "Description du jeu de données (Data Package : fichiers, schéma, licence)"
+            } else {
+                "Schéma du tableau CSV (Table Schema : colonnes, types, descriptions)"
+            };
+            listed.push(serde_json::json!({
+                "url": shared.url(&f.path),
+                "path": f.path,
+                "title": title,
+                "format": "json",
+                "size": super::size_fr(f.contents.len()),
+            }));
+        }
+        let type_fr = |kind: opendata::ColumnType| match kind {
+            opendata::ColumnType::String => "texte",
+            opendata::ColumnType::Integer => "nombre entier",
+            opendata::ColumnType::Number => "nombre",
+            opendata::ColumnType::Boolean => "booléen (true ou false)",
+            opendata::ColumnType::Date => "date (AAAA-MM-JJ)",
+        };
+        let columns: Vec<serde_json::Value> = columns
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name,
+                    "type": type_fr(c.kind),
+                    "description": c.description,
+                })
+            })
+            .collect();
+        context.insert(
+            "open_data",
+            &serde_json::json!({
+                "licence": open.licence,
+                "files": listed,
+                "columns": columns,
+                "count": pages.len(),
+            }),
+        );
+        out.push((
+            OutputId::OpenDataPage,
+            render_feature(
+                shared,
+                "donnees_ouvertes.html",
+                &feature_path(page),
+                context,
+            ),
+        ));
+    }
+    out.extend([
+        (OutputId::OpenDataJson, Ok(json)),
+        (OutputId::OpenDataCsv, Ok(csv)),
+        (OutputId::OpenDataExcel, Ok(excel)),
+        (OutputId::OpenDataSchema, Ok(schema_file)),
+        (OutputId::DataPackage, Ok(package)),
+    ]);
+    out
 }
 
 fn data_page(

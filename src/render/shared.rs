@@ -222,12 +222,31 @@ impl<'a> Shared<'a> {
                 extra: &config.extra,
                 feed_url: config.feed.as_ref().map(|_| self.url("atom.xml")),
                 edition: config.edition.as_ref(),
+                open_data_url: config
+                    .reader
+                    .open_data
+                    .as_ref()
+                    .and_then(|open| open.page.as_deref())
+                    .map(|page| self.url(&crate::plan::feature_path(page))),
+                pdf: config
+                    .reader
+                    .print
+                    .as_ref()
+                    .and_then(|print| print.published.as_ref())
+                    .map(|pdf| crate::edition_pdf::PdfContext {
+                        url: self.url(&pdf.to),
+                        size: super::size_fr(usize::try_from(pdf.bytes).unwrap_or(usize::MAX)),
+                        pages: pdf.pages,
+                    }),
             },
         );
         common.insert("root", &self.base);
         common.insert("taxonomies", &self.taxonomies);
         common.insert("menu", &self.menu());
         common.insert("build_date", self.input.build_date);
+        // Whether the page shows highlighted code (and so loads highlight.css): false but for
+        // pages and sections whose body has some, and a printed edition that prints one.
+        common.insert("highlighted_code", &false);
         common
     }
 

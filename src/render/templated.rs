@@ -174,6 +174,10 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
         source: crate::markdown::link_key(&page.source),
     };
     context.insert("page", &ctx);
+    context.insert(
+        "highlighted_code",
+        &crate::highlight::is_highlighted(&rendered.html),
+    );
     context.insert("section", &shared.section_ref(page.section));
     shared.locate(context, &page.path, &shared.breadcrumbs(page.section));
     let mut reads = vec![
@@ -239,6 +243,10 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
         subsections,
     };
     context.insert("section", &ctx);
+    context.insert(
+        "highlighted_code",
+        &crate::highlight::is_highlighted(&rendered.html),
+    );
     let mut trail = shared.breadcrumbs(s);
     trail.pop();
     shared.locate(context, &section.index.path, &trail);
