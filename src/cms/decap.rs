@@ -85,7 +85,7 @@ fn collection(config: &SiteConfig, name: &str) -> Value {
         fields.push(taxonomy_field(taxonomy, name));
     }
     for (key, field) in &section.schema {
-        fields.push(field_widget(key, field));
+        fields.push(field_widget(key, field, false));
     }
     fields.push(json!({
         "label": "Brouillon", "name": "draft", "widget": "boolean", "required": false, "default": true,
@@ -157,17 +157,25 @@ fn taxonomy_field(taxonomy: &TaxonomyConfig, section: &str) -> Value {
     Value::Object(field)
 }
 
-/// The widget of a schema field.
-fn field_widget(key: &str, field: &FieldConfig) -> Value {
+/// The widget of a schema field. `in_optional`: the field belongs to an optional map, which
+/// Decap cannot leave empty when it has required fields: they are optional in the form, and
+/// `guide check` (whose messages the form shows) asks for them once the map is filled in.
+fn field_widget(key: &str, field: &FieldConfig, in_optional: bool) -> Value {
     let mut out = Map::new();
     out.insert(
         "label".into(),
         json!(field.label.clone().unwrap_or_else(|| capitalised(key))),
     );
     out.insert("name".into(), json!(key));
-    out.insert("required".into(), json!(field.required));
-    if !field.description.is_empty() {
-        out.insert("hint".into(), json!(field.description));
+    out.insert("required".into(), json!(field.required && !in_optional));
+    let mut hint = field.description.clone();
+    if field.required && in_optional {
+        hint = format!("{hint} (obligatoire si cette partie est remplie)")
+            .trim()
+            .to_string();
+    }
+    if !hint.is_empty() {
+        out.insert("hint".into(), json!(hint));
     }
     for (name, value) in widget(field) {
         out.insert(name, value);
@@ -252,7 +260,7 @@ fn widget(field: &FieldConfig) -> Map<String, Value> {
             }
             Some(items) if items.kind == FieldType::Map => {
                 set("widget", json!("list"));
-                set("fields", json!(map_fields(items)));
+                set("fields", json!(map_fields(items, false)));
                 bounds(field, &mut set);
             }
             Some(items) => {
@@ -269,7 +277,7 @@ fn widget(field: &FieldConfig) -> Map<String, Value> {
         },
         FieldType::Map => {
             set("widget", json!("object"));
-            set("fields", json!(map_fields(field)));
+            set("fields", json!(map_fields(field, !field.required)));
             if !field.required {
                 set("collapsed", json!(true));
             }
@@ -278,13 +286,13 @@ fn widget(field: &FieldConfig) -> Map<String, Value> {
     out
 }
 
-/// The widgets of a map's fields.
-fn map_fields(field: &FieldConfig) -> Vec<Value> {
+/// The widgets of a map's fields (`optional`: the map may be left out).
+fn map_fields(field: &FieldConfig, optional: bool) -> Vec<Value> {
     field
         .fields
         .iter()
         .flatten()
-        .map(|(key, field)| field_widget(key, field))
+        .map(|(key, field)| field_widget(key, field, optional))
         .collect()
 }
 
@@ -344,11 +352,24 @@ pub fn admin_page(title: &str, token: Option<&str>) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta name=\"robots\" content=\"noindex\">\n{token_meta}\
 <title>Rédaction — {}</title>\n\
-<link href=\"config.yml\" type=\"text/yaml\" rel=\"cms-config-url\">\n</head>\n<body>\n\
+<link href=\"config.yml\" type=\"text/yaml\" rel=\"cms-config-url\">\n{NARROW_STYLE}</head>\n<body>\n\
 <script src=\"decap/decap-cms.js\"></script>\n{script}</body>\n</html>\n",
         escape(title)
     )
 }
+
+/// Decap's editor is at least 800 px wide: on a phone, the form alone takes the width (the
+/// preview pane is hidden; the page's own preview is a tab away) and the toolbar wraps.
+/// Decap's classes carry its components' names (`css-…-EditorContainer`).
+const NARROW_STYLE: &str = r#"<style>
+@media (max-width: 799px) {
+  [class*="-EditorContainer"], [class*="-ToolbarContainer"] { min-width: 0 !important; }
+  [class*="-ToolbarContainer"] { flex-wrap: wrap; height: auto !important; }
+  .SplitPane .Pane2, .SplitPane .Resizer { display: none !important; }
+  .SplitPane .Pane1 { width: 100% !important; }
+}
+</style>
+"#;
 
 /// Asks `guide serve` for the diagnostics of each saved entry and shows them: a list at the
 /// top of the editor, and each message under its field's label.

@@ -37,7 +37,7 @@
     titre.style.cssText = "margin:0 0 .4rem;font-size:1rem";
     var nErreurs = erreurs.filter(function (d) { return d.gravite === "erreur"; }).length;
     titre.textContent = nErreurs
-      ? "Enregistré, mais « guide check » trouve " + nErreurs + " erreur" + (nErreurs > 1 ? "s" : "") + " dans " + reponse.chemin + " : la page ne sera pas publiée tant qu'elles restent."
+      ? "Enregistré, mais « guide check » trouve " + nErreurs + " erreur" + (nErreurs > 1 ? "s" : "") + " dans " + reponse.chemin + " : le site ne pourra pas être construit avant " + (nErreurs > 1 ? "leur" : "sa") + " correction."
       : "Enregistré. « guide check » signale " + erreurs.length + " point" + (erreurs.length > 1 ? "s" : "") + " à revoir dans " + reponse.chemin + ".";
     boite.appendChild(titre);
     var liste = document.createElement("ul");
@@ -56,7 +56,7 @@
         note.setAttribute("role", "alert");
         note.style.cssText = "margin:.25rem 0;padding:.3rem .5rem;border-left:4px solid #b00020;background:#fff5f5;color:#3b0000;font:14px/1.4 system-ui,sans-serif";
         note.textContent = d.message + (d.aide ? " — " + d.aide : "");
-        label.insertAdjacentElement("afterend", note);
+        (label.nextElementSibling || label).insertAdjacentElement("afterend", note);
       }
     });
     boite.appendChild(liste);
