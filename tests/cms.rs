@@ -522,3 +522,60 @@ fn a_file_changed_on_disk_since_the_form_opened_it_is_not_overwritten() {
     let (status, _) = server.post(&persist(other, "---\ntitle: B\n---\n", false));
     assert_eq!(status, 409);
 }
+
+#[test]
+fn build_writes_the_team_form_only_when_guide_yaml_names_a_git_host() {
+    let site = guide_copy();
+    let out = site.path().join("public");
+    let build = || {
+        Command::cargo_bin("guide")
+            .unwrap()
+            .args(["build", "--no-search", "--root"])
+            .arg(site.path())
+            .output()
+            .unwrap()
+    };
+    let run = build();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        !out.join("admin").exists(),
+        "no Git host: no form in the published site"
+    );
+
+    let yaml = std::fs::read_to_string(site.path().join("guide.yaml")).unwrap();
+    let yaml = yaml.replacen(
+        "cms:\n",
+        "cms:\n  backend:\n    name: github\n    repo: aract-ara/guide\n    branch: main\n",
+        1,
+    );
+    std::fs::write(site.path().join("guide.yaml"), yaml).unwrap();
+    for round in ["cold", "warm"] {
+        let run = build();
+        assert!(
+            run.status.success(),
+            "{round}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let config: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("admin/config.yml")).unwrap())
+                .unwrap();
+        assert_eq!(config["backend"]["name"], "github", "{round}");
+        assert_eq!(config["backend"]["repo"], "aract-ara/guide");
+        assert_eq!(config["publish_mode"], "editorial_workflow");
+        assert!(
+            config.get("local_backend").is_none(),
+            "no local backend online"
+        );
+        assert_eq!(
+            config["site_url"],
+            "https://guide-innovation-sociale.example.org/"
+        );
+        let page = std::fs::read_to_string(out.join("admin/index.html")).unwrap();
+        assert!(!page.contains("guide-jeton"), "no token online");
+        assert!(out.join("admin/decap/decap-cms.js").is_file(), "{round}");
+    }
+}

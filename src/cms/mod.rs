@@ -25,6 +25,39 @@ pub mod fields;
 /// Where the form is served, and written by `guide build` when a Git host is configured.
 pub const ADMIN_DIR: &str = "admin";
 
+/// The form for the team, written by `guide build` into the output's `admin/` when
+/// `guide.yaml` names a Git host (`cms.backend`): the page, its configuration (the Git host
+/// only, with the editorial workflow) and Decap's files. Nothing without a Git host.
+pub fn published_files(config: &crate::config::SiteConfig) -> Vec<crate::render::OutputFile> {
+    if config.cms.backend.is_none() {
+        return Vec::new();
+    }
+    let origin = std::path::PathBuf::from(crate::config::CONFIG_FILE);
+    let file = |path: String, contents: Vec<u8>| crate::render::OutputFile {
+        path,
+        contents,
+        origin: origin.clone(),
+    };
+    let settings = decap::config(config, &decap::CmsMode::Published);
+    let mut out = vec![
+        file(
+            format!("{ADMIN_DIR}/index.html"),
+            decap::admin_page(&config.title, None).into_bytes(),
+        ),
+        file(
+            format!("{ADMIN_DIR}/config.yml"),
+            serde_json::to_string_pretty(&settings)
+                .unwrap_or_default()
+                .into_bytes(),
+        ),
+    ];
+    out.extend(
+        assets::files()
+            .map(|(name, bytes)| file(format!("{ADMIN_DIR}/decap/{name}"), bytes.to_vec())),
+    );
+    out
+}
+
 /// The URL path of the published media folder: `static/images` → `/images`; `None` when the
 /// folder is not a plain relative folder inside `static/`.
 pub fn public_folder(media_folder: &str) -> Option<String> {
