@@ -56,7 +56,10 @@
         note.setAttribute("role", "alert");
         note.style.cssText = "margin:.25rem 0;padding:.3rem .5rem;border-left:4px solid #b00020;background:#fff5f5;color:#3b0000;font:14px/1.4 system-ui,sans-serif";
         note.textContent = d.message + (d.aide ? " — " + d.aide : "");
-        (label.nextElementSibling || label).insertAdjacentElement("afterend", note);
+        // Decap puts the label alone in a top bar, then the widget: the note goes after the
+        // widget, before the field's hint.
+        var barre = label.nextElementSibling ? label : label.parentElement;
+        (barre.nextElementSibling || barre).insertAdjacentElement("afterend", note);
       }
     });
     boite.appendChild(liste);

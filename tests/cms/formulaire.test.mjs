@@ -134,7 +134,10 @@ test("an error saved through the form is shown next to its field, in French", as
   assert.match(texte, /javascript/, `the message says what is wrong: ${texte}`);
   const place = await page.evaluate(() => {
     const label = [...document.querySelectorAll("label")].find((l) => l.textContent.trim().startsWith("Résumé"));
-    return label.nextElementSibling?.nextElementSibling?.classList.contains("guide-diagnostic-champ");
+    const champ = document.getElementById(label.htmlFor);
+    const note = document.querySelector(".guide-diagnostic-champ");
+    const avant = note?.previousElementSibling;
+    return Boolean(champ && avant && (avant === champ || avant.contains(champ)));
   });
   assert.ok(place, "the message is placed right under the field « Résumé »");
   const liste = await page.locator("section.guide-diagnostic").textContent();
