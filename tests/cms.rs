@@ -26,6 +26,8 @@ fn guide_copy() -> tempfile::TempDir {
 struct Server {
     child: Child,
     port: u16,
+    /// The backend's path of the form `post` acts as (one opened form).
+    session: std::cell::OnceCell<String>,
 }
 
 impl Drop for Server {
@@ -56,7 +58,11 @@ fn start(root: &Path, args: &[&str]) -> Server {
         .next()
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("unexpected first line: {line}"));
-    Server { child, port }
+    Server {
+        child,
+        port,
+        session: std::cell::OnceCell::new(),
+    }
 }
 
 /// One request over plain TCP to `address`: (status, body).
@@ -130,12 +136,8 @@ impl Server {
     /// A POST to the backend as the form sends it.
     fn post(&self, body: &Value) -> (u16, Value) {
         let host = self.address();
-        self.post_as(
-            &self.backend_path(),
-            &host,
-            Some(&format!("http://{host}")),
-            body,
-        )
+        let path = self.session.get_or_init(|| self.backend_path());
+        self.post_as(path, &host, Some(&format!("http://{host}")), body)
     }
 }
 
@@ -517,6 +519,34 @@ fn a_file_changed_on_disk_since_the_form_opened_it_is_not_overwritten() {
         "{answer}"
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), again);
+    // Two forms open on one page (two tabs): the first saves; the second, which read the
+    // page before that save, may not overwrite it.
+    let first = server.backend_path();
+    let second = server.backend_path();
+    assert_ne!(first, second, "each opened form has its own token");
+    let host = server.address();
+    let origin = format!("http://{host}");
+    let read = json!({ "action": "getEntry", "params": { "path": relative } });
+    server.post_as(&first, &host, Some(&origin), &read);
+    server.post_as(&second, &host, Some(&origin), &read);
+    let tab_one = again.replacen("title:", "title: Onglet 1", 1);
+    let (status, _) = server.post_as(
+        &first,
+        &host,
+        Some(&origin),
+        &persist(relative, &tab_one, false),
+    );
+    assert_eq!(status, 200);
+    let tab_two = again.replacen("title:", "title: Onglet 2", 1);
+    let (status, answer) = server.post_as(
+        &second,
+        &host,
+        Some(&origin),
+        &persist(relative, &tab_two, false),
+    );
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), tab_one);
+
     // A page never read by the form is not overwritten either.
     let other = "content/projets/entreprise-b-parts-sci.md";
     let (status, _) = server.post(&persist(other, "---\ntitle: B\n---\n", false));

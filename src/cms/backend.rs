@@ -8,7 +8,8 @@
 //! - a write is atomic (a temporary file beside the target, then a rename);
 //! - a write is refused when the file changed on disk since the form read it: the backend
 //!   remembers the version (`id`, a SHA-256 as `decap-server` gives) of each file it handed
-//!   out or wrote, and a new entry never replaces an existing file.
+//!   out or wrote to each opened form (its session), and a new entry never replaces an
+//!   existing file.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -43,8 +44,9 @@ impl Refusal {
 pub struct LocalBackend {
     root: PathBuf,
     media_folder: String,
-    /// The version of each file as the form last read or wrote it, by relative path.
-    seen: Mutex<HashMap<String, String>>,
+    /// The version of each file as a form last read or wrote it, by session (one per opened
+    /// form, see [`LocalBackend::handle`]) and relative path.
+    seen: Mutex<HashMap<(String, String), String>>,
 }
 
 /// What a request asks: `{ "action": …, "params": { … } }`.
@@ -82,8 +84,10 @@ impl LocalBackend {
         }
     }
 
-    /// Answers one request body: the JSON answer, or a refusal.
-    pub fn handle(&self, body: &[u8]) -> Result<Value, Refusal> {
+    /// Answers one request body from the form opened as `session` (each opened form has its
+    /// own, so that two tabs on one file do not vouch for each other): the JSON answer, or a
+    /// refusal.
+    pub fn handle(&self, session: &str, body: &[u8]) -> Result<Value, Refusal> {
         let request: Request = serde_json::from_slice(body)
             .map_err(|e| Refusal::new(400, format!("requête illisible : {e}")))?;
         let params = &request.params;
@@ -101,7 +105,9 @@ impl LocalBackend {
                     .unwrap_or("md");
                 let depth = params.get("depth").and_then(Value::as_u64).unwrap_or(1);
                 let files = self.list(folder, Some(extension), depth.min(16) as usize)?;
-                Ok(Value::Array(files.iter().map(|f| self.entry(f)).collect()))
+                Ok(Value::Array(
+                    files.iter().map(|f| self.entry(session, f)).collect(),
+                ))
             }
             "entriesByFiles" => {
                 let files = params
@@ -112,16 +118,16 @@ impl LocalBackend {
                 for file in files {
                     let path = text(file, "path")?;
                     self.resolve(path, Use::Entry)?;
-                    out.push(self.entry(path));
+                    out.push(self.entry(session, path));
                 }
                 Ok(Value::Array(out))
             }
             "getEntry" => {
                 let path = text(params, "path")?;
                 self.resolve(path, Use::Entry)?;
-                Ok(self.entry(path))
+                Ok(self.entry(session, path))
             }
-            "persistEntry" => self.persist_entry(params),
+            "persistEntry" => self.persist_entry(session, params),
             "getMedia" => {
                 let folder = params
                     .get("mediaFolder")
@@ -214,7 +220,7 @@ impl LocalBackend {
     }
 
     /// `{ data, file: { path, id } }` for an entry, remembering the version handed out.
-    fn entry(&self, relative: &str) -> Value {
+    fn entry(&self, session: &str, relative: &str) -> Value {
         let path = self.root.join(relative);
         match crate::fs::read(&path)
             .ok()
@@ -222,18 +228,18 @@ impl LocalBackend {
         {
             Some(data) => {
                 let id = version(data.as_bytes());
-                self.remember(relative, &id);
+                self.remember(session, relative, &id);
                 json!({ "data": data, "file": { "path": relative, "id": id } })
             }
             None => json!({ "data": null, "file": { "path": relative, "id": null } }),
         }
     }
 
-    fn remember(&self, relative: &str, id: &str) {
+    fn remember(&self, session: &str, relative: &str, id: &str) {
         self.seen
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(relative.to_string(), id.to_string());
+            .insert((session.to_string(), relative.to_string()), id.to_string());
     }
 
     /// The files under `folder` (relative paths, sorted) up to `depth` levels, with
@@ -276,7 +282,7 @@ impl LocalBackend {
     }
 
     /// `persistEntry`: writes the entry's files (and its assets), refusing a stale write.
-    fn persist_entry(&self, params: &Value) -> Result<Value, Refusal> {
+    fn persist_entry(&self, session: &str, params: &Value) -> Result<Value, Refusal> {
         let new_entry = params
             .pointer("/options/newEntry")
             .and_then(Value::as_bool)
@@ -299,7 +305,7 @@ impl LocalBackend {
             };
             let from = self.resolve(path, Use::Entry)?;
             let to = self.resolve(target, Use::Entry)?;
-            self.check_fresh(path, &from, new_entry)?;
+            self.check_fresh(session, path, &from, new_entry)?;
             if target != path && to.exists() {
                 return Err(Refusal::new(
                     409,
@@ -329,9 +335,9 @@ impl LocalBackend {
                 self.seen
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .remove(&path);
+                    .retain(|(_, seen), _| *seen != path);
             }
-            self.remember(&target, &version(raw.as_bytes()));
+            self.remember(session, &target, &version(raw.as_bytes()));
         }
         for asset in &assets {
             self.write_asset(asset)?;
@@ -341,7 +347,13 @@ impl LocalBackend {
 
     /// Refuses to replace a file changed on disk since the form read it, or an existing file
     /// with a new entry.
-    fn check_fresh(&self, relative: &str, path: &Path, new_entry: bool) -> Result<(), Refusal> {
+    fn check_fresh(
+        &self,
+        session: &str,
+        relative: &str,
+        path: &Path,
+        new_entry: bool,
+    ) -> Result<(), Refusal> {
         let current = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(_) => return Ok(()),
@@ -356,7 +368,7 @@ impl LocalBackend {
             .seen
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(relative)
+            .get(&(session.to_string(), relative.to_string()))
             .cloned();
         if seen.as_deref() != Some(version(&current).as_str()) {
             return Err(Refusal::new(
@@ -416,7 +428,7 @@ impl LocalBackend {
                 self.seen
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .remove(relative);
+                    .retain(|(_, seen), _| seen != relative);
                 Ok(())
             }
         }

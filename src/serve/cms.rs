@@ -10,8 +10,10 @@
 //!    not the names given with `--host`;
 //! 3. `Origin`, which browsers send with every POST, is the form's own origin
 //!    (`http://` + `Host`): no other page can post;
-//! 4. the request carries the token drawn at start (in the backend URL of the generated
-//!    configuration, or the `X-Guide-Jeton` header), which only a page of this origin can read.
+//! 4. the request carries a token the server drew for the opened form (in the backend URL of
+//!    the generated configuration, or the `X-Guide-Jeton` header), which only a page of this
+//!    origin can read. Each load of the form draws a new one, which is also its session for
+//!    the stale-write check (two tabs on one file do not vouch for each other).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -38,7 +40,8 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 
 struct CmsState {
     root: PathBuf,
-    token: String,
+    /// The tokens drawn for opened forms, oldest first (at most [`MAX_SESSIONS`]).
+    tokens: std::sync::Mutex<indexmap::IndexSet<String>>,
     /// Made when first needed, with the media folder of `guide.yaml` at that time.
     backend: std::sync::OnceLock<LocalBackend>,
 }
@@ -47,7 +50,7 @@ struct CmsState {
 pub(super) fn router(root: &Path) -> Router {
     let state = Arc::new(CmsState {
         root: root.to_path_buf(),
-        token: new_token(),
+        tokens: std::sync::Mutex::new(indexmap::IndexSet::new()),
         backend: std::sync::OnceLock::new(),
     });
     Router::new()
@@ -59,6 +62,29 @@ pub(super) fn router(root: &Path) -> Router {
         .route(API_PATH, post(api))
         .route(DIAGNOSTICS_PATH, get(diagnostics))
         .with_state(state)
+}
+
+/// The forms remembered at once; an older one must be reloaded.
+const MAX_SESSIONS: usize = 1024;
+
+impl CmsState {
+    /// A new token, remembered.
+    fn draw(&self) -> String {
+        let token = new_token();
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens.insert(token.clone());
+        while tokens.len() > MAX_SESSIONS {
+            tokens.shift_remove_index(0);
+        }
+        token
+    }
+
+    fn knows(&self, token: &str) -> bool {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(token)
+    }
 }
 
 /// 128 random bits, in hex: the hasher's keys are drawn from the system's random source.
@@ -118,7 +144,7 @@ async fn page(State(state): State<Arc<CmsState>>) -> Response {
     plain(
         StatusCode::OK,
         "text/html; charset=utf-8",
-        decap::admin_page(&title, Some(&state.token)),
+        decap::admin_page(&title, Some(&state.draw())),
     )
 }
 
@@ -139,7 +165,7 @@ async fn config(State(state): State<Arc<CmsState>>, headers: HeaderMap) -> Respo
         );
     };
     let mode = CmsMode::Local {
-        backend_url: format!("http://{host}{API_PATH}?jeton={}", state.token),
+        backend_url: format!("http://{host}{API_PATH}?jeton={}", state.draw()),
     };
     let mut value = decap::config(&config, &mode);
     // The preview links of the form lead to this server's pages.
@@ -192,7 +218,7 @@ fn refusal(
         None if !origin_required => {}
         _ => return Some("origine refusée : seul le formulaire de l'aperçu peut enregistrer"),
     }
-    if token != Some(state.token.as_str()) {
+    if !token.is_some_and(|t| state.knows(t)) {
         return Some("jeton absent ou faux : rechargez le formulaire (F5)");
     }
     None
@@ -229,6 +255,7 @@ async fn api(
         );
     };
     let worker = Arc::clone(&state);
+    let session = query.jeton.unwrap_or_default();
     let answer = tokio::task::spawn_blocking(move || {
         let backend = worker.backend.get_or_init(|| {
             let media = crate::config::load(&worker.root)
@@ -237,7 +264,7 @@ async fn api(
                 .unwrap_or_else(|| crate::config::CmsConfig::default().media_folder);
             LocalBackend::new(&worker.root, &media)
         });
-        backend.handle(&body)
+        backend.handle(&session, &body)
     })
     .await;
     match answer {
