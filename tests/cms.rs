@@ -166,7 +166,7 @@ fn admin_serves_decap_with_a_configuration_generated_from_guide_yaml() {
     // Before this change: 404 (the preview's « page introuvable »).
     let (status, page) = server.get("/admin/");
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("<script src=\"decap/decap-cms.js\"></script>"));
+    assert!(page.contains("<script src=\"decap-3.16.3/decap-cms.js\"></script>"));
     assert!(page.contains("lang=\"fr\""));
     assert!(
         !page.contains("/__guide/events"),
@@ -174,11 +174,17 @@ fn admin_serves_decap_with_a_configuration_generated_from_guide_yaml() {
     );
     let (status, _) = server.get("/admin");
     assert_eq!(status, 301);
-    let (status, bundle) = server.get("/admin/decap/decap-cms.js");
+    let (status, bundle) = server.get("/admin/decap-3.16.3/decap-cms.js");
     assert_eq!(status, 200);
     assert!(bundle.len() > 1_000_000, "the bundle is embedded");
-    let (status, _) = server.get("/admin/decap/..%2f..%2fguide.yaml");
-    assert_eq!(status, 404);
+    for other in [
+        "/admin/decap-3.16.3/..%2f..%2fguide.yaml",
+        "/admin/decap-0.0.1/decap-cms.js",
+        "/admin/decap-3.16.3/LICENSE",
+    ] {
+        let (status, _) = server.get(other);
+        assert_eq!(status, 404, "{other}");
+    }
 
     let config = server.config();
     assert_eq!(config["locale"], "fr");
@@ -606,6 +612,9 @@ fn build_writes_the_team_form_only_when_guide_yaml_names_a_git_host() {
         );
         let page = std::fs::read_to_string(out.join("admin/index.html")).unwrap();
         assert!(!page.contains("guide-jeton"), "no token online");
-        assert!(out.join("admin/decap/decap-cms.js").is_file(), "{round}");
+        assert!(
+            out.join("admin/decap-3.16.3/decap-cms.js").is_file(),
+            "{round}"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Decap CMS's files, embedded: `vendor/decap-cms/` (written by `scripts/vendor/decap-cms.sh`
-//! from the pinned npm package), served at `/admin/decap/`.
+//! from the pinned npm package), served at `/admin/decap-<version>/` ([`folder`]).
 
 /// The version of Decap CMS embedded.
 pub const DECAP_VERSION: &str = "3.16.3";
@@ -14,6 +14,12 @@ pub fn file(name: &str) -> Option<&'static [u8]> {
         .iter()
         .find(|(file, _)| *file == name)
         .map(|(_, bytes)| *bytes)
+}
+
+/// The folder of the files under `/admin/`, named by the version: browsers may keep them for
+/// good, and a new version of `guide` with another Decap is another address.
+pub fn folder() -> String {
+    format!("decap-{DECAP_VERSION}")
 }
 
 /// Every embedded file, by name.

@@ -353,8 +353,9 @@ pub fn admin_page(title: &str, token: Option<&str>) -> String {
 <meta name=\"robots\" content=\"noindex\">\n{token_meta}\
 <title>Rédaction — {}</title>\n\
 <link href=\"config.yml\" type=\"text/yaml\" rel=\"cms-config-url\">\n{NARROW_STYLE}</head>\n<body>\n\
-<script src=\"decap/decap-cms.js\"></script>\n{script}</body>\n</html>\n",
-        escape(title)
+<script src=\"{}/decap-cms.js\"></script>\n{script}</body>\n</html>\n",
+        escape(title),
+        crate::cms::assets::folder()
     )
 }
 
@@ -388,6 +389,77 @@ mod tests {
         );
         assert_eq!(progression(&[json!(1), json!(2), json!(4)]), None);
         assert_eq!(progression(&[json!("a")]), None);
+    }
+
+    const SITE: &str = r#"
+title: Essai
+base_url: https://exemple.org/
+taxonomies:
+  - name: mots
+    title: Mots-clés
+  - name: niveau
+    title: Niveau
+    single: true
+    required_in: [fiches]
+    terms:
+      - { slug: un, title: Premier niveau }
+sections:
+  fiches:
+    headings: [Avant, Après]
+    schema:
+      lien: { type: url, description: Une adresse. }
+      jour: { type: date, required: true }
+      note: { type: float, min: 0, max: 20 }
+      couleur: { type: string, allowed: [rouge, vert] }
+      ok: { type: boolean }
+      liste: { type: list, items: { type: integer, min: 1 } }
+  pages: {}
+"#;
+
+    fn fields() -> Vec<Value> {
+        let (site, diagnostics) = crate::config::parse(SITE);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let out = config(&site.unwrap(), &CmsMode::Published);
+        let collections = out["collections"].as_array().unwrap();
+        assert_eq!(collections.len(), 1, "only sections with a schema");
+        assert_eq!(out["backend"]["name"], "git-gateway");
+        assert!(
+            out.get("publish_mode").is_none(),
+            "no workflow without a Git host"
+        );
+        collections[0]["fields"].as_array().unwrap().clone()
+    }
+
+    fn named<'a>(fields: &'a [Value], name: &str) -> &'a Value {
+        fields.iter().find(|f| f["name"] == name).unwrap()
+    }
+
+    #[test]
+    fn each_type_gets_its_widget() {
+        let fields = fields();
+        let widget = |name: &str| named(&fields, name)["widget"].clone();
+        assert_eq!(
+            widget("mots"),
+            "list",
+            "a taxonomy without terms: free terms"
+        );
+        assert_eq!(widget("niveau"), "select");
+        assert_eq!(named(&fields, "niveau")["required"], true);
+        assert_eq!(named(&fields, "mots")["required"], false);
+        assert_eq!(widget("lien"), "string");
+        assert_eq!(named(&fields, "lien")["pattern"][0], "^(https?://|/)");
+        assert_eq!(named(&fields, "lien")["hint"], "Une adresse.");
+        assert_eq!(widget("jour"), "datetime");
+        assert_eq!(named(&fields, "jour")["format"], "YYYY-MM-DD");
+        assert_eq!(named(&fields, "jour")["time_format"], false);
+        assert_eq!(widget("note"), "number");
+        assert_eq!(named(&fields, "note")["value_type"], "float");
+        assert!(named(&fields, "note").get("step").is_none());
+        assert_eq!(widget("couleur"), "select");
+        assert_eq!(named(&fields, "couleur")["options"][1]["value"], "vert");
+        assert_eq!(widget("ok"), "boolean");
+        assert_eq!(named(&fields, "liste")["field"]["value_type"], "int");
+        assert_eq!(named(&fields, "body")["default"], "## Avant\n\n## Après");
     }
 
     #[test]

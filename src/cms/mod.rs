@@ -51,10 +51,12 @@ pub fn published_files(config: &crate::config::SiteConfig) -> Vec<crate::render:
                 .into_bytes(),
         ),
     ];
-    out.extend(
-        assets::files()
-            .map(|(name, bytes)| file(format!("{ADMIN_DIR}/decap/{name}"), bytes.to_vec())),
-    );
+    out.extend(assets::files().map(|(name, bytes)| {
+        file(
+            format!("{ADMIN_DIR}/{}/{name}", assets::folder()),
+            bytes.to_vec(),
+        )
+    }));
     out
 }
 

@@ -58,7 +58,7 @@ pub(super) fn router(root: &Path) -> Router {
         .route("/admin/", get(page))
         .route("/admin/index.html", get(page))
         .route("/admin/config.yml", get(config))
-        .route("/admin/decap/{file}", get(asset))
+        .route("/admin/{folder}/{file}", get(asset))
         .route(API_PATH, post(api))
         .route(DIAGNOSTICS_PATH, get(diagnostics))
         .with_state(state)
@@ -178,8 +178,13 @@ async fn config(State(state): State<Arc<CmsState>>, headers: HeaderMap) -> Respo
     )
 }
 
-async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
-    let Some(bytes) = crate::cms::assets::file(&file) else {
+async fn asset(
+    axum::extract::Path((folder, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let found = (folder == crate::cms::assets::folder())
+        .then(|| crate::cms::assets::file(&file))
+        .flatten();
+    let Some(bytes) = found else {
         return plain(
             StatusCode::NOT_FOUND,
             "text/plain; charset=utf-8",
@@ -193,7 +198,13 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
     } else {
         "text/javascript; charset=utf-8"
     };
-    plain(StatusCode::OK, mime, Body::from(bytes))
+    let mut response = plain(StatusCode::OK, mime, Body::from(bytes));
+    // The folder is named by Decap's version: the files never change at this address.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    response
 }
 
 /// Why a request may not use the backend, in French; `None` when it may.
