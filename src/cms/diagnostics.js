@@ -65,9 +65,7 @@
     boite.appendChild(liste);
     document.body.appendChild(boite);
   }
-  function verifier(entry) {
-    var chemin = entry.get("path") ||
-      ("content/" + entry.get("collection") + "/" + entry.get("slug") + ".md");
+  function verifierChemin(chemin) {
     return fetch("/__guide/cms/diagnostics?chemin=" + encodeURIComponent(chemin), {
       headers: { "X-Guide-Jeton": jeton },
     })
@@ -75,7 +73,26 @@
       .then(montrer)
       .catch(function () {});
   }
-  window.guideVerifier = verifier;
+  function verifier(entry) {
+    return verifierChemin(entry.get("path") ||
+      ("content/" + entry.get("collection") + "/" + entry.get("slug") + ".md"));
+  }
   CMS.registerEventListener({ name: "postSave", handler: function (e) { verifier(e.entry); } });
+  // An existing page opened in the form: its diagnostics as soon as its fields are shown.
+  function ouverture() {
+    effacer();
+    var m = /^#\/collections\/([^/]+)\/entries\/(.+)$/.exec(location.hash);
+    if (!m) return;
+    var chemin = "content/" + decodeURIComponent(m[1]) + "/" + decodeURIComponent(m[2]) + ".md";
+    var attente = new MutationObserver(function () {
+      if (document.querySelector("label[for^='title-field-']")) {
+        attente.disconnect();
+        verifierChemin(chemin);
+      }
+    });
+    attente.observe(document.body, { childList: true, subtree: true });
+  }
+  window.addEventListener("hashchange", ouverture);
+  ouverture();
 })();
 </script>

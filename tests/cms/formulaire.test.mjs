@@ -142,6 +142,12 @@ test("an error saved through the form is shown next to its field, in French", as
   assert.ok(place, "the message is placed right under the field « Résumé »");
   const liste = await page.locator("section.guide-diagnostic").textContent();
   assert.match(liste, /erreur/, `the list of the page's errors is shown: ${liste}`);
+  // Opened again later, the page shows its error at once, before any save.
+  const ailleurs = await formulaire();
+  await ailleurs.goto(`${origine}/admin/#/collections/projets/entries/${SLUG}`);
+  const encore = await ailleurs.locator(".guide-diagnostic-champ").first().textContent();
+  assert.match(encore, /javascript/, `the error is shown on opening: ${encore}`);
+  await ailleurs.context().close();
   await page.context().close();
 });
 
