@@ -65,12 +65,16 @@
     boite.appendChild(liste);
     document.body.appendChild(boite);
   }
+  // Only the answer to the latest question is shown (a check on opening may end after the
+  // check of a save made meanwhile).
+  var derniere = 0;
   function verifierChemin(chemin) {
+    var numero = ++derniere;
     return fetch("/__guide/cms/diagnostics?chemin=" + encodeURIComponent(chemin), {
       headers: { "X-Guide-Jeton": jeton },
     })
       .then(function (r) { return r.json(); })
-      .then(montrer)
+      .then(function (reponse) { if (numero === derniere) montrer(reponse); })
       .catch(function () {});
   }
   function verifier(entry) {
@@ -80,6 +84,7 @@
   CMS.registerEventListener({ name: "postSave", handler: function (e) { verifier(e.entry); } });
   // An existing page opened in the form: its diagnostics as soon as its fields are shown.
   function ouverture() {
+    derniere++;
     effacer();
     var m = /^#\/collections\/([^/]+)\/entries\/(.+)$/.exec(location.hash);
     if (!m) return;
