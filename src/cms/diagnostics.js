@@ -83,13 +83,15 @@
   }
   CMS.registerEventListener({ name: "postSave", handler: function (e) { verifier(e.entry); } });
   // An existing page opened in the form: its diagnostics as soon as its fields are shown.
+  var attente = null;
   function ouverture() {
     derniere++;
     effacer();
+    if (attente) attente.disconnect();
     var m = /^#\/collections\/([^/]+)\/entries\/(.+)$/.exec(location.hash);
     if (!m) return;
     var chemin = "content/" + decodeURIComponent(m[1]) + "/" + decodeURIComponent(m[2]) + ".md";
-    var attente = new MutationObserver(function () {
+    attente = new MutationObserver(function () {
       if (document.querySelector("label[for^='title-field-']")) {
         attente.disconnect();
         verifierChemin(chemin);
