@@ -57,9 +57,65 @@ pub struct SiteConfig {
     /// The output folder: what a build keeps there.
     #[serde(default)]
     pub output: OutputConfig,
+    /// The web form (Decap CMS) that `guide serve` offers at `/admin/` ([`crate::cms`]).
+    #[serde(default)]
+    pub cms: CmsConfig,
     /// Free values for templates.
     #[serde(default)]
     pub extra: serde_json::Map<String, Value>,
+}
+
+/// The web form generated from the schemas ([`crate::cms`]): where uploaded images go, the
+/// team's Git host, the collections' names.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CmsConfig {
+    /// The folder, relative to the site, where images added with the form are written; it
+    /// must be inside `static/` (published at the same path without `static/`).
+    #[serde(default = "default_media_folder")]
+    pub media_folder: String,
+    /// The team's Git host, as Decap CMS's `backend` settings (`name`, `repo`, `branch`…).
+    /// When set, `guide build` also writes the form into the output's `admin/`.
+    #[serde(default)]
+    pub backend: Option<serde_json::Map<String, Value>>,
+    /// With a Git host: entries go through draft → review → publish (Decap's editorial
+    /// workflow) rather than straight to the branch.
+    #[serde(default = "default_true")]
+    pub editorial_workflow: bool,
+    /// Names of the collections shown in the form, per section (default: the section's name).
+    #[serde(default)]
+    pub sections: IndexMap<String, CmsSectionConfig>,
+}
+
+impl Default for CmsConfig {
+    fn default() -> Self {
+        Self {
+            media_folder: default_media_folder(),
+            backend: None,
+            editorial_workflow: true,
+            sections: IndexMap::new(),
+        }
+    }
+}
+
+fn default_media_folder() -> String {
+    "static/images".into()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// How the form names one section's collection.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CmsSectionConfig {
+    /// The collection's name, plural (« Fiches projet »).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// One entry (« fiche projet »).
+    #[serde(default)]
+    pub label_singular: Option<String>,
 }
 
 /// The current edition of the publication: pages without a known `date` carry it, and the
@@ -356,6 +412,9 @@ pub struct FieldConfig {
     /// Whether a page must have it.
     #[serde(default)]
     pub required: bool,
+    /// Its name in the web form, in French (default: the key, capitalised).
+    #[serde(default)]
+    pub label: Option<String>,
     /// What it is for, in French (shown by `guide new` and the handbook).
     #[serde(default)]
     pub description: String,
@@ -668,6 +727,16 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
                 .with_source(text),
         );
     };
+    if crate::cms::public_folder(&config.cms.media_folder).is_none() {
+        error_at(
+            "media_folder",
+            format!(
+                "cms.media_folder « {} » n'est pas un dossier de static/",
+                config.cms.media_folder
+            ),
+            "écrivez un dossier de static/, par exemple « static/images »".into(),
+        );
+    }
     const RESERVED: [&str; 4] = ["recherche", "guide-complet", "css", "js"];
     let mut names = std::collections::HashSet::new();
     for taxonomy in &config.taxonomies {

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod cmd;
+pub mod cms;
 pub mod config;
 pub mod content;
 pub mod deps;

@@ -378,6 +378,10 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         None => None,
     };
     report.files_reused = warm.as_ref().map_or(0, |w| w.reused().len());
+    if options.mode == OutputMode::Write && !has_errors(&diagnostics) {
+        // The team's web form (admin/), when guide.yaml names a Git host.
+        rendered.files.extend(crate::cms::published_files(&config));
+    }
     let staging = write_and_index(
         options,
         target,

@@ -29,6 +29,7 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
+mod cms;
 mod files;
 mod hosts;
 mod listen;
@@ -697,11 +698,14 @@ fn spawn_rebuilds(
 /// requests are handled at once (the others wait for a slot); requests carry no body worth
 /// reading.
 fn router(state: Arc<AppState>) -> Router {
+    let form = cms::router(&state.root);
     Router::new()
         .route(EVENTS_PATH, get(events))
         .route(STATE_PATH, get(counters))
         .fallback(serve_file)
         .with_state(state)
+        // The web form at /admin/ and its local backend (serve/cms.rs).
+        .merge(form)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
         .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT))
 }

@@ -75,6 +75,16 @@ impl AllowedHosts {
     }
 }
 
+/// Whether a `Host` header value names this machine's loopback (`localhost`, `127.0.0.1`,
+/// `[::1]`, with any port): the only hosts the form's backend writes for.
+pub(crate) fn is_loopback(value: &str) -> bool {
+    match host_of(value.trim()) {
+        Some(host) if host == "localhost" => true,
+        Some(host) => host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
 /// The answer to a request for another host.
 pub(crate) fn refusal() -> Response {
     let mut response = Response::new(Body::from(

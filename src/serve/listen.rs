@@ -76,8 +76,8 @@ pub(super) async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let connection = connection(stream, app.clone(), Arc::clone(&hosts), idle, stopped.clone());
+                Ok((stream, peer)) => {
+                    let connection = connection(stream, peer, app.clone(), Arc::clone(&hosts), idle, stopped.clone());
                     connections.spawn(connection);
                 }
                 // Out of descriptors, or a client gone before it was accepted: wait a little
@@ -97,6 +97,7 @@ pub(super) async fn serve(
 /// Serves one client's connection.
 async fn connection(
     stream: TcpStream,
+    peer: std::net::SocketAddr,
     app: Router,
     hosts: Arc<AllowedHosts>,
     idle: Duration,
@@ -109,7 +110,12 @@ async fn connection(
             if !hosts.allows(request.headers().get(header::HOST)) {
                 return Ok::<_, Infallible>(super::hosts::refusal());
             }
-            app.oneshot(request.map(Body::new)).await
+            // The client's address, for the form's backend (only this machine may write).
+            let mut request = request.map(Body::new);
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            app.oneshot(request).await
         }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
