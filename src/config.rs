@@ -233,6 +233,10 @@ pub struct TermConfig {
     /// One sentence shown on the term's page.
     #[serde(default)]
     pub description: String,
+    /// Other words readers search for this term (acronyms, older names): the search index
+    /// gives every page of the term for them, as for its title and slug.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synonyms: Vec<String>,
 }
 
 /// How a section's pages are ordered.
