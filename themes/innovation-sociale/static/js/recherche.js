@@ -236,7 +236,12 @@ async function demarrer(conteneur) {
       // du texte échappé et des <mark> autour des mots trouvés.
       // L’index sépare l’élision du mot (« l’ » + U+2060 + espace + « innovation ») : on les
       // recolle pour la lecture.
-      extrait.innerHTML = donnees.excerpt.replace(/\u2060\s?/g, "");
+      // Pagefind rend les espaces insécables en espaces simples : on remet ceux de la typographie
+      // française (avant « : ; ? ! » et après « « »).
+      extrait.innerHTML = donnees.excerpt
+        .replace(/\u2060\s?/g, "")
+        .replace(/ ([:;?!»])/g, `${ESPACE}$1`)
+        .replace(/« /g, `«${ESPACE}`);
       li.append(extrait);
     }
 
@@ -374,14 +379,15 @@ async function demarrer(conteneur) {
     if (!lex) return [];
     const proches = (mot) => {
       const p = plier(mot);
-      const max = p.length <= 4 ? 1 : p.length <= 8 ? 2 : 3;
+      const max = p.length <= 4 ? 1 : p.length <= 11 ? 2 : 3;
       const trouves = [];
       for (const [forme, pages] of lex.mots || []) {
         const d = distance(p, plier(forme), max);
         if (d <= max) trouves.push({ forme, d, pages });
       }
       trouves.sort((a, b) => a.d - b.d || b.pages - a.pages);
-      return trouves.slice(0, 3).map((t) => t.forme);
+      // Les plus proches seulement (« innovation » pour « innvation », pas « animation »).
+      return trouves.filter((t) => t.d === trouves[0].d).slice(0, 3).map((t) => t.forme);
     };
     const propositions = [];
     const premiers = new Map(inconnus.map((m) => [m, proches(m)]));
