@@ -149,6 +149,17 @@ test("French stop words are neither highlighted nor searched: « partage de la v
   assert.deepEqual(vides, [], `stop words are highlighted: ${JSON.stringify(r.marques.slice(0, 20))}`);
   assert.ok(r.marques.some((m) => /valeur/i.test(m)), `« valeur » is highlighted: ${JSON.stringify(r.marques.slice(0, 10))}`);
 
+  // Several words, each checked against the index in turn (a regression: checked at once,
+  // Pagefind answered only the last one and the others were taken for misspellings).
+  const plusieurs = await rechercher(page, site.origin, "qualite de vie au travail");
+  assert.ok(plusieurs.chemins.length > 0, `?q=qualite de vie au travail should find pages; ${resume(plusieurs)}`);
+  const faute = await rechercher(page, site.origin, "partage valuer");
+  assert.deepEqual(faute.chemins, [], resume(faute));
+  assert.ok(
+    await page.locator("#recherche-suggestions a", { hasText: /^partage valeur$/ }).count(),
+    `?q=partage valuer suggests « partage valeur »: ${await page.locator("#recherche-suggestions").textContent()}`,
+  );
+
   const seul = await rechercher(page, site.origin, "de");
   assert.deepEqual(seul.marques, [], `?q=de highlights nothing; ${resume(seul)}`);
   assert.deepEqual(seul.chemins, [], `?q=de lists no page; ${resume(seul)}`);

@@ -374,7 +374,7 @@ async function demarrer(conteneur) {
   // Les recherches proposées quand des mots sont inconnus : chaque mot inconnu remplacé par le
   // mot de l’index le plus proche (au plus une faute pour un mot court, deux ou trois pour un
   // long), puis les noms des termes du vocabulaire proches de la requête entière.
-  async function proposer(mots, inconnus) {
+  async function proposer(requeteTapee, mots, inconnus) {
     const lex = await chargerLexique();
     if (!lex) return [];
     const proches = (mot) => {
@@ -392,12 +392,15 @@ async function demarrer(conteneur) {
     const propositions = [];
     const premiers = new Map(inconnus.map((m) => [m, proches(m)]));
     // Une proposition par variante du premier mot inconnu, les autres remplacés par leur meilleure.
+    // La requête telle qu’elle a été tapée, les mots inconnus remplacés.
     const [premier] = inconnus;
-    for (const variante of premiers.get(premier) || []) {
-      const q = mots
-        .map((m) => (m === premier ? variante : premiers.has(m) ? (premiers.get(m)[0] ?? null) : m))
-        .filter((m) => m !== null);
-      if (q.length === mots.length) propositions.push(q.join(" "));
+    const autres = inconnus.slice(1).map((m) => [m, premiers.get(m)[0]]);
+    if (autres.every(([, v]) => v)) {
+      for (const variante of premiers.get(premier) || []) {
+        let texte = requeteTapee;
+        for (const [m, v] of [[premier, variante], ...autres]) texte = texte.replace(m, v);
+        propositions.push(texte);
+      }
     }
     const entiere = plier(mots.join(" "));
     const maxTerme = Math.max(1, Math.min(3, Math.floor(entiere.length / 4)));
@@ -441,11 +444,11 @@ async function demarrer(conteneur) {
       reponse = await pagefind.search(requete, { filters: filtres });
       if (monTour !== tour) return;
       if (requete) {
-        // Chaque mot doit être connu de l’index ; avec un seul mot, la réponse suffit.
-        const verifs = await Promise.all(
-          mots.map((m) => motConnu(m, mots.length === 1 && nbFiltres === 0 ? reponse : null)),
-        );
-        inconnus = mots.filter((_, i) => !verifs[i]);
+        // Chaque mot doit être connu de l’index ; avec un seul mot, la réponse suffit. Une
+        // recherche après l’autre : Pagefind n’en mène pas plusieurs à la fois.
+        for (const m of mots) {
+          if (!(await motConnu(m, mots.length === 1 && nbFiltres === 0 ? reponse : null))) inconnus.push(m);
+        }
       }
       comptes = await comptesSelonLesAutres(requete, filtres, reponse);
     } catch (erreur) {
@@ -489,7 +492,7 @@ async function demarrer(conteneur) {
 
     let propositions = [];
     if (inconnus.length > 0) {
-      propositions = await proposer(mots, inconnus);
+      propositions = await proposer(q, mots, inconnus);
       if (monTour !== tour) return;
     }
     zone.removeAttribute("aria-busy");
