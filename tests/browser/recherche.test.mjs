@@ -251,3 +251,36 @@ test("a cold search downloads less than 300 KB", async () => {
   assert.ok(ko < 300, `a cold search downloads ${ko.toFixed(1)} KB:\n  ${fichiers.join("\n  ")}`);
   await page.context().close();
 });
+
+test("ticking filters in quick succession ends with the results and counts of the last choice", async () => {
+  const page = await site.page();
+  await rechercher(page, site.origin, "travail");
+  await page.locator("#recherche-filtres > summary").click();
+  const cases = page.locator('#recherche-filtres input[name="themes"]');
+  // No wait between the clicks: the second search starts before the first one ends.
+  await cases.nth(0).check();
+  await cases.nth(1).check();
+  await attendre(
+    () =>
+      page.evaluate(
+        () =>
+          /avec 2 filtres/.test(document.getElementById("recherche-statut").textContent) &&
+          !document.getElementById("recherche-resultats").hasAttribute("aria-busy"),
+      ),
+    { message: "the status of the search with two filters" },
+  );
+  const apres = { chemins: await page.locator("#recherche-resultats .resultat__titre a").evaluateAll((l) => l.map((a) => new URL(a.href).pathname)), comptes: await comptes(page) };
+
+  const attendue = await site.page();
+  await rechercher(attendue, site.origin, "travail");
+  await attendue.goto(page.url());
+  await attendre(
+    () => attendue.evaluate(() => /avec 2 filtres/.test(document.getElementById("recherche-statut").textContent) && !document.getElementById("recherche-resultats").hasAttribute("aria-busy")),
+    { message: "the same search loaded from its address" },
+  );
+  const frais = { chemins: await attendue.locator("#recherche-resultats .resultat__titre a").evaluateAll((l) => l.map((a) => new URL(a.href).pathname)), comptes: await comptes(attendue) };
+  assert.deepEqual(apres, frais, "quick clicks end as the same search loaded afresh");
+  assert.deepEqual(page.erreurs, [], "no JavaScript error");
+  await page.context().close();
+  await attendue.context().close();
+});

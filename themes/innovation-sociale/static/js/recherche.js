@@ -294,6 +294,16 @@ async function demarrer(conteneur) {
     if (deplacerFocus && elements.length > 0) elements[0].querySelector("a").focus();
   }
 
+  // Pagefind ne mène pas deux recherches à la fois (la seconde laisse la première sans
+  // réponse) : elles passent l’une après l’autre, même quand la personne relance la recherche
+  // avant la fin de la précédente.
+  let file = Promise.resolve();
+  function rechercherEnFile(terme, options) {
+    const suivante = file.then(() => pagefind.search(terme, options));
+    file = suivante.catch(() => {});
+    return suivante;
+  }
+
   // Les comptes de chaque facette : ceux de la recherche avec tous les filtres, sauf pour une
   // facette où des cases sont cochées (« l’une ou l’autre ») : ses comptes sont ceux de la
   // recherche avec les filtres des autres facettes seulement.
@@ -303,7 +313,7 @@ async function demarrer(conteneur) {
       if (!(f.filtre in filtres)) continue;
       const autres = { ...filtres };
       delete autres[f.filtre];
-      const sans = await pagefind.search(requete, { filters: autres });
+      const sans = await rechercherEnFile(requete, { filters: autres });
       comptes[f.filtre] = (sans && sans.filters && sans.filters[f.filtre]) || {};
     }
     return comptes;
@@ -315,7 +325,7 @@ async function demarrer(conteneur) {
   // 60 % de ses lettres (trois au moins), ce que font ses formes fléchies (« négocier »,
   // « négociation ») et non « I » pour « innvation ».
   async function motConnu(mot, reponse) {
-    const r = reponse || (await pagefind.search(mot));
+    const r = reponse || (await rechercherEnFile(mot, {}));
     if (!r || !r.results || r.results.length === 0) return false;
     const d = await r.results[0].data();
     const contenu = (d.content || "").split(" ");
@@ -441,11 +451,10 @@ async function demarrer(conteneur) {
     let inconnus = [];
     let comptes;
     try {
-      reponse = await pagefind.search(requete, { filters: filtres });
+      reponse = await rechercherEnFile(requete, { filters: filtres });
       if (monTour !== tour) return;
       if (requete) {
-        // Chaque mot doit être connu de l’index ; avec un seul mot, la réponse suffit. Une
-        // recherche après l’autre : Pagefind n’en mène pas plusieurs à la fois.
+        // Chaque mot doit être connu de l’index ; avec un seul mot, la réponse suffit.
         for (const m of mots) {
           if (!(await motConnu(m, mots.length === 1 && nbFiltres === 0 ? reponse : null))) inconnus.push(m);
         }
