@@ -416,7 +416,8 @@ async function demarrer(conteneur) {
     const maxTerme = Math.max(1, Math.min(3, Math.floor(entiere.length / 4)));
     for (const nom of lex.termes || []) {
       if (/^[\p{Ll}\p{N}-]+$/u.test(nom) && nom.includes("-")) continue; // un slug
-      if (distance(entiere, plier(nom), maxTerme) <= maxTerme && !propositions.includes(nom)) propositions.push(nom);
+      const deja = propositions.some((p) => plier(p) === plier(nom));
+      if (!deja && distance(entiere, plier(nom), maxTerme) <= maxTerme) propositions.push(nom);
     }
     return propositions.slice(0, 5);
   }
