@@ -138,6 +138,11 @@ test("synonyms and acronyms of guide.yaml: « QVT » and « QVCT » find the cas
     assert.ok(r.chemins.length > 0, `?q=${q} should find something; ${resume(r)}`);
     if (q !== "GPEC") assert.deepEqual(manquants(attendus, r), [], `?q=${q} misses qvct case studies; ${resume(r)}`);
   }
+  // A case study found by its theme's synonym, not its text, says why.
+  await rechercher(page, site.origin, "QVT");
+  const sansLeMot = page.locator(".resultat", { has: page.locator(".resultat__raison") });
+  assert.ok((await sansLeMot.count()) > 0, "results found by a synonym only say why");
+  assert.equal(await sansLeMot.locator("mark").count(), 0, "and they highlight nothing");
   await page.context().close();
 });
 

@@ -229,6 +229,15 @@ async function demarrer(conteneur) {
     titre.append(lien);
     li.append(titre);
 
+    if (rechercheAvecMots && (donnees.locations || []).length === 0) {
+      // Trouvée par le titre, le slug ou un synonyme d’un de ses termes (guide.yaml), pas par
+      // son texte : on le dit, l’extrait n’ayant rien de surligné.
+      const raison = document.createElement("p");
+      raison.className = "resultat__raison";
+      raison.textContent = "Le mot cherché n’est pas dans le texte de cette page, mais correspond à l’un de ses thèmes ou critères.";
+      li.append(raison);
+    }
+
     if (donnees.excerpt) {
       const extrait = document.createElement("p");
       extrait.className = "resultat__extrait";
@@ -267,6 +276,7 @@ async function demarrer(conteneur) {
   }
 
   let tour = 0;
+  let rechercheAvecMots = false;
   let resultats = [];
   let affiches = 0;
   let liste = null;
@@ -447,6 +457,7 @@ async function demarrer(conteneur) {
     }
 
     const requete = q ? (exacte ? `"${mots.join(" ")}"` : mots.join(" ")) : null;
+    rechercheAvecMots = requete !== null;
     zone.setAttribute("aria-busy", "true");
     let reponse;
     let inconnus = [];
