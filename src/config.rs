@@ -325,6 +325,10 @@ pub struct TermConfig {
     /// One sentence shown on the term's page.
     #[serde(default)]
     pub description: String,
+    /// Other words readers search for this term (acronyms, older names): the search index
+    /// gives every page of the term for them, as for its title and slug.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synonyms: Vec<String>,
 }
 
 /// How a section's pages are ordered.
@@ -791,6 +795,20 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
                     "chaque terme doit avoir un slug et un titre uniques".into(),
                 );
             }
+            if term
+                .synonyms
+                .iter()
+                .any(|s| !s.chars().any(char::is_alphanumeric))
+            {
+                error_at(
+                    &format!("slug: {}", term.slug),
+                    format!(
+                        "un synonyme du terme « {} » de « {} » est vide",
+                        term.slug, taxonomy.name
+                    ),
+                    "écrivez un mot ou un sigle que les lecteurs cherchent, ou retirez-le de « synonyms »".into(),
+                );
+            }
         }
     }
     for (name, section) in &config.sections {
@@ -908,6 +926,20 @@ mod tests {
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(diagnostics[0].line, Some(5));
         assert!(diagnostics[0].message.contains("date de l'édition"));
+    }
+
+    #[test]
+    fn synonyms_of_a_term_are_read_and_an_empty_one_is_an_error_at_its_term() {
+        let text = "title: T\nbase_url: https://x.org/\ntaxonomies:\n  - name: themes\n    title: Thèmes\n    terms:\n      - slug: qvct\n        title: Qualité de vie\n        synonyms: [QVT, qualité de vie au travail]\n";
+        let (config, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let config = config.unwrap();
+        let term = &config.taxonomies[0].terms.as_ref().unwrap()[0];
+        assert_eq!(term.synonyms, ["QVT", "qualité de vie au travail"]);
+        let (_, diagnostics) = parse(&text.replace("QVT,", "\"  \","));
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].line, Some(7));
+        assert!(diagnostics[0].message.contains("synonyme"));
     }
 
     #[test]

@@ -16,6 +16,135 @@ use crate::render::OutputFile;
 /// The folder of the index in the output.
 pub const BUNDLE_DIR: &str = "pagefind";
 
+/// The file, in the index's folder, of the words the index holds (for the search page's
+/// suggestions when a search finds nothing): ours, not Pagefind's.
+pub const LEXICON_FILE: &str = "guide-lexique.json";
+
+/// The metadata field of a record that holds the other names of its terms (slugs, synonyms):
+/// indexed by Pagefind like every field, never shown.
+pub const OTHER_NAMES_META: &str = "autres_noms";
+
+/// Words of the French elisions (`l’`, `d’`, `qu’`…), written before an apostrophe.
+const ELIDED: [&str; 14] = [
+    "l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu",
+];
+
+/// The separator put after the apostrophe of an elision in the indexed text: a word joiner
+/// (invisible, not a space for Pagefind) and a space, which Pagefind splits words on. The
+/// search page removes it from excerpts.
+pub const ELISION_MARK: &str = "\u{2060} ";
+
+/// French words too common to search for or highlight: the search page drops them from a
+/// query (where they would match every page) and the suggestions leave them out.
+pub const STOP_WORDS: [&str; 62] = [
+    "a", "à", "au", "aux", "avec", "c", "ce", "ces", "cet", "cette", "d", "dans", "de", "des",
+    "du", "elle", "elles", "en", "et", "eux", "il", "ils", "j", "je", "l", "la", "le", "les",
+    "leur", "leurs", "lui", "m", "ma", "mais", "me", "mes", "n", "ne", "nos", "notre", "nous",
+    "on", "ou", "où", "par", "pour", "qu", "que", "qui", "s", "sa", "se", "ses", "son", "sur", "t",
+    "un", "une", "vos", "votre", "vous", "y",
+];
+
+/// `text` with every French elision split after its apostrophe (`l’innovation` →
+/// `l’` + [`ELISION_MARK`] + `innovation`), so that Pagefind indexes the word itself: it takes
+/// a straight apostrophe as a compound's separator, but not the typographic one, and it
+/// would index `linnovation` either way. Words like `aujourd’hui` are left whole.
+pub fn split_elisions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for piece in text.split_inclusive(char::is_whitespace) {
+        let start = piece.find(char::is_alphanumeric).unwrap_or(piece.len());
+        let word = &piece[start..];
+        let elision = word.find(['’', '\'']).filter(|&apostrophe| {
+            let before = word[..apostrophe].to_lowercase();
+            let after = word[apostrophe..].chars().nth(1);
+            ELIDED.contains(&before.as_str()) && after.is_some_and(char::is_alphabetic)
+        });
+        match elision {
+            Some(apostrophe) => {
+                let cut = start
+                    + apostrophe
+                    + word[apostrophe..].chars().next().map_or(0, char::len_utf8);
+                out.push_str(&piece[..cut]);
+                out.push_str(ELISION_MARK);
+                out.push_str(&piece[cut..]);
+            }
+            None => out.push_str(piece),
+        }
+    }
+    out
+}
+
+/// The words of the records, for suggestions: `{"mots": [[word, pages]…], "termes": […]}`,
+/// words of three letters or more but the stop words, most frequent first; `termes` are the
+/// other names of terms (synonyms, slugs) and their titles as written.
+pub fn lexicon(records: &[SearchRecord]) -> String {
+    let mut pages: BTreeMap<String, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
+    let mut names: Vec<String> = Vec::new();
+    for record in records {
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut text = record.content.clone();
+        for (key, value) in &record.meta {
+            if key == OTHER_NAMES_META || key.starts_with("tax_") {
+                text.push(' ');
+                text.push_str(value);
+                for name in value.split(" · ") {
+                    if !names.iter().any(|n| n == name) {
+                        names.push(name.to_string());
+                    }
+                }
+            }
+        }
+        for raw in text.split_whitespace() {
+            if raw.contains('\u{2060}') {
+                continue;
+            }
+            let word = raw
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
+            if word.chars().count() < 3
+                || !word.chars().all(|c| c.is_alphabetic() || c == '-')
+                || STOP_WORDS.contains(&word.as_str())
+            {
+                continue;
+            }
+            let key = fold(&word);
+            let entry = pages.entry(key.clone()).or_default();
+            *entry.1.entry(word).or_default() += 1;
+            if seen.insert(key) {
+                entry.0 += 1;
+            }
+        }
+    }
+    let mut words: Vec<(String, usize)> = pages
+        .into_values()
+        .map(|(count, spellings)| {
+            let spelling = spellings
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(s, _)| s)
+                .unwrap_or_default();
+            (spelling, count)
+        })
+        .collect();
+    words.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    serde_json::json!({ "mots": words, "termes": names }).to_string()
+}
+
+/// Lowercase without diacritics, as Pagefind folds words (for the lexicon's keys).
+fn fold(word: &str) -> String {
+    word.chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ÿ' => 'y',
+            c => c,
+        })
+        .collect()
+}
+
 /// One searchable page.
 #[derive(Debug, Clone, Hash)]
 pub struct SearchRecord {
@@ -99,6 +228,7 @@ pub fn build_index(records: Vec<SearchRecord>, language: &str) -> Result<Vec<Out
             .force_language(language.to_string())
             .build();
         let mut index = pagefind::api::PagefindIndex::new(Some(options)).map_err(fail)?;
+        let lexicon = lexicon(&records);
         for record in records {
             index
                 .add_custom_record(
@@ -113,6 +243,11 @@ pub fn build_index(records: Vec<SearchRecord>, language: &str) -> Result<Vec<Out
                 .map_err(fail)?;
         }
         let files = index.get_files().await.map_err(fail)?;
+        let lexicon = OutputFile {
+            path: format!("{BUNDLE_DIR}/{LEXICON_FILE}"),
+            contents: lexicon.into_bytes(),
+            origin: PathBuf::from(BUNDLE_DIR),
+        };
         Ok(files
             .into_iter()
             .map(|file| {
@@ -133,6 +268,7 @@ pub fn build_index(records: Vec<SearchRecord>, language: &str) -> Result<Vec<Out
                     origin: PathBuf::from(BUNDLE_DIR),
                 }
             })
+            .chain(std::iter::once(lexicon))
             .collect())
     })
 }
@@ -154,6 +290,43 @@ mod tests {
     }
 
     #[test]
+    fn elisions_are_split_after_their_apostrophe() {
+        let mark = ELISION_MARK;
+        assert_eq!(
+            split_elisions("L’innovation d'appui-conseil, qu’elle « l’Aract »"),
+            format!("L’{mark}innovation d'{mark}appui-conseil, qu’{mark}elle « l’{mark}Aract »")
+        );
+        // Not an elision: a word that ends with an apostrophe, or aujourd’hui.
+        assert_eq!(split_elisions("aujourd’hui l’ 2017"), "aujourd’hui l’ 2017");
+        assert_eq!(split_elisions("jusqu’à"), format!("jusqu’{mark}à"));
+    }
+
+    #[test]
+    fn the_lexicon_counts_pages_per_word_without_stop_words_nor_elided_articles() {
+        let record = |url: &str, content: &str| SearchRecord {
+            url: url.into(),
+            content: split_elisions(content),
+            meta: BTreeMap::from([(OTHER_NAMES_META.to_string(), "qvct · QVT".to_string())]),
+            filters: BTreeMap::new(),
+            sort: BTreeMap::new(),
+        };
+        let json = lexicon(&[
+            record("/a/", "L’innovation de l’entreprise, innovation."),
+            record("/b/", "Une Innovation"),
+        ]);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let words = value["mots"].as_array().unwrap();
+        assert_eq!(words[0], serde_json::json!(["innovation", 2]), "{json}");
+        assert!(words.iter().all(|w| w[0] != "de" && w[0] != "l’"), "{json}");
+        assert!(words.iter().any(|w| w[0] == "qvt"), "{json}");
+        assert_eq!(
+            value["termes"],
+            serde_json::json!(["qvct", "QVT"]),
+            "{json}"
+        );
+    }
+
+    #[test]
     fn the_index_is_written_under_the_bundle_folder() {
         let record = SearchRecord {
             url: "/projets/a/".into(),
@@ -165,6 +338,7 @@ mod tests {
         let files = build_index(vec![record], "fr").unwrap();
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert!(paths.contains(&"pagefind/pagefind.js"), "{paths:?}");
+        assert!(paths.contains(&"pagefind/guide-lexique.json"), "{paths:?}");
         assert!(
             paths.iter().any(|p| p.starts_with("pagefind/wasm.fr")),
             "{paths:?}"

@@ -53,7 +53,12 @@ pub(super) fn search_page(shared: &Shared<'_>) -> Option<Result<OutputFile, Box<
     let bundle_url = shared.url(&format!("{}/", crate::search::BUNDLE_DIR));
     context.insert(
         "search",
-        &serde_json::json!({ "bundle_url": bundle_url, "filters": filters }),
+        &serde_json::json!({
+            "bundle_url": bundle_url,
+            "filters": filters,
+            "lexicon_url": format!("{bundle_url}{}", crate::search::LEXICON_FILE),
+            "stop_words": crate::search::STOP_WORDS.as_slice(),
+        }),
     );
     Some(render_feature(
         shared,
@@ -86,9 +91,21 @@ fn search_record(shared: &Shared<'_>, p: usize) -> crate::search::SearchRecord {
         meta.insert("date".to_string(), date_fr(date));
     }
     let mut filters = BTreeMap::new();
+    // The other names of the page's terms (slugs, synonyms of guide.yaml), searchable but not
+    // shown: Pagefind indexes every metadata field.
+    let mut other_names: Vec<&str> = Vec::new();
     for (tc, terms) in config.taxonomies.iter().zip(summary.taxonomies.values()) {
         if terms.is_empty() {
             continue;
+        }
+        for term in terms {
+            other_names.push(&term.slug);
+            let declared = tc.terms.iter().flatten().find(|d| d.slug == term.slug);
+            other_names.extend(
+                declared
+                    .into_iter()
+                    .flat_map(|d| d.synonyms.iter().map(String::as_str)),
+            );
         }
         let titles: Vec<String> = terms.iter().map(|t| t.title.clone()).collect();
         meta.insert(format!("tax_{}", tc.name), titles.join(" · "));
@@ -99,6 +116,12 @@ fn search_record(shared: &Shared<'_>, p: usize) -> crate::search::SearchRecord {
             );
         }
         filters.insert(tc.name.clone(), titles);
+    }
+    if !other_names.is_empty() {
+        meta.insert(
+            crate::search::OTHER_NAMES_META.to_string(),
+            other_names.join(" · "),
+        );
     }
     let mut sort = BTreeMap::new();
     sort.insert(
@@ -116,7 +139,10 @@ fn search_record(shared: &Shared<'_>, p: usize) -> crate::search::SearchRecord {
     };
     crate::search::SearchRecord {
         url: summary.url.clone(),
-        content: format!("{}. {summary_text} {body}", page.meta.title),
+        content: crate::search::split_elisions(&format!(
+            "{}. {summary_text} {body}",
+            page.meta.title
+        )),
         meta,
         filters,
         sort,
