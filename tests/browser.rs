@@ -1,5 +1,6 @@
 //! End-to-end tests of the built guide in headless Chromium: search (Pagefind), facet filters,
-//! keyboard use, axe-core accessibility checks and the pages without JavaScript.
+//! keyboard use, axe-core and HTML_CodeSniffer (pa11y's WCAG2AA runner) accessibility checks, the
+//! phone layout, sharing tags and the pages without JavaScript.
 //!
 //! The tests themselves are JavaScript (`tests/browser/*.test.mjs`, Node's test runner, driven
 //! by playwright-core with Debian's Chromium); this wrapper builds the guide into a temporary
@@ -36,7 +37,7 @@ fn missing_tools() -> Vec<String> {
         _ => missing.push("node (Node 20 or later)".to_owned()),
     }
     let modules = repo().join("tests/tools/node_modules");
-    for package in ["playwright-core", "axe-core"] {
+    for package in ["playwright-core", "axe-core", "html_codesniffer"] {
         if !modules.join(package).join("package.json").is_file() {
             missing.push(format!(
                 "the npm package {package} (run `npm ci --prefix tests/tools`)"

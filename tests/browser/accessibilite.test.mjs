@@ -1,11 +1,16 @@
-// axe-core (WCAG 2.1 A and AA rules) on the main kinds of page, as rendered by Chromium.
+// axe-core (WCAG 2.1 A and AA rules, and its best practices) and HTML_CodeSniffer (pa11y's WCAG2AA
+// runner) on every kind of page, as rendered by Chromium at 375 px (a phone) and 1280 px.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { axeScript, demarrer, rechercher } from "./support.mjs";
+import { axeScript, demarrer, htmlcsScript, rechercher } from "./support.mjs";
 
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+const LARGEURS = [
+  { width: 375, height: 812 },
+  { width: 1280, height: 900 },
+];
 
 let site;
 before(async () => {
@@ -44,16 +49,17 @@ function rapport(chemin, violations) {
 }
 
 /** Opens `chemin`, failing clearly on a missing page, and optionally prepares it. */
-async function ouvrir(chemin, preparer, indice) {
-  const page = await site.page();
+async function ouvrir(chemin, preparer, indice, viewport) {
+  const page = await site.page({ viewport });
   if (preparer) {
     await preparer(page);
   } else {
     const reponse = await page.goto(`${site.origin}${chemin}`);
-    if (reponse.status() !== 200) await page.context().close();
+    const attendu = chemin === "/page-qui-n-existe-pas/" ? 404 : 200;
+    if (reponse.status() !== attendu) await page.context().close();
     assert.equal(
       reponse.status(),
-      200,
+      attendu,
       `${chemin} answered ${reponse.status()}: the page is missing from the built site${indice ? ` (${indice})` : ""}`,
     );
   }
@@ -63,7 +69,19 @@ async function ouvrir(chemin, preparer, indice) {
 const PAGES = [
   ["the home page", "/"],
   ["a case study", "/projets/entreprise-a-accord-temps-de-travail/"],
+  ["a case study with an indicators table", "/projets/collectif-e-gpec-territoriale/"],
+  [
+    "the list of case studies with its facets",
+    "/projets/",
+    async (page) => {
+      await page.goto(`${site.origin}/projets/`);
+      await page.locator("#facettes").waitFor({ state: "visible", timeout: 10_000 });
+      await page.locator(".facettes__bascule").click();
+    },
+  ],
+  ["a taxonomy's list of terms", "/themes/"],
   ["a term page", "/themes/qvct/"],
+  ["a maturity level", "/maturite/nouvelles-pratiques/"],
   ["the maturity scale and its self-assessment", "/maturite/"],
   ["the apply page with the contact block", "/candidater/"],
   [
@@ -80,15 +98,53 @@ const PAGES = [
     null,
     "it comes from the template themes/innovation-sociale/templates/guide_complet.html",
   ],
+  ["the page not found", "/page-qui-n-existe-pas/"],
 ];
 
-test("axe-core finds no WCAG 2.1 A or AA violation on the home page, a case study, a term page, the maturity scale, the apply page, the search page and the printed edition", async (t) => {
+test("axe-core finds no WCAG 2.1 A or AA violation nor best-practice fault on any kind of page, at 375 and 1280 px", async (t) => {
+  for (const viewport of LARGEURS) {
+    for (const [nom, chemin, preparer, indice] of PAGES) {
+      await t.test(`${nom} (${chemin}) at ${viewport.width} px`, async () => {
+        const page = await ouvrir(chemin, preparer, indice, viewport);
+        try {
+          const violations = await axe(page);
+          assert.equal(violations.length, 0, `at ${viewport.width} px: ` + rapport(chemin, violations));
+        } finally {
+          await page.context().close();
+        }
+      });
+    }
+  }
+});
+
+/** Runs HTML_CodeSniffer's WCAG2AA standard, as pa11y does, and returns its errors. */
+async function htmlcs(page) {
+  await page.addScriptTag({ path: htmlcsScript() });
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        window.HTMLCS.process("WCAG2AA", window.document, (erreur) => {
+          if (erreur) return reject(new Error(String(erreur)));
+          const messages = window.HTMLCS.getMessages().filter((m) => m.type === window.HTMLCS.ERROR);
+          resolve(
+            messages.map((m) => ({
+              code: m.code,
+              message: m.msg,
+              element: m.element.outerHTML.slice(0, 160),
+            })),
+          );
+        });
+      }),
+  );
+}
+
+test("HTML_CodeSniffer (pa11y's WCAG2AA runner) finds no error on any kind of page", async (t) => {
   for (const [nom, chemin, preparer, indice] of PAGES) {
     await t.test(`${nom} (${chemin})`, async () => {
-      const page = await ouvrir(chemin, preparer, indice);
+      const page = await ouvrir(chemin, preparer, indice, LARGEURS[1]);
       try {
-        const violations = await axe(page);
-        assert.equal(violations.length, 0, rapport(chemin, violations));
+        const erreurs = await htmlcs(page);
+        assert.deepEqual(erreurs, [], `${erreurs.length} HTML_CodeSniffer error(s) on ${chemin}`);
       } finally {
         await page.context().close();
       }
