@@ -55,7 +55,7 @@ test("without JavaScript, filters in the address are not silently ignored: the p
   ]) {
     const lien = note.locator(`a[href="${chemin}"]`);
     assert.equal(await lien.count(), 1, `the note links ${chemin}`);
-    assert.match(await lien.innerText(), nom, `the link to ${chemin} is named after its term`);
+    assert.match(await lien.textContent(), nom, `the link to ${chemin} is named after its term`);
   }
   await page.context().close();
 
