@@ -85,8 +85,10 @@ fn browser_tests_pass_in_headless_chromium() {
     assert!(!files.is_empty(), "no tests/browser/*.test.mjs file");
     // Node 20 expands a folder given to --test, later versions take globs: naming the files
     // works with both.
+    // The timeout guards against a hang: a file's tests run within it (axe-core visits 14 kinds
+    // of page at two widths, about a minute on a busy two-core machine).
     let output = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "--test-timeout=60000"])
+        .args(["--test", "--test-reporter=spec", "--test-timeout=240000"])
         .args(&files)
         .current_dir(repo())
         .env("GUIDE_PUBLIC", &out)
