@@ -1,5 +1,6 @@
 //! End-to-end tests of the built guide in headless Chromium: search (Pagefind), facet filters,
-//! keyboard use, axe-core accessibility checks and the pages without JavaScript.
+//! keyboard use, axe-core and HTML_CodeSniffer (pa11y's WCAG2AA runner) accessibility checks, the
+//! phone layout, sharing tags and the pages without JavaScript.
 //!
 //! The tests themselves are JavaScript (`tests/browser/*.test.mjs`, Node's test runner, driven
 //! by playwright-core with Debian's Chromium); this wrapper builds the guide into a temporary
@@ -36,7 +37,7 @@ fn missing_tools() -> Vec<String> {
         _ => missing.push("node (Node 20 or later)".to_owned()),
     }
     let modules = repo().join("tests/tools/node_modules");
-    for package in ["playwright-core", "axe-core"] {
+    for package in ["playwright-core", "axe-core", "html_codesniffer"] {
         if !modules.join(package).join("package.json").is_file() {
             missing.push(format!(
                 "the npm package {package} (run `npm ci --prefix tests/tools`)"
@@ -84,8 +85,10 @@ fn browser_tests_pass_in_headless_chromium() {
     assert!(!files.is_empty(), "no tests/browser/*.test.mjs file");
     // Node 20 expands a folder given to --test, later versions take globs: naming the files
     // works with both.
+    // The timeout guards against a hang: a file's tests run within it (axe-core visits 14 kinds
+    // of page at two widths, about a minute on a busy two-core machine).
     let output = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "--test-timeout=60000"])
+        .args(["--test", "--test-reporter=spec", "--test-timeout=240000"])
         .args(&files)
         .current_dir(repo())
         .env("GUIDE_PUBLIC", &out)

@@ -1,11 +1,13 @@
-// axe-core (WCAG 2.1 A and AA rules) on the main kinds of page, as rendered by Chromium.
+// axe-core (WCAG 2.1 A and AA rules, and its best practices) on every kind of page, as rendered by
+// Chromium at 375 px (a phone) and 1280 px.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { axeScript, demarrer, rechercher } from "./support.mjs";
+import { axeScript, demarrer } from "./support.mjs";
+import { LARGEURS, PAGES, ouvrir } from "./pages.mjs";
 
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
 
 let site;
 before(async () => {
@@ -43,55 +45,19 @@ function rapport(chemin, violations) {
   );
 }
 
-/** Opens `chemin`, failing clearly on a missing page, and optionally prepares it. */
-async function ouvrir(chemin, preparer, indice) {
-  const page = await site.page();
-  if (preparer) {
-    await preparer(page);
-  } else {
-    const reponse = await page.goto(`${site.origin}${chemin}`);
-    if (reponse.status() !== 200) await page.context().close();
-    assert.equal(
-      reponse.status(),
-      200,
-      `${chemin} answered ${reponse.status()}: the page is missing from the built site${indice ? ` (${indice})` : ""}`,
-    );
-  }
-  return page;
-}
-
-const PAGES = [
-  ["the home page", "/"],
-  ["a case study", "/projets/entreprise-a-accord-temps-de-travail/"],
-  ["a term page", "/themes/qvct/"],
-  ["the maturity scale and its self-assessment", "/maturite/"],
-  ["the apply page with the contact block", "/candidater/"],
-  [
-    "the search page with results",
-    "/recherche/?q=négociation",
-    async (page) => {
-      const r = await rechercher(page, site.origin, "négociation");
-      assert.ok(r.chemins.length > 0, `the search page shows results before axe runs (${r.statut})`);
-    },
-  ],
-  [
-    "the printed edition",
-    "/guide-complet/",
-    null,
-    "it comes from the template themes/innovation-sociale/templates/guide_complet.html",
-  ],
-];
-
-test("axe-core finds no WCAG 2.1 A or AA violation on the home page, a case study, a term page, the maturity scale, the apply page, the search page and the printed edition", async (t) => {
-  for (const [nom, chemin, preparer, indice] of PAGES) {
-    await t.test(`${nom} (${chemin})`, async () => {
-      const page = await ouvrir(chemin, preparer, indice);
-      try {
-        const violations = await axe(page);
-        assert.equal(violations.length, 0, rapport(chemin, violations));
-      } finally {
-        await page.context().close();
-      }
-    });
+test("axe-core finds no WCAG 2.1 A or AA violation nor best-practice fault on any kind of page, at 375 and 1280 px", async (t) => {
+  for (const viewport of LARGEURS) {
+    for (const type of PAGES) {
+      const [nom, chemin] = type;
+      await t.test(`${nom} (${chemin}) at ${viewport.width} px`, async () => {
+        const page = await ouvrir(site, type, viewport);
+        try {
+          const violations = await axe(page);
+          assert.equal(violations.length, 0, `at ${viewport.width} px: ` + rapport(chemin, violations));
+        } finally {
+          await page.context().close();
+        }
+      });
+    }
   }
 });

@@ -41,3 +41,28 @@ test("without JavaScript, the list of case studies shows every card and a term p
 
   await page.context().close();
 });
+
+test("without JavaScript, filters in the address are not silently ignored: the page says filtering needs JavaScript and links each term page", async () => {
+  const page = await site.page({ javaScriptEnabled: false });
+  await page.goto(`${site.origin}/projets/?themes=qvct&maturite=emergence`);
+  const note = page.locator(".facettes-sans-js");
+  assert.equal(await note.isVisible(), true, "a note about filtering is shown on /projets/ without JavaScript");
+  assert.match(await note.innerText(), /JavaScript/, "the note says that filtering needs JavaScript");
+  // Each term that has case studies is one link away, for each taxonomy of the facets.
+  for (const [chemin, nom] of [
+    ["/themes/qvct/", /Qualité de vie et des conditions de travail/],
+    ["/maturite/emergence/", /Émergence/],
+  ]) {
+    const lien = note.locator(`a[href="${chemin}"]`);
+    assert.equal(await lien.count(), 1, `the note links ${chemin}`);
+    assert.match(await lien.textContent(), nom, `the link to ${chemin} is named after its term`);
+  }
+  await page.context().close();
+
+  // With JavaScript the facets replace the note.
+  const avecJs = await site.page();
+  await avecJs.goto(`${site.origin}/projets/?themes=qvct`);
+  await avecJs.locator("#facettes").waitFor({ state: "visible", timeout: 10_000 });
+  assert.equal(await avecJs.locator(".facettes-sans-js").isVisible(), false, "with JavaScript the note gives way to the facets");
+  await avecJs.context().close();
+});

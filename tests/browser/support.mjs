@@ -188,6 +188,14 @@ export function axeScript() {
   return outils.resolve("axe-core");
 }
 
+/**
+ * The path of HTML_CodeSniffer's browser build: the WCAG2AA runner of pa11y, used without pa11y
+ * (which would download its own browser through puppeteer).
+ */
+export function htmlcsScript() {
+  return path.join(path.dirname(outils.resolve("html_codesniffer/package.json")), "build", "HTMLCS.js");
+}
+
 /** The case studies of the site, from its projets.json: [{ path, titre, taxonomies }]. */
 export function caseStudies(root) {
   const donnees = JSON.parse(readFileSync(path.join(root, "projets.json"), "utf8"));

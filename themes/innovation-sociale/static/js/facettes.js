@@ -5,7 +5,8 @@
 // data-<taxonomie>="slug1 slug2". Ce script affiche le formulaire, masque les cartes qui ne
 // correspondent pas (attribut hidden sur l'élément de liste), tient à jour le nombre de projets
 // de chaque terme, garde l'état dans l'adresse (?themes=qvct,participation&maturite=emergence)
-// et annonce le nombre de projets affichés. Sans JavaScript, la liste reste complète.
+// et annonce le nombre de projets affichés. Sans JavaScript, la liste reste complète et une note
+// (#facettes-sans-js, masquée ici) le dit et mène aux pages de chaque critère.
 //
 // Règle : « ou » entre les termes cochés d'une même taxonomie, « et » entre taxonomies.
 
@@ -58,7 +59,8 @@ function initialiser() {
   // État initial lu dans l'adresse.
   const parametres = new URLSearchParams(window.location.search);
   for (const f of utiles) {
-    const voulus = new Set((parametres.get(f.nom) || "").split(",").map((s) => s.trim()).filter(Boolean));
+    // « ?themes=a,b » (ce que ce script écrit) ou « ?themes=a&themes=b » (un envoi du formulaire).
+    const voulus = new Set(parametres.getAll(f.nom).join(",").split(",").map((s) => s.trim()).filter(Boolean));
     for (const c of f.cases) c.checked = voulus.has(c.value) && !c.closest("li").hidden;
   }
 
@@ -144,6 +146,9 @@ function initialiser() {
 
   racine.hidden = false;
   liste.classList.add("liste-facettee--active");
+  // Les filtres marchent : la note pour les navigateurs sans JavaScript cède la place.
+  const sansJs = document.getElementById("facettes-sans-js");
+  if (sansJs) sansJs.hidden = true;
 
   // Volet ouvert sur grand écran (colonne de gauche) ; replié sur petit écran, où son titre
   // dit combien de filtres sont actifs et le message, combien de projets sont affichés.
