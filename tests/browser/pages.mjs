@@ -46,6 +46,7 @@ export const PAGES = [
     null,
     "it comes from the template themes/innovation-sociale/templates/guide_complet.html",
   ],
+  ["the open data page", "/donnees-ouvertes/"],
   ["the page not found", "/page-qui-n-existe-pas/"],
 ];
 
