@@ -293,6 +293,23 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     )
 }
 
+/// Prints diagnostics for a person on standard error, then the total (nothing when there are
+/// none).
+pub fn print_human(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{}", d.render());
+    }
+    if !diagnostics.is_empty() {
+        eprintln!("{}", summary(diagnostics));
+    }
+}
+
+/// Prints one error and gives the exit status of a failed command (1).
+pub fn fail(d: Diagnostic) -> i32 {
+    print_human(&[d]);
+    1
+}
+
 /// The closest candidate to `wanted`, if one is close enough to be a likely typo.
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let wanted_folded = crate::slug::slugify(wanted);

@@ -218,7 +218,9 @@ fn spaced_paths(
         let Some(close) = line[open..].find(')') else {
             break;
         };
-        let dest = &line[open..open + close];
+        // Spaces around the path are allowed (`[t]( fichier.pdf )`): only a space inside it
+        // breaks the link.
+        let dest = line[open..open + close].trim();
         let Some((_, after_space)) = dest.split_once(' ') else {
             continue;
         };
@@ -595,6 +597,8 @@ mod tests {
         assert!(messages("```\n• un\na\tb\n```\n").is_empty());
         assert_eq!(messages("![Photo](Photo été.jpg)").len(), 1);
         assert!(messages("![Photo](<Photo été.jpg>)").is_empty());
+        assert!(messages("[Le guide]( guide.pdf )").is_empty());
+        assert!(messages("[Le guide]( /guide(1).pdf)").is_empty());
         assert!(messages("[Le site de l'Aract](https://x.org \"Aract\")").is_empty());
         assert!(messages("- une vraie liste\n– une incise sans liste").len() == 1);
     }

@@ -435,7 +435,7 @@ fn refresh_stale(state: &AppState) {
         return;
     };
     let (files, diagnostics) = prepared.render_outputs(&state.root, &stale);
-    crate::cmd::print_diagnostics(&diagnostics, crate::cmd::Format::Human);
+    crate::diagnostic::print_human(&diagnostics);
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
     if diagnostics.iter().any(Diagnostic::is_error) {
         // Shown over the page; the next save takes a full build.
@@ -460,7 +460,7 @@ fn update_pages(state: &AppState, root: &Path, pages: &std::collections::HashSet
     else {
         return false;
     };
-    crate::cmd::print_diagnostics(&update.diagnostics, crate::cmd::Format::Human);
+    crate::diagnostic::print_human(&update.diagnostics);
     let mut snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
     if update.diagnostics.iter().any(Diagnostic::is_error) {
         publish_errors(
@@ -556,7 +556,7 @@ fn rebuild(state: &AppState, options: &BuildOptions, cache: &MarkdownCache, chan
 fn full_build(state: &AppState, options: &BuildOptions, cache: &MarkdownCache) {
     let started = Instant::now();
     let mut report = pipeline::run_cached(options, Some(cache));
-    crate::cmd::print_diagnostics(&report.diagnostics, crate::cmd::Format::Human);
+    crate::diagnostic::print_human(&report.diagnostics);
     let prepared = report.prepared.take();
     let Some((files, copies)) = report.rendered else {
         let snapshot = state.snapshot.write().unwrap_or_else(|e| e.into_inner());
@@ -739,7 +739,7 @@ pub fn run(options: &ServeOptions) -> i32 {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            return crate::cmd::fail(Diagnostic::error(format!(
+            return crate::diagnostic::fail(Diagnostic::error(format!(
                 "impossible de démarrer le serveur : {e}"
             )));
         }
@@ -751,7 +751,7 @@ pub fn run(options: &ServeOptions) -> i32 {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
             Ok(signal) => signal,
             Err(e) => {
-                return crate::cmd::fail(Diagnostic::error(format!(
+                return crate::diagnostic::fail(Diagnostic::error(format!(
                     "impossible d'intercepter Ctrl+C : {e}"
                 )));
             }
@@ -762,10 +762,10 @@ pub fn run(options: &ServeOptions) -> i32 {
         Err(e) if options.open_browser && e.kind() == std::io::ErrorKind::AddrInUse => {
             match listen(SocketAddr::new(options.bind, 0)) {
                 Ok(listener) => listener,
-                Err(e) => return crate::cmd::fail(listen_error(address, options.port, &e)),
+                Err(e) => return crate::diagnostic::fail(listen_error(address, options.port, &e)),
             }
         }
-        Err(e) => return crate::cmd::fail(listen_error(address, options.port, &e)),
+        Err(e) => return crate::diagnostic::fail(listen_error(address, options.port, &e)),
     };
     let local = listener.local_addr().unwrap_or(address);
     if options.bind.is_unspecified() {
@@ -784,7 +784,7 @@ pub fn run(options: &ServeOptions) -> i32 {
     let watcher = match watch::Watcher::start(&root, DEBOUNCE, tx) {
         Ok(watcher) => watcher,
         Err(e) => {
-            return crate::cmd::fail(Diagnostic::error(format!(
+            return crate::diagnostic::fail(Diagnostic::error(format!(
                 "impossible de surveiller les fichiers : {e}"
             )));
         }

@@ -18,17 +18,11 @@ pub enum Format {
     Json,
 }
 
-/// Prints diagnostics on standard error, then the total.
+/// Prints diagnostics on standard error, then the total; or one JSON object per line on
+/// standard output.
 pub fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     match format {
-        Format::Human => {
-            for d in diagnostics {
-                eprintln!("{}", d.render());
-            }
-            if !diagnostics.is_empty() {
-                eprintln!("{}", crate::diagnostic::summary(diagnostics));
-            }
-        }
+        Format::Human => crate::diagnostic::print_human(diagnostics),
         Format::Json => {
             for d in diagnostics {
                 println!("{}", d.to_json());
@@ -37,8 +31,4 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     }
 }
 
-/// Prints one error and gives the exit status of a failed command (1).
-pub fn fail(d: Diagnostic) -> i32 {
-    print_diagnostics(&[d], Format::Human);
-    1
-}
+pub use crate::diagnostic::fail;
