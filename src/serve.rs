@@ -124,7 +124,7 @@ pub const EVENTS_PATH: &str = "/__guide/events";
 /// rendered by the last one, stale files rendered on request, and how many are stale now.
 pub const STATE_PATH: &str = "/__guide/etat";
 
-const RELOAD_SCRIPT: &str = r#"<script>
+const RELOAD_SCRIPT: &str = r#"<script data-guide-apercu>
 (function () {
   var key = "guide-defilement:" + location.pathname;
   var y = sessionStorage.getItem(key);
@@ -912,6 +912,8 @@ mod tests {
         let html = String::from_utf8(html).unwrap();
         assert!(html.contains("id=\"guide-erreurs\""));
         assert!(html.contains("erreur &lt;b&gt;"));
+        // The theme tells the preview by this marker (docs/templates.md).
+        assert!(html.contains("<script data-guide-apercu>"));
         assert!(html.find("EventSource").unwrap() < html.find("</body>").unwrap());
     }
 }

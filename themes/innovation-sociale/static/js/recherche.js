@@ -127,7 +127,10 @@ async function demarrer(conteneur) {
     if (typeof pagefind.init === "function") await pagefind.init();
   } catch (erreur) {
     console.error("Recherche : impossible de charger Pagefind", erreur);
-    raison.textContent = "Le moteur de recherche n’a pas pu être chargé. Réessayez plus tard en rechargeant la page.";
+    // L'aperçu (guide serve) ne construit pas l'index : le dire, plutôt que « réessayez ».
+    raison.textContent = document.querySelector("script[data-guide-apercu]")
+      ? "L’aperçu (guide serve) ne construit pas l’index de recherche : pour essayer la recherche, construisez le site avec « guide build » et ouvrez-le par un serveur web."
+      : "Le moteur de recherche n’a pas pu être chargé. Réessayez plus tard en rechargeant la page.";
     secours.hidden = false;
     statut.textContent = "La recherche n’est pas disponible pour le moment.";
     return;
