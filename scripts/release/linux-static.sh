@@ -17,6 +17,14 @@ RUSTFLAGS="-C target-feature=+crt-static" \
   cargo build --release --locked --target "$target" --target-dir target/static
 bin="target/static/$target/release/guide"
 
+# The download is stripped: symbols and line tables stay in target/ for debugging.
+name="guide-$version-$target"
+rm -rf "dist/$name"
+mkdir -p "dist/$name"
+strip -o "dist/$name/guide" "$bin"
+cp README.md "dist/$name/"
+bin="dist/$name/guide"
+
 # A static executable has no program interpreter (no INTERP segment) and no NEEDED library.
 if readelf -l "$bin" | grep -q INTERP || readelf -d "$bin" | grep -q NEEDED; then
   echo "error: $bin is not static:" >&2
@@ -25,18 +33,15 @@ if readelf -l "$bin" | grep -q INTERP || readelf -d "$bin" | grep -q NEEDED; the
 fi
 "$bin" --version
 
-# The binary must build the guide on its own (no search index: Pagefind is inside it too, but
-# the check is about the binary starting and writing the site).
+# The binary must build the guide on its own, search index included.
 site=$(mktemp -d)
 trap 'rm -rf "$site"' EXIT
 cp -r guide.yaml content themes "$site"/
 [ -d static ] && cp -r static "$site"/
-"$bin" build --root "$site" --output "$site/public" >/dev/null
+"$bin" build --root "$site" --output "$site/public" >/dev/null 2>&1
 test -f "$site/public/index.html"
+test -f "$site/public/pagefind/pagefind.js"
 
-name="guide-$version-$target"
-mkdir -p "dist/$name"
-cp "$bin" README.md "dist/$name/"
 tar -czf "dist/$name.tar.gz" -C dist "$name"
 rm -rf "dist/$name"
 (cd dist && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")
