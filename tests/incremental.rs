@@ -269,7 +269,7 @@ fn reload_script(server: &Server, cold: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
     );
     let text = String::from_utf8_lossy(&script);
     assert!(
-        text.starts_with("<script>")
+        text.starts_with("<script data-guide-apercu>")
             && text.trim_end().ends_with("</script>")
             && text.contains("new EventSource(\"/__guide/events\")"),
         "unexpected injection: {text}"
