@@ -19,17 +19,26 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 /// How deep a name tree may go: a real one has two or three levels; this stops a cycle.
 const MAX_TREE_DEPTH: usize = 32;
 
+/// The PDF, or a French message when it cannot be read.
+fn load(pdf: &[u8]) -> Result<Document, String> {
+    Document::load_mem(pdf).map_err(|e| format!("le PDF produit est illisible ({e})"))
+}
+
+/// The number (from 1) of each page object.
+fn page_numbers(document: &Document) -> HashMap<ObjectId, u32> {
+    document
+        .get_pages()
+        .into_iter()
+        .map(|(number, id)| (id, number))
+        .collect()
+}
+
 /// The page (from 1) of each named destination of a PDF, by name. A PDF without named
 /// destinations gives an empty map; a file that cannot be read as a PDF gives a French
 /// message.
 pub fn destination_pages(pdf: &[u8]) -> Result<HashMap<String, u32>, String> {
-    let document =
-        Document::load_mem(pdf).map_err(|e| format!("le PDF produit est illisible ({e})"))?;
-    let pages: HashMap<ObjectId, u32> = document
-        .get_pages()
-        .into_iter()
-        .map(|(number, id)| (id, number))
-        .collect();
+    let document = load(pdf)?;
+    let pages = page_numbers(&document);
     if pages.is_empty() {
         return Err("le PDF produit n'a aucune page".to_string());
     }
@@ -68,8 +77,7 @@ pub fn destination_pages(pdf: &[u8]) -> Result<HashMap<String, u32>, String> {
 
 /// The number of pages of a PDF, or a French message when it cannot be read.
 pub fn page_count(pdf: &[u8]) -> Result<u32, String> {
-    let document =
-        Document::load_mem(pdf).map_err(|e| format!("le PDF produit est illisible ({e})"))?;
+    let document = load(pdf)?;
     u32::try_from(document.get_pages().len())
         .map_err(|_| "le PDF produit a trop de pages".to_string())
 }
@@ -109,13 +117,8 @@ pub struct OutlineEntry {
 
 /// Every link annotation of a PDF, page by page.
 pub fn links(pdf: &[u8]) -> Result<Vec<PdfLink>, String> {
-    let document =
-        Document::load_mem(pdf).map_err(|e| format!("le PDF produit est illisible ({e})"))?;
-    let pages: HashMap<ObjectId, u32> = document
-        .get_pages()
-        .into_iter()
-        .map(|(number, id)| (id, number))
-        .collect();
+    let document = load(pdf)?;
+    let pages = page_numbers(&document);
     let reader = Reader {
         document: &document,
         pages: &pages,
@@ -151,13 +154,8 @@ pub fn links(pdf: &[u8]) -> Result<Vec<PdfLink>, String> {
 
 /// The outline (bookmarks) of a PDF, depth first; empty when it has none.
 pub fn outline(pdf: &[u8]) -> Result<Vec<OutlineEntry>, String> {
-    let document =
-        Document::load_mem(pdf).map_err(|e| format!("le PDF produit est illisible ({e})"))?;
-    let pages: HashMap<ObjectId, u32> = document
-        .get_pages()
-        .into_iter()
-        .map(|(number, id)| (id, number))
-        .collect();
+    let document = load(pdf)?;
+    let pages = page_numbers(&document);
     let reader = Reader {
         document: &document,
         pages: &pages,
@@ -193,8 +191,7 @@ pub struct Bookmark {
 /// (`/PageMode /UseOutlines`). A bookmark whose destination the PDF does not have is left out,
 /// with its children; returns the PDF and how many bookmarks were written.
 pub fn with_outline(pdf: &[u8], bookmarks: &[Bookmark]) -> Result<(Vec<u8>, usize), String> {
-    let mut document =
-        Document::load_mem(pdf).map_err(|e| format!("le PDF produit est illisible ({e})"))?;
+    let mut document = load(pdf)?;
     let destinations = explicit_destinations(&document)?;
     // Keep the bookmarks that have a destination, and whose parent was kept.
     let mut kept: Vec<(usize, &Bookmark, Object)> = Vec::new();

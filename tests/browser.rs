@@ -17,44 +17,6 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// What is missing to run the browser tests, if anything.
-fn missing_tools() -> Vec<String> {
-    let mut missing = Vec::new();
-    let node = Command::new("node").arg("--version").output();
-    match node {
-        Ok(o) if o.status.success() => {
-            let version = String::from_utf8_lossy(&o.stdout).trim().to_owned();
-            let major: u32 = version
-                .trim_start_matches('v')
-                .split('.')
-                .next()
-                .and_then(|m| m.parse().ok())
-                .unwrap_or(0);
-            if major < 20 {
-                missing.push(format!("Node 20 or later (found {version})"));
-            }
-        }
-        _ => missing.push("node (Node 20 or later)".to_owned()),
-    }
-    let modules = repo().join("tests/tools/node_modules");
-    for package in ["playwright-core", "axe-core", "html_codesniffer"] {
-        if !modules.join(package).join("package.json").is_file() {
-            missing.push(format!(
-                "the npm package {package} (run `npm ci --prefix tests/tools`)"
-            ));
-        }
-    }
-    let chromium = std::env::var_os("GUIDE_CHROMIUM")
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
-    if !chromium.is_file() {
-        missing.push(format!(
-            "Chromium at {} (run `apt-get install chromium`)",
-            chromium.display()
-        ));
-    }
-    missing
-}
-
 /// The test files, in a stable order.
 fn test_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/browser"))
@@ -72,7 +34,8 @@ fn test_files() -> Vec<PathBuf> {
 
 #[test]
 fn browser_tests_pass_in_headless_chromium() {
-    let missing = missing_tools();
+    let missing =
+        common::missing_browser_tools(&["playwright-core", "axe-core", "html_codesniffer"]);
     if !missing.is_empty() {
         let message = format!("the browser tests need {}", missing.join(", "));
         common::missing_tool(&message);

@@ -7,52 +7,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// What is missing to run the test, if anything.
-fn missing_tools() -> Vec<String> {
-    let mut missing = Vec::new();
-    let node = Command::new("node").arg("--version").output();
-    match node {
-        Ok(o) if o.status.success() => {
-            let version = String::from_utf8_lossy(&o.stdout).trim().to_owned();
-            let major: u32 = version
-                .trim_start_matches('v')
-                .split('.')
-                .next()
-                .and_then(|m| m.parse().ok())
-                .unwrap_or(0);
-            if major < 20 {
-                missing.push(format!("Node 20 or later (found {version})"));
-            }
-        }
-        _ => missing.push("node (Node 20 or later)".to_owned()),
-    }
-    if !repo()
-        .join("tests/tools/node_modules/playwright-core/package.json")
-        .is_file()
-    {
-        missing.push("the npm package playwright-core (run `npm ci --prefix tests/tools`)".into());
-    }
-    let chromium = std::env::var_os("GUIDE_CHROMIUM")
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
-    if !chromium.is_file() {
-        missing.push(format!(
-            "Chromium at {} (run `apt-get install chromium`)",
-            chromium.display()
-        ));
-    }
-    missing
-}
-
 #[test]
 fn a_case_study_made_with_the_web_form_is_saved_checked_and_previewed() {
-    let missing = missing_tools();
+    let missing = common::missing_browser_tools(&["playwright-core"]);
     if !missing.is_empty() {
         common::missing_tool(&format!(
             "the form's browser test needs {}",

@@ -182,3 +182,41 @@ pub fn build_repo_guide_into(out: &Path) -> String {
     );
     stderr
 }
+
+/// What is missing to run the browser tests with `packages` of `tests/tools`, if anything:
+/// Node 20 or later, the npm packages, Chromium (`GUIDE_CHROMIUM`, default /usr/bin/chromium).
+pub fn missing_browser_tools(packages: &[&str]) -> Vec<String> {
+    let mut missing = Vec::new();
+    match std::process::Command::new("node").arg("--version").output() {
+        Ok(o) if o.status.success() => {
+            let version = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+            let major: u32 = version
+                .trim_start_matches('v')
+                .split('.')
+                .next()
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(0);
+            if major < 20 {
+                missing.push(format!("Node 20 or later (found {version})"));
+            }
+        }
+        _ => missing.push("node (Node 20 or later)".to_owned()),
+    }
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/node_modules");
+    for package in packages {
+        if !modules.join(package).join("package.json").is_file() {
+            missing.push(format!(
+                "the npm package {package} (run `npm ci --prefix tests/tools`)"
+            ));
+        }
+    }
+    let chromium = std::env::var_os("GUIDE_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    if !chromium.is_file() {
+        missing.push(format!(
+            "Chromium at {} (run `apt-get install chromium`)",
+            chromium.display()
+        ));
+    }
+    missing
+}
