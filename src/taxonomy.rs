@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
-use crate::config::SiteConfig;
-use crate::content::{Page, Site};
+use crate::config::{SiteConfig, TaxonomyConfig};
+use crate::content::{Page, RawTerm, Site};
 use crate::diagnostic::{closest, Diagnostic};
 use crate::slug::slugify;
 
@@ -71,13 +71,49 @@ pub fn reposition(classification: &mut Classification, site: &Site, p: usize) {
     }
 }
 
+/// A page's place in a term's list: weight, date (newest first), slug of the title, source.
+type PageKey<'a> = (
+    i64,
+    std::cmp::Reverse<Option<&'a str>>,
+    String,
+    &'a std::path::PathBuf,
+);
+
 /// Resolves every page's terms.
 pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    // Pages sort by weight, date (newest first), title, source: each page's title is made a
-    // slug once here, not at each comparison.
-    let keys: Vec<_> = site
-        .pages
+    let keys = page_keys(site);
+    let mut result = Classification {
+        taxonomies: Vec::new(),
+        page_terms: vec![vec![Vec::new(); config.taxonomies.len()]; site.pages.len()],
+    };
+    for (t, taxonomy) in config.taxonomies.iter().enumerate() {
+        let mut table = TermTable::declared(taxonomy);
+        for (p, page) in site.pages.iter().enumerate() {
+            let resolved = classify_page(page, site, taxonomy, &mut table, &mut diagnostics);
+            for &i in &resolved {
+                table.terms[i].pages.push(p);
+            }
+            result.page_terms[p][t] = resolved;
+        }
+        let mut terms = table.terms;
+        for term in &mut terms {
+            term.pages.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        }
+        if !table.declared && !taxonomy.ordered {
+            terms = sort_terms_by_title(terms, &mut result.page_terms, t);
+        }
+        result.taxonomies.push(Taxonomy {
+            name: taxonomy.name.clone(),
+            terms,
+        });
+    }
+    (result, diagnostics)
+}
+
+/// Each page's sort key: its title is made a slug once here, not at each comparison.
+fn page_keys(site: &Site) -> Vec<PageKey<'_>> {
+    site.pages
         .iter()
         .map(|page| {
             (
@@ -87,14 +123,23 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
                 &page.source,
             )
         })
-        .collect();
-    let mut result = Classification {
-        taxonomies: Vec::new(),
-        page_terms: vec![vec![Vec::new(); config.taxonomies.len()]; site.pages.len()],
-    };
-    for (t, taxonomy) in config.taxonomies.iter().enumerate() {
-        let declared = taxonomy.terms.is_some();
-        let mut terms: Vec<Term> = taxonomy
+        .collect()
+}
+
+/// The terms of one taxonomy being built, with an index to find them by slug.
+struct TermTable {
+    /// Whether `guide.yaml` declares the vocabulary (else terms come from the pages).
+    declared: bool,
+    /// The terms so far.
+    terms: Vec<Term>,
+    /// Slug, and slug of the title, → term index.
+    index: HashMap<String, usize>,
+}
+
+impl TermTable {
+    /// The declared terms of `taxonomy` (none when it declares no vocabulary).
+    fn declared(taxonomy: &TaxonomyConfig) -> Self {
+        let terms: Vec<Term> = taxonomy
             .terms
             .iter()
             .flatten()
@@ -105,180 +150,222 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
                 pages: Vec::new(),
             })
             .collect();
-        // slug, and slug of the title, → term index.
         let mut index: HashMap<String, usize> = HashMap::new();
         for (i, term) in terms.iter().enumerate() {
             index.insert(term.slug.clone(), i);
             index.entry(slugify(&term.title)).or_insert(i);
         }
-        for (p, page) in site.pages.iter().enumerate() {
-            let section_name = &site.sections[page.section].name;
-            let raw_terms = page
-                .meta
-                .terms
-                .get(&taxonomy.name)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            if raw_terms.is_empty()
-                && taxonomy.required_in.iter().any(|s| s == section_name)
-                && !page.unread_keys.contains(&taxonomy.name)
-            {
-                let hint = match &taxonomy.terms {
-                    Some(declared) => format!(
-                        "ajoutez « {}: {} » ; termes possibles : {}",
-                        taxonomy.name,
-                        declared.first().map(|t| t.slug.as_str()).unwrap_or(""),
-                        declared
-                            .iter()
-                            .map(|t| t.slug.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    None => format!("ajoutez « {}: [terme] »", taxonomy.name),
-                };
-                diagnostics.push(
-                    Diagnostic::error(format!(
-                        "la taxonomie « {} » est obligatoire dans la section « {section_name} »",
-                        taxonomy.name
-                    ))
-                    .in_file(&page.display_path)
-                    .at(1, 1, 3)
-                    .with_hint(hint),
-                );
-            }
-            let mut resolved: Vec<usize> = Vec::new();
-            for raw in raw_terms {
-                let slug = slugify(&raw.value);
-                let term = match index.get(&slug) {
-                    Some(&i) => Some(i),
-                    None if declared => {
-                        let candidates = terms
-                            .iter()
-                            .flat_map(|t| [t.slug.as_str(), t.title.as_str()]);
-                        let hint = match closest(&raw.value, candidates) {
-                            Some(best) => {
-                                let best_slug = terms
-                                    .iter()
-                                    .find(|t| t.slug == best || t.title == best)
-                                    .map_or(best, |t| t.slug.as_str());
-                                format!("vouliez-vous dire « {best_slug} » ?")
-                            }
-                            None => format!(
-                                "termes déclarés dans guide.yaml : {}",
-                                terms
-                                    .iter()
-                                    .map(|t| t.slug.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        };
-                        diagnostics.push(
-                            Diagnostic::error(format!(
-                                "terme non déclaré dans « {} » : « {} »",
-                                taxonomy.name, raw.value
-                            ))
-                            .in_file(&page.display_path)
-                            .at(raw.line, raw.column, raw.value.chars().count())
-                            .with_hint(hint),
-                        );
-                        None
-                    }
-                    None if crate::content::is_windows_reserved(&slug) => {
-                        diagnostics.push(
-                            Diagnostic::error(format!("terme refusé dans « {} » : « {} » donnerait une adresse que Windows réserve", taxonomy.name, raw.value))
-                                .in_file(&page.display_path)
-                                .at(raw.line, raw.column, raw.value.chars().count())
-                                .with_hint("choisissez un autre mot pour ce terme"),
-                        );
-                        None
-                    }
-                    None if slug.is_empty() => {
-                        diagnostics.push(
-                            Diagnostic::error(format!("terme vide dans « {} »", taxonomy.name))
-                                .in_file(&page.display_path)
-                                .at(raw.line, raw.column, 1)
-                                .with_hint("écrivez un terme fait de lettres ou de chiffres"),
-                        );
-                        None
-                    }
-                    None => {
-                        terms.push(Term {
-                            slug: slug.clone(),
-                            title: raw.value.clone(),
-                            description: String::new(),
-                            pages: Vec::new(),
-                        });
-                        index.insert(slug, terms.len() - 1);
-                        Some(terms.len() - 1)
-                    }
-                };
-                if let Some(i) = term {
-                    if !resolved.contains(&i) {
-                        resolved.push(i);
-                    }
-                }
-            }
-            if taxonomy.single && raw_terms.len() > 1 {
-                let second = &raw_terms[1];
-                diagnostics.push(
-                    Diagnostic::error(format!(
-                        "« {} » n'admet qu'un seul terme par page, {} sont indiqués",
-                        taxonomy.name,
-                        raw_terms.len()
-                    ))
-                    .in_file(&page.display_path)
-                    .at(second.line, second.column, second.value.chars().count())
-                    .with_hint(format!(
-                        "gardez un seul terme : « {}: {} »",
-                        taxonomy.name, raw_terms[0].value
-                    )),
-                );
-            } else if let Some(max) = taxonomy.max_terms {
-                if raw_terms.len() > max {
-                    let extra = &raw_terms[max];
-                    diagnostics.push(
-                        Diagnostic::error(format!(
-                            "« {} » admet au plus {max} termes par page, {} sont indiqués",
-                            taxonomy.name,
-                            raw_terms.len()
-                        ))
-                        .in_file(&page.display_path)
-                        .at(extra.line, extra.column, extra.value.chars().count())
-                        .with_hint("gardez les termes les plus importants pour ce projet"),
-                    );
-                }
-            }
-            for &i in &resolved {
-                terms[i].pages.push(p);
-            }
-            result.page_terms[p][t] = resolved;
-        }
-        for term in &mut terms {
-            term.pages.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-        }
-        if !declared && !taxonomy.ordered {
-            // Reorder by title, and remap the pages' term indices.
-            let mut order: Vec<usize> = (0..terms.len()).collect();
-            order.sort_by(|&a, &b| slugify(&terms[a].title).cmp(&slugify(&terms[b].title)));
-            let mut new_index = vec![0; terms.len()];
-            for (new, &old) in order.iter().enumerate() {
-                new_index[old] = new;
-            }
-            for page_terms in &mut result.page_terms {
-                for i in &mut page_terms[t] {
-                    *i = new_index[*i];
-                }
-            }
-            let mut slots: Vec<Option<Term>> = terms.into_iter().map(Some).collect();
-            terms = order
-                .iter()
-                .map(|&old| slots[old].take().expect("each term moves once"))
-                .collect();
-        }
-        result.taxonomies.push(Taxonomy {
-            name: taxonomy.name.clone(),
+        Self {
+            declared: taxonomy.terms.is_some(),
             terms,
-        });
+            index,
+        }
     }
-    (result, diagnostics)
+
+    /// The index of the term `raw` names, added when the vocabulary is open; a diagnostic
+    /// at `raw` when it names none.
+    fn resolve(
+        &mut self,
+        raw: &RawTerm,
+        taxonomy: &TaxonomyConfig,
+        page: &Page,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<usize> {
+        let slug = slugify(&raw.value);
+        if let Some(&i) = self.index.get(&slug) {
+            return Some(i);
+        }
+        let at_term = |message: String, len: usize, hint: String| {
+            Diagnostic::error(message)
+                .in_file(&page.display_path)
+                .at(raw.line, raw.column, len)
+                .with_hint(hint)
+        };
+        let len = raw.value.chars().count();
+        if self.declared {
+            diagnostics.push(at_term(
+                format!(
+                    "terme non déclaré dans « {} » : « {} »",
+                    taxonomy.name, raw.value
+                ),
+                len,
+                self.undeclared_hint(&raw.value),
+            ));
+            None
+        } else if crate::content::is_windows_reserved(&slug) {
+            diagnostics.push(at_term(
+                format!(
+                    "terme refusé dans « {} » : « {} » donnerait une adresse que Windows réserve",
+                    taxonomy.name, raw.value
+                ),
+                len,
+                "choisissez un autre mot pour ce terme".into(),
+            ));
+            None
+        } else if slug.is_empty() {
+            diagnostics.push(at_term(
+                format!("terme vide dans « {} »", taxonomy.name),
+                1,
+                "écrivez un terme fait de lettres ou de chiffres".into(),
+            ));
+            None
+        } else {
+            self.terms.push(Term {
+                slug: slug.clone(),
+                title: raw.value.clone(),
+                description: String::new(),
+                pages: Vec::new(),
+            });
+            self.index.insert(slug, self.terms.len() - 1);
+            Some(self.terms.len() - 1)
+        }
+    }
+
+    /// The hint for an undeclared term: the closest declared one, or all of them.
+    fn undeclared_hint(&self, written: &str) -> String {
+        let candidates = self
+            .terms
+            .iter()
+            .flat_map(|t| [t.slug.as_str(), t.title.as_str()]);
+        match closest(written, candidates) {
+            Some(best) => {
+                let best_slug = self
+                    .terms
+                    .iter()
+                    .find(|t| t.slug == best || t.title == best)
+                    .map_or(best, |t| t.slug.as_str());
+                format!("vouliez-vous dire « {best_slug} » ?")
+            }
+            None => format!(
+                "termes déclarés dans guide.yaml : {}",
+                self.terms
+                    .iter()
+                    .map(|t| t.slug.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// The terms of `taxonomy` that `page` names, each once, in the order written; its
+/// diagnostics (a missing required taxonomy, unknown terms, too many terms) in that order.
+fn classify_page(
+    page: &Page,
+    site: &Site,
+    taxonomy: &TaxonomyConfig,
+    table: &mut TermTable,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<usize> {
+    let section_name = &site.sections[page.section].name;
+    let raw_terms = page
+        .meta
+        .terms
+        .get(&taxonomy.name)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if raw_terms.is_empty()
+        && taxonomy.required_in.iter().any(|s| s == section_name)
+        && !page.unread_keys.contains(&taxonomy.name)
+    {
+        diagnostics.push(missing_required(taxonomy, page, section_name));
+    }
+    let mut resolved: Vec<usize> = Vec::new();
+    for raw in raw_terms {
+        if let Some(i) = table.resolve(raw, taxonomy, page, diagnostics) {
+            if !resolved.contains(&i) {
+                resolved.push(i);
+            }
+        }
+    }
+    diagnostics.extend(too_many_terms(taxonomy, page, raw_terms));
+    resolved
+}
+
+/// The error for a page without a term of a taxonomy its section requires.
+fn missing_required(taxonomy: &TaxonomyConfig, page: &Page, section_name: &str) -> Diagnostic {
+    let hint = match &taxonomy.terms {
+        Some(declared) => format!(
+            "ajoutez « {}: {} » ; termes possibles : {}",
+            taxonomy.name,
+            declared.first().map(|t| t.slug.as_str()).unwrap_or(""),
+            declared
+                .iter()
+                .map(|t| t.slug.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => format!("ajoutez « {}: [terme] »", taxonomy.name),
+    };
+    Diagnostic::error(format!(
+        "la taxonomie « {} » est obligatoire dans la section « {section_name} »",
+        taxonomy.name
+    ))
+    .in_file(&page.display_path)
+    .at(1, 1, 3)
+    .with_hint(hint)
+}
+
+/// The error for more terms than the taxonomy allows (`single`, `max_terms`), at the first
+/// term too many.
+fn too_many_terms(
+    taxonomy: &TaxonomyConfig,
+    page: &Page,
+    raw_terms: &[RawTerm],
+) -> Option<Diagnostic> {
+    if taxonomy.single && raw_terms.len() > 1 {
+        let second = &raw_terms[1];
+        return Some(
+            Diagnostic::error(format!(
+                "« {} » n'admet qu'un seul terme par page, {} sont indiqués",
+                taxonomy.name,
+                raw_terms.len()
+            ))
+            .in_file(&page.display_path)
+            .at(second.line, second.column, second.value.chars().count())
+            .with_hint(format!(
+                "gardez un seul terme : « {}: {} »",
+                taxonomy.name, raw_terms[0].value
+            )),
+        );
+    }
+    let max = taxonomy.max_terms?;
+    if raw_terms.len() <= max {
+        return None;
+    }
+    let extra = &raw_terms[max];
+    Some(
+        Diagnostic::error(format!(
+            "« {} » admet au plus {max} termes par page, {} sont indiqués",
+            taxonomy.name,
+            raw_terms.len()
+        ))
+        .in_file(&page.display_path)
+        .at(extra.line, extra.column, extra.value.chars().count())
+        .with_hint("gardez les termes les plus importants pour ce projet"),
+    )
+}
+
+/// `terms` (of taxonomy `t`) ordered by title, and the pages' term indices remapped.
+fn sort_terms_by_title(
+    terms: Vec<Term>,
+    page_terms: &mut [Vec<Vec<usize>>],
+    t: usize,
+) -> Vec<Term> {
+    let mut order: Vec<usize> = (0..terms.len()).collect();
+    order.sort_by(|&a, &b| slugify(&terms[a].title).cmp(&slugify(&terms[b].title)));
+    let mut new_index = vec![0; terms.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    for page in page_terms.iter_mut() {
+        for i in &mut page[t] {
+            *i = new_index[*i];
+        }
+    }
+    let mut slots: Vec<Option<Term>> = terms.into_iter().map(Some).collect();
+    order
+        .iter()
+        .map(|&old| slots[old].take().expect("each term moves once"))
+        .collect()
 }
