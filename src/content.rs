@@ -188,12 +188,18 @@ fn folder_url(dir: &Path) -> String {
     out
 }
 
+/// The files of `content/`, relative to it, in walking order.
+struct ContentFiles {
+    /// `.md` files.
+    markdown: Vec<PathBuf>,
+    /// Every other file (images, PDFs…).
+    other: Vec<PathBuf>,
+}
+
 /// Loads and checks every file of `root/content`.
 pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<Diagnostic>) {
     let content = root.join(CONTENT_DIR);
     let mut diagnostics = Vec::new();
-    let mut markdown: Vec<PathBuf> = Vec::new();
-    let mut other: Vec<PathBuf> = Vec::new();
     if !content.is_dir() {
         diagnostics.push(
             Diagnostic::error("le dossier « content » est introuvable")
@@ -202,7 +208,30 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
         );
         return (Site::default(), diagnostics);
     }
-    let walker = WalkDir::new(&content)
+    let files = walk_content(root, &content, &mut diagnostics);
+    let section_dirs = section_dirs(&files.markdown);
+    let bundle_dirs: Vec<PathBuf> = files
+        .markdown
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "index.md"))
+        .map(|p| p.parent().unwrap_or(Path::new("")).to_path_buf())
+        .collect();
+    let loaded = load_files(&content, &files.markdown, &section_dirs, config);
+    let mut site = Site::default();
+    let section_pages = sort_loaded(loaded, drafts, &section_dirs, &mut site, &mut diagnostics);
+    site.sections = sections(&section_dirs, section_pages, config);
+    site.assets = assets(files.other, &bundle_dirs, &site.pages);
+    (site, diagnostics)
+}
+
+/// Walks `content/` (links not followed, skipped names left out): its Markdown and other
+/// files; a diagnostic for each folder that cannot be read and each file set aside.
+fn walk_content(root: &Path, content: &Path, diagnostics: &mut Vec<Diagnostic>) -> ContentFiles {
+    let mut files = ContentFiles {
+        markdown: Vec::new(),
+        other: Vec::new(),
+    };
+    let walker = WalkDir::new(content)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
@@ -211,41 +240,17 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e
-                    .path()
-                    .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
-                let message = match e.io_error() {
-                    Some(io) => crate::fs::describe_io_error(io),
-                    None => "boucle de liens symboliques".into(),
-                };
-                let mut d =
-                    Diagnostic::error(format!("impossible de parcourir ce dossier : {message}"));
-                if let Some(path) = path {
-                    d = d.in_file(path);
-                }
-                diagnostics.push(d.with_hint("vérifiez les droits de lecture du dossier"));
+                diagnostics.push(walk_error(root, &e));
                 continue;
             }
         };
         let relative = entry
             .path()
-            .strip_prefix(&content)
+            .strip_prefix(content)
             .unwrap_or(entry.path())
             .to_path_buf();
-        if entry.path_is_symlink() {
-            diagnostics.push(
-                Diagnostic::warning("lien symbolique ignoré : le générateur ne suit pas les liens")
-                    .in_file(Path::new(CONTENT_DIR).join(&relative))
-                    .with_hint("copiez le fichier dans content/ au lieu d'y faire un lien"),
-            );
-            continue;
-        }
-        if crate::fs::is_special(entry.file_type()) {
-            diagnostics.push(
-                Diagnostic::warning(format!("fichier ignoré : {}", crate::fs::SPECIAL_FILE))
-                    .in_file(Path::new(CONTENT_DIR).join(&relative))
-                    .with_hint("supprimez-le, ou remplacez-le par un fichier ordinaire"),
-            );
+        if let Some(d) = set_aside(&entry, &relative) {
+            diagnostics.push(d);
             continue;
         }
         if !entry.file_type().is_file() {
@@ -256,25 +261,67 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
             .map(|n| n.to_string_lossy().to_lowercase())
             .unwrap_or_default();
         if relative.extension().is_some_and(|e| e == "md") {
-            markdown.push(relative);
+            files.markdown.push(relative);
         } else if name.ends_with(".md.txt") {
-            // Windows hides known extensions: "fiche.md" saved by Notepad is "fiche.md.txt".
-            let written = relative
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let wanted = &written[..written.len() - ".txt".len()];
-            diagnostics.push(
-                Diagnostic::warning("fichier ignoré : son nom finit par « .md.txt », il n'est donc pas lu comme une page")
-                    .in_file(Path::new(CONTENT_DIR).join(&relative))
-                    .with_hint(format!("renommez-le « {wanted} » (Windows cache souvent la fin « .txt » : dans l'Explorateur, cochez Affichage > Extensions de noms de fichiers)")),
-            );
+            diagnostics.push(md_txt_warning(&relative));
         } else {
-            other.push(relative);
+            files.other.push(relative);
         }
     }
+    files
+}
 
-    // Sections: folders with an `_index.md`. The home always exists.
+/// The error for a folder of `content/` that cannot be walked.
+fn walk_error(root: &Path, e: &walkdir::Error) -> Diagnostic {
+    let path = e
+        .path()
+        .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
+    let message = match e.io_error() {
+        Some(io) => crate::fs::describe_io_error(io),
+        None => "boucle de liens symboliques".into(),
+    };
+    let mut d = Diagnostic::error(format!("impossible de parcourir ce dossier : {message}"));
+    if let Some(path) = path {
+        d = d.in_file(path);
+    }
+    d.with_hint("vérifiez les droits de lecture du dossier")
+}
+
+/// A warning when `entry` is a symbolic link or a special file, which are not read.
+fn set_aside(entry: &walkdir::DirEntry, relative: &Path) -> Option<Diagnostic> {
+    if entry.path_is_symlink() {
+        return Some(
+            Diagnostic::warning("lien symbolique ignoré : le générateur ne suit pas les liens")
+                .in_file(Path::new(CONTENT_DIR).join(relative))
+                .with_hint("copiez le fichier dans content/ au lieu d'y faire un lien"),
+        );
+    }
+    if crate::fs::is_special(entry.file_type()) {
+        return Some(
+            Diagnostic::warning(format!("fichier ignoré : {}", crate::fs::SPECIAL_FILE))
+                .in_file(Path::new(CONTENT_DIR).join(relative))
+                .with_hint("supprimez-le, ou remplacez-le par un fichier ordinaire"),
+        );
+    }
+    None
+}
+
+/// The warning for a `fiche.md.txt`: Windows hides known extensions, so "fiche.md" saved by
+/// Notepad is "fiche.md.txt".
+fn md_txt_warning(relative: &Path) -> Diagnostic {
+    let written = relative
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let wanted = &written[..written.len() - ".txt".len()];
+    Diagnostic::warning("fichier ignoré : son nom finit par « .md.txt », il n'est donc pas lu comme une page")
+        .in_file(Path::new(CONTENT_DIR).join(relative))
+        .with_hint(format!("renommez-le « {wanted} » (Windows cache souvent la fin « .txt » : dans l'Explorateur, cochez Affichage > Extensions de noms de fichiers)"))
+}
+
+/// The section folders: those with an `_index.md`, and the home, which always exists;
+/// shallowest first, then by name.
+fn section_dirs(markdown: &[PathBuf]) -> Vec<PathBuf> {
     let mut section_dirs: Vec<PathBuf> = markdown
         .iter()
         .filter(|p| p.file_name().is_some_and(|n| n == "_index.md"))
@@ -284,44 +331,62 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
         section_dirs.insert(0, PathBuf::new());
     }
     section_dirs.sort_by_key(|d| (d.components().count(), d.clone()));
-    let section_of_dir = |dir: &Path| -> usize {
-        let mut dir = dir.to_path_buf();
-        loop {
-            if let Some(i) = section_dirs.iter().position(|d| *d == dir) {
-                return i;
-            }
-            if !dir.pop() {
-                return 0;
-            }
-        }
-    };
-    let bundle_dirs: Vec<PathBuf> = markdown
-        .iter()
-        .filter(|p| p.file_name().is_some_and(|n| n == "index.md"))
-        .map(|p| p.parent().unwrap_or(Path::new("")).to_path_buf())
-        .collect();
+    section_dirs
+}
 
-    // Parse every Markdown file in parallel.
-    let loaded: Vec<(PathBuf, Option<Page>, Vec<Diagnostic>)> = markdown
+/// The index in `section_dirs` of the section `dir` belongs to: the nearest enclosing one.
+fn section_of_dir(section_dirs: &[PathBuf], dir: &Path) -> usize {
+    let mut dir = dir.to_path_buf();
+    loop {
+        if let Some(i) = section_dirs.iter().position(|d| *d == dir) {
+            return i;
+        }
+        if !dir.pop() {
+            return 0;
+        }
+    }
+}
+
+/// A Markdown file read and checked: its path relative to `content/`, the page (none when
+/// it could not be read) and its diagnostics.
+type LoadedFile = (PathBuf, Option<Page>, Vec<Diagnostic>);
+
+/// Reads and checks every Markdown file, in parallel, each in its section.
+fn load_files(
+    content: &Path,
+    markdown: &[PathBuf],
+    section_dirs: &[PathBuf],
+    config: &SiteConfig,
+) -> Vec<LoadedFile> {
+    markdown
         .par_iter()
         .map(|relative| {
             let is_index = relative.file_name().is_some_and(|n| n == "_index.md");
             let dir = relative.parent().unwrap_or(Path::new(""));
             let section = if is_index {
-                section_of_dir(dir)
+                section_of_dir(section_dirs, dir)
             } else if relative.file_name().is_some_and(|n| n == "index.md") {
-                section_of_dir(dir.parent().unwrap_or(Path::new("")))
+                section_of_dir(section_dirs, dir.parent().unwrap_or(Path::new("")))
             } else {
-                section_of_dir(dir)
+                section_of_dir(section_dirs, dir)
             };
             let section_name = to_slash(&section_dirs[section]);
             let (page, diags) =
-                load_file(&content, relative, section, &section_name, is_index, config);
+                load_file(content, relative, section, &section_name, is_index, config);
             (relative.clone(), page, diags)
         })
-        .collect();
+        .collect()
+}
 
-    let mut site = Site::default();
+/// Puts each loaded file in its place: pages in `site.pages` (drafts left out unless
+/// asked for), diagnostics after `diagnostics`; returns each section's `_index.md` page.
+fn sort_loaded(
+    loaded: Vec<LoadedFile>,
+    drafts: DraftMode,
+    section_dirs: &[PathBuf],
+    site: &mut Site,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Option<Page>> {
     let mut section_pages: Vec<Option<Page>> = vec![None; section_dirs.len()];
     for (relative, page, mut diags) in loaded {
         if drafts == DraftMode::Exclude {
@@ -341,11 +406,21 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
         } else if page.meta.draft && drafts == DraftMode::Exclude {
             site.drafts_left_out
                 .push(crate::markdown::link_key(&page.source));
-            continue;
         } else {
             site.pages.push(page);
         }
     }
+    section_pages
+}
+
+/// The sections, from their folders and their `_index.md` pages (an empty one, titled
+/// after the folder or the site, when a folder has none).
+fn sections(
+    section_dirs: &[PathBuf],
+    mut section_pages: Vec<Option<Page>>,
+    config: &SiteConfig,
+) -> Vec<Section> {
+    let mut sections = Vec::new();
     for (i, dir) in section_dirs.iter().enumerate() {
         let name = to_slash(dir);
         let index = section_pages[i].take().unwrap_or_else(|| Page {
@@ -370,25 +445,33 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
         let parent = if i == 0 {
             None
         } else {
-            Some(section_of_dir(dir.parent().unwrap_or(Path::new(""))))
+            Some(section_of_dir(
+                section_dirs,
+                dir.parent().unwrap_or(Path::new("")),
+            ))
         };
-        site.sections.push(Section {
+        sections.push(Section {
             name,
             index,
             parent,
         });
     }
+    sections
+}
+
+/// The files of `content/` that are not Markdown, each with its output path: beside its
+/// page for a file inside a page bundle, in its folder's URL otherwise.
+fn assets(other: Vec<PathBuf>, bundle_dirs: &[PathBuf], pages: &[Page]) -> Vec<Asset> {
+    let mut assets = Vec::new();
     for relative in other {
         let dir = relative.parent().unwrap_or(Path::new(""));
-        // Files inside a page bundle go beside that page's output.
         let bundle = bundle_dirs
             .iter()
             .filter(|b| dir.starts_with(b))
             .max_by_key(|b| b.components().count());
         let output = match bundle {
             Some(b) => {
-                let page_path = site
-                    .pages
+                let page_path = pages
                     .iter()
                     .find(|p| p.bundle_dir.as_deref() == Some(b.as_path()))
                     .map(|p| p.path.clone())
@@ -405,12 +488,12 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<D
                     .unwrap_or_default()
             ),
         };
-        site.assets.push(Asset {
+        assets.push(Asset {
             source: relative,
             output,
         });
     }
-    (site, diagnostics)
+    assets
 }
 
 /// Reads and checks page `p` of `site` again (`serve`, after a save), with the same section.
@@ -549,6 +632,8 @@ impl Reporter for FileReporter<'_> {
     }
 }
 
+/// Reads and checks one Markdown file of section `section` (`section_name`); `None` when
+/// it cannot be read, split or parsed into fields.
 fn load_file(
     content: &Path,
     relative: &Path,
@@ -558,29 +643,9 @@ fn load_file(
     config: &SiteConfig,
 ) -> (Option<Page>, Vec<Diagnostic>) {
     let display_path = Path::new(CONTENT_DIR).join(relative);
-    let bytes = match crate::fs::read(&content.join(relative)) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            let d = Diagnostic::error(format!(
-                "impossible de lire ce fichier : {}",
-                crate::fs::describe_io_error(&e.source)
-            ))
-            .in_file(&display_path)
-            .with_hint("vérifiez que le fichier existe et que vous avez le droit de le lire");
-            return (None, vec![d]);
-        }
-    };
-    let text = match String::from_utf8(bytes) {
+    let text = match read_text(&content.join(relative), &display_path) {
         Ok(text) => text,
-        Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-            let d = Diagnostic::error("ce fichier n'est pas encodé en UTF-8")
-                .in_file(&display_path)
-                .at_line(line)
-                .with_hint("enregistrez-le en UTF-8 depuis votre éditeur (Enregistrer sous… > Encodage : UTF-8)");
-            return (None, vec![d]);
-        }
+        Err(d) => return (None, vec![*d]),
     };
     let split = match frontmatter::split(&text) {
         Ok(split) => split,
@@ -601,39 +666,14 @@ fn load_file(
         diagnostics: Vec::new(),
     };
     let front_matter = yaml::parse_front_matter(split.yaml);
-    let mut early = Vec::new();
-    for problem in &front_matter.problems {
-        let mut d = Diagnostic::error(problem.message.clone())
-            .in_file(&display_path)
-            .at(
-                problem.line + split.yaml_line - 1,
-                problem.column,
-                problem.len,
-            )
-            .with_hint(problem.hint.clone().unwrap_or_else(|| "vérifiez l'indentation, les deux-points après chaque clé et les guillemets autour des textes qui contiennent « : » ou « # »".into()))
-            .with_source(&text);
-        if !problem.error {
-            d.severity = crate::diagnostic::Severity::Warning;
-        }
-        early.push(d);
-    }
-    let Some(value) = front_matter.value else {
-        return (None, early);
-    };
-    let map = match value {
-        Value::Object(map) => map,
-        Value::Null => Map::new(),
-        _ => {
-            let d = Diagnostic::error("l'en-tête doit être une suite de champs « clé: valeur »")
-                .in_file(&display_path)
-                .at(split.yaml_line, 1, 1)
-                .with_hint(
-                    "écrivez par exemple « title: Mon titre » sur la première ligne de l'en-tête",
-                )
-                .with_source(&text);
-            early.push(d);
+    let mut early = syntax_diagnostics(&front_matter.problems, &reporter);
+    let map = match front_matter.value.map(|value| fields_of(value, &reporter)) {
+        None => return (None, early),
+        Some(Err(d)) => {
+            early.push(*d);
             return (None, early);
         }
+        Some(Ok(map)) => map,
     };
     let section_config = if is_index {
         None
@@ -648,8 +688,105 @@ fn load_file(
         is_index,
         &mut reporter,
     );
+    let path = url_path(relative, is_index, &meta, &mut reporter);
+    check_front_matter_image(&map, content, relative, &mut reporter);
+    if !meta.draft && !is_index {
+        reporter
+            .diagnostics
+            .extend(placeholders(&text, split.body_line, &display_path));
+    }
+    forget_skipped_keys(&mut reporter.diagnostics, &front_matter.skipped_keys);
+    early.append(&mut reporter.diagnostics);
+    let dir = relative.parent().unwrap_or(Path::new(""));
+    let is_bundle = relative.file_name().is_some_and(|n| n == "index.md");
+    let page = Page {
+        source: relative.to_path_buf(),
+        display_path: display_path.clone(),
+        section,
+        meta,
+        body: split.body.to_string(),
+        body_line: split.body_line,
+        path,
+        bundle_dir: is_bundle.then(|| dir.to_path_buf()),
+        front_matter_hash: split.front_matter_hash(),
+        unread_keys: front_matter.skipped_keys.clone(),
+    };
+    (Some(page), early)
+}
 
-    // The URL path.
+/// The text of the file at `path`; an error when it cannot be read or is not UTF-8.
+fn read_text(path: &Path, display_path: &Path) -> Result<String, Box<Diagnostic>> {
+    let bytes = crate::fs::read(path).map_err(|e| {
+        Box::new(
+            Diagnostic::error(format!(
+                "impossible de lire ce fichier : {}",
+                crate::fs::describe_io_error(&e.source)
+            ))
+            .in_file(display_path)
+            .with_hint("vérifiez que le fichier existe et que vous avez le droit de le lire"),
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        Box::new(Diagnostic::error("ce fichier n'est pas encodé en UTF-8")
+            .in_file(display_path)
+            .at_line(line)
+            .with_hint("enregistrez-le en UTF-8 depuis votre éditeur (Enregistrer sous… > Encodage : UTF-8)"))
+    })
+}
+
+/// The front matter's YAML problems, placed at their lines of the file.
+fn syntax_diagnostics(problems: &[yaml::Problem], reporter: &FileReporter<'_>) -> Vec<Diagnostic> {
+    problems
+        .iter()
+        .map(|problem| {
+            let mut d = Diagnostic::error(problem.message.clone())
+                .in_file(reporter.display_path)
+                .at(
+                    problem.line + reporter.yaml_line - 1,
+                    problem.column,
+                    problem.len,
+                )
+                .with_hint(problem.hint.clone().unwrap_or_else(|| "vérifiez l'indentation, les deux-points après chaque clé et les guillemets autour des textes qui contiennent « : » ou « # »".into()))
+                .with_source(reporter.text);
+            if !problem.error {
+                d.severity = crate::diagnostic::Severity::Warning;
+            }
+            d
+        })
+        .collect()
+}
+
+/// The front matter's fields (none for an empty one); an error when it is not a map.
+fn fields_of(
+    value: Value,
+    reporter: &FileReporter<'_>,
+) -> Result<Map<String, Value>, Box<Diagnostic>> {
+    match value {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(Map::new()),
+        _ => Err(Box::new(
+            Diagnostic::error("l'en-tête doit être une suite de champs « clé: valeur »")
+                .in_file(reporter.display_path)
+                .at(reporter.yaml_line, 1, 1)
+                .with_hint(
+                    "écrivez par exemple « title: Mon titre » sur la première ligne de l'en-tête",
+                )
+                .with_source(reporter.text),
+        )),
+    }
+}
+
+/// The URL path of a page: its folder's, then its slug (from `slug`, the file name, or the
+/// bundle's folder name); an error when there is no slug or a segment is a name Windows
+/// reserves.
+fn url_path(
+    relative: &Path,
+    is_index: bool,
+    meta: &PageMeta,
+    reporter: &mut FileReporter<'_>,
+) -> String {
     let dir = relative.parent().unwrap_or(Path::new(""));
     let is_bundle = relative.file_name().is_some_and(|n| n == "index.md");
     let path = if is_index {
@@ -673,7 +810,7 @@ fn load_file(
         if slug.is_empty() {
             reporter.diagnostics.push(
                 Diagnostic::error("impossible de tirer une adresse du nom de ce fichier")
-                    .in_file(&display_path)
+                    .in_file(reporter.display_path)
                     .with_hint("renommez le fichier avec des lettres ou des chiffres, ou ajoutez « slug: mon-adresse »"),
             );
         }
@@ -682,41 +819,25 @@ fn load_file(
     if let Some(reserved) = path.split('/').find(|segment| is_windows_reserved(segment)) {
         reporter.diagnostics.push(
             Diagnostic::error(format!("l'adresse /{path} contient « {reserved} », un nom que Windows réserve (CON, NUL, AUX, COM1…)"))
-                .in_file(&display_path)
+                .in_file(reporter.display_path)
                 .with_hint("renommez le fichier ou le dossier, ou donnez à la page un « slug » différent"),
         );
     }
-    check_front_matter_image(&map, content, relative, &mut reporter);
-    if !meta.draft && !is_index {
-        reporter
-            .diagnostics
-            .extend(placeholders(&text, split.body_line, &display_path));
+    path
+}
+
+/// Drops "missing" and "empty" diagnostics about keys set aside after a syntax error: their
+/// line is already blamed.
+fn forget_skipped_keys(diagnostics: &mut Vec<Diagnostic>, skipped_keys: &[String]) {
+    if skipped_keys.is_empty() {
+        return;
     }
-    // A key set aside after a syntax error is not "missing": its line is already blamed.
-    if !front_matter.skipped_keys.is_empty() {
-        reporter.diagnostics.retain(|d| {
-            !front_matter.skipped_keys.iter().any(|k| {
-                d.message.contains(&format!("« {k} »"))
-                    && (d.message.contains("manquant") || d.message.contains("est vide"))
-            })
-        });
-    }
-    let mut diagnostics = early;
-    diagnostics.append(&mut reporter.diagnostics);
-    reporter.diagnostics = diagnostics;
-    let page = Page {
-        source: relative.to_path_buf(),
-        display_path: display_path.clone(),
-        section,
-        meta,
-        body: split.body.to_string(),
-        body_line: split.body_line,
-        path,
-        bundle_dir: is_bundle.then(|| dir.to_path_buf()),
-        front_matter_hash: split.front_matter_hash(),
-        unread_keys: front_matter.skipped_keys.clone(),
-    };
-    (Some(page), reporter.diagnostics)
+    diagnostics.retain(|d| {
+        !skipped_keys.iter().any(|k| {
+            d.message.contains(&format!("« {k} »"))
+                && (d.message.contains("manquant") || d.message.contains("est vide"))
+        })
+    });
 }
 
 /// The front matter's `image: { src, alt }` follows the rules of an image in the body: its
@@ -912,6 +1033,8 @@ impl PageMeta {
     }
 }
 
+/// Reads and checks a page's front matter `map`: the common keys, the taxonomies, then the
+/// section's schema (or, without one, unknown keys), reporting in that order.
 fn read_meta(
     map: &Map<String, Value>,
     config: &SiteConfig,
@@ -920,222 +1043,22 @@ fn read_meta(
     is_index: bool,
     reporter: &mut FileReporter<'_>,
 ) -> PageMeta {
-    let mut meta = PageMeta::default();
-    let date_hint = "écrivez la date sous la forme AAAA-MM-JJ, par exemple 2024-03-01";
-    match map.get("title") {
-        Some(Value::String(s)) if !s.trim().is_empty() => {
-            meta.title = if crate::typography::is_french(&config.language) {
-                crate::typography::title(s.trim())
-            } else {
-                s.trim().to_string()
-            }
-        }
-        Some(Value::String(_)) | Some(Value::Null) => reporter.error_at_value(
-            "title",
-            "le titre est vide".into(),
-            "écrivez le titre après « title: »",
-        ),
-        Some(other) => match string_of(other) {
-            Some(s) => meta.title = s,
-            None => reporter.error_at_value(
-                "title",
-                "le titre doit être un texte".into(),
-                "écrivez le titre après « title: », entre guillemets s'il contient « : »",
-            ),
-        },
-        None => reporter.at_key(
-            &[],
-            "champ obligatoire manquant : « title »".into(),
-            Some("ajoutez une ligne « title: Titre de la page » dans l'en-tête".into()),
-        ),
-    }
-    for key in ["date", "updated"] {
-        if let Some(value) = map.get(key) {
-            match value.as_str() {
-                Some(s) if schema::is_date(s) => {
-                    if key == "date" {
-                        meta.date = Some(s.to_string());
-                    } else {
-                        meta.updated = Some(s.to_string());
-                    }
-                }
-                _ => reporter.error_at_value(
-                    key,
-                    format!("« {key} » n'est pas une date valide"),
-                    date_hint,
-                ),
-            }
-        }
-    }
-    if let Some(value) = map.get("edition") {
-        match string_of(value) {
-            Some(s) if !s.trim().is_empty() => {
-                meta.edition = Some(crate::typography::title(s.trim()))
-            }
-            _ => reporter.error_at_value(
-                "edition",
-                "« edition » doit être le nom d'une édition".into(),
-                "écrivez par exemple edition: Automne 2017, ou retirez la ligne : la page est alors de l'édition en cours",
-            ),
-        }
-    }
-    // `updated` says the page changed after it was published: a day before is a slip.
-    if let (Some(updated), Some(published)) = (&meta.updated, meta.published(config)) {
-        if updated.as_str() < published {
-            let message = format!(
-                "« updated » ({updated}) précède la publication de la page ({published}) : les lecteurs liraient « Mis à jour » avant la parution"
-            );
-            reporter.warning_at_value(
-                "updated",
-                message,
-                "« updated » est le jour d'une modification après la publication : corrigez la date, ou retirez la ligne",
-            );
-        }
-    }
-    if let Some(value) = map.get("summary") {
-        match value {
-            Value::String(s) => {
-                // A summary reaches listings, the feed, the open data and the search index:
-                // a URL that runs code is refused at its line, as in a body.
-                for (message, hint) in crate::markdown::summary_problems(s) {
-                    reporter.error_at_value("summary", message, hint);
-                }
-                meta.summary = Some(s.clone());
-            }
-            Value::Null => {}
-            _ => reporter.error_at_value(
-                "summary",
-                "le résumé doit être un texte".into(),
-                "écrivez une ou deux phrases après « summary: »",
-            ),
-        }
-    }
-    if let Some(value) = map.get("draft") {
-        match value.as_bool() {
-            Some(b) => meta.draft = b,
-            None => reporter.error_at_value(
-                "draft",
-                "« draft » doit valoir true ou false".into(),
-                "écrivez draft: true pour un brouillon, draft: false sinon",
-            ),
-        }
-    }
-    if let Some(value) = map.get("weight") {
-        match value.as_i64() {
-            Some(w) => meta.weight = w,
-            None => reporter.error_at_value(
-                "weight",
-                "« weight » doit être un nombre entier".into(),
-                "écrivez par exemple weight: 10 (les plus petits viennent en premier)",
-            ),
-        }
-    }
-    if let Some(value) = map.get("slug") {
-        match value.as_str() {
-            Some(s) if is_slug(s) && !is_windows_reserved(s) => meta.slug = Some(s.to_string()),
-            Some(s) => {
-                let suggestion = slugify(s);
-                let hint = if suggestion.is_empty() || is_windows_reserved(&suggestion) {
-                    "un slug est fait de lettres minuscules sans accents, de chiffres et de tirets"
-                        .to_string()
-                } else {
-                    format!("écrivez « slug: {suggestion} » (lettres minuscules sans accents, chiffres et tirets)")
-                };
-                reporter.error_at_value("slug", format!("slug invalide : « {s} »"), hint);
-            }
-            None => reporter.error_at_value(
-                "slug",
-                "« slug » doit être un texte".into(),
-                "écrivez par exemple slug: ma-fiche",
-            ),
-        }
-    }
-    if let Some(value) = map.get("aliases") {
-        match value.as_array() {
-            Some(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let path = [PathStep::Key("aliases".into()), PathStep::Index(i)];
-                    match item.as_str() {
-                        Some(alias) => match alias_problem(alias) {
-                            None => {
-                                meta.aliases.push(alias.to_string());
-                                meta.alias_places.push(reporter.value_place(&path));
-                            }
-                            Some(problem) => reporter.at_value(&path, format!("alias invalide « {alias} » : {problem}"), Some("écrivez l'ancienne adresse de la page, par exemple /ancienne-adresse/".into())),
-                        },
-                        None => reporter.at_value(&path, "un alias doit être un texte".into(), None),
-                    }
-                }
-            }
-            None => reporter.error_at_value(
-                "aliases",
-                "« aliases » doit être une liste".into(),
-                "écrivez par exemple aliases: [/ancienne-adresse/]",
-            ),
-        }
-    }
-    if let Some(value) = map.get("template") {
-        match value.as_str() {
-            Some(s) if s.ends_with(".html") && !s.contains("..") && !s.starts_with('/') => {
-                meta.template = Some(s.to_string())
-            }
-            _ => reporter.error_at_value(
-                "template",
-                "« template » doit être le nom d'un gabarit du thème".into(),
-                "écrivez par exemple template: page.html",
-            ),
-        }
-    }
-    if let Some(value) = map.get("extra") {
-        match value {
-            Value::Object(extra) => meta.extra = extra.clone(),
-            Value::Null => {}
-            _ => reporter.error_at_value(
-                "extra",
-                "« extra » doit être un ensemble de champs".into(),
-                "écrivez les champs en dessous, en retrait",
-            ),
-        }
-    }
-    for taxonomy in &config.taxonomies {
-        let Some(value) = map.get(&taxonomy.name) else {
-            continue;
-        };
-        let key = PathStep::Key(taxonomy.name.clone());
-        let items: Vec<(Option<usize>, &Value)> = match value {
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Some(i), v))
-                .collect(),
-            Value::Null => Vec::new(),
-            other => vec![(None, other)],
-        };
-        let mut terms = Vec::new();
-        for (index, item) in items {
-            let mut path = vec![key.clone()];
-            if let Some(i) = index {
-                path.push(PathStep::Index(i));
-            }
-            let loc = yaml::locate(reporter.yaml, &path);
-            let (line, column) = loc.map_or((reporter.yaml_line, 1), |l| {
-                (l.line + reporter.yaml_line - 1, l.value_column)
-            });
-            match string_of(item) {
-                Some(value) => terms.push(RawTerm {
-                    value,
-                    line,
-                    column,
-                }),
-                None => reporter.at_value(
-                    &path,
-                    format!("un terme de « {} » doit être un texte", taxonomy.name),
-                    None,
-                ),
-            }
-        }
-        meta.terms.insert(taxonomy.name.clone(), terms);
-    }
+    let mut meta = PageMeta {
+        title: read_title(map, config, reporter),
+        date: read_date(map, "date", reporter),
+        updated: read_date(map, "updated", reporter),
+        edition: read_edition(map, reporter),
+        ..PageMeta::default()
+    };
+    check_updated(&meta, config, reporter);
+    meta.summary = read_summary(map, reporter);
+    meta.draft = read_draft(map, reporter);
+    meta.weight = read_weight(map, reporter);
+    meta.slug = read_slug(map, reporter);
+    (meta.aliases, meta.alias_places) = read_aliases(map, reporter);
+    meta.template = read_template(map, reporter);
+    meta.extra = read_extra(map, reporter);
+    meta.terms = read_terms(map, config, reporter);
     let schema = section_config.map(|s| &s.schema);
     let is_known = |name: &str| COMMON_KEYS.contains(&name) || config.taxonomy(name).is_some();
     match schema {
@@ -1152,31 +1075,343 @@ fn read_meta(
         }
         _ => {
             for name in map.keys().filter(|k| !is_known(k)) {
-                let candidates: Vec<&str> = COMMON_KEYS
-                    .iter()
-                    .copied()
-                    .chain(config.taxonomies.iter().map(|t| t.name.as_str()))
-                    .collect();
-                let hint = match closest(name, candidates.iter().copied()) {
-                    Some(best) => format!(
-                        "vouliez-vous dire « {best} » ? Les champs libres vont sous « extra: »"
-                    ),
-                    None => "les champs libres vont sous « extra: », en retrait".into(),
-                };
-                let where_ = if section_name.is_empty() {
-                    "cette page".to_string()
-                } else {
-                    format!("la section « {section_name} »")
-                };
-                reporter.at_key(
-                    &[PathStep::Key(name.clone())],
-                    format!("clé inconnue « {name} » : {where_} ne déclare pas ce champ"),
-                    Some(hint),
-                );
+                report_unknown_key(name, config, section_name, reporter);
             }
         }
     }
     meta
+}
+
+/// `title`, trimmed (and set in French typography for a French site); empty when missing
+/// or not a text, reported.
+fn read_title(
+    map: &Map<String, Value>,
+    config: &SiteConfig,
+    reporter: &mut FileReporter<'_>,
+) -> String {
+    match map.get("title") {
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            if crate::typography::is_french(&config.language) {
+                crate::typography::title(s.trim())
+            } else {
+                s.trim().to_string()
+            }
+        }
+        Some(Value::String(_)) | Some(Value::Null) => {
+            reporter.error_at_value(
+                "title",
+                "le titre est vide".into(),
+                "écrivez le titre après « title: »",
+            );
+            String::new()
+        }
+        Some(other) => string_of(other).unwrap_or_else(|| {
+            reporter.error_at_value(
+                "title",
+                "le titre doit être un texte".into(),
+                "écrivez le titre après « title: », entre guillemets s'il contient « : »",
+            );
+            String::new()
+        }),
+        None => {
+            reporter.at_key(
+                &[],
+                "champ obligatoire manquant : « title »".into(),
+                Some("ajoutez une ligne « title: Titre de la page » dans l'en-tête".into()),
+            );
+            String::new()
+        }
+    }
+}
+
+/// The date at `key` (`date` or `updated`), `YYYY-MM-DD`; reported when it is not one.
+fn read_date(
+    map: &Map<String, Value>,
+    key: &str,
+    reporter: &mut FileReporter<'_>,
+) -> Option<String> {
+    let value = map.get(key)?;
+    match value.as_str() {
+        Some(s) if schema::is_date(s) => Some(s.to_string()),
+        _ => {
+            reporter.error_at_value(
+                key,
+                format!("« {key} » n'est pas une date valide"),
+                "écrivez la date sous la forme AAAA-MM-JJ, par exemple 2024-03-01",
+            );
+            None
+        }
+    }
+}
+
+/// `edition`, the name of an edition, in title typography; reported when empty.
+fn read_edition(map: &Map<String, Value>, reporter: &mut FileReporter<'_>) -> Option<String> {
+    let value = map.get("edition")?;
+    match string_of(value) {
+        Some(s) if !s.trim().is_empty() => Some(crate::typography::title(s.trim())),
+        _ => {
+            reporter.error_at_value(
+                "edition",
+                "« edition » doit être le nom d'une édition".into(),
+                "écrivez par exemple edition: Automne 2017, ou retirez la ligne : la page est alors de l'édition en cours",
+            );
+            None
+        }
+    }
+}
+
+/// `updated` says the page changed after it was published: a warning for a day before.
+fn check_updated(meta: &PageMeta, config: &SiteConfig, reporter: &mut FileReporter<'_>) {
+    if let (Some(updated), Some(published)) = (&meta.updated, meta.published(config)) {
+        if updated.as_str() < published {
+            let message = format!(
+                "« updated » ({updated}) précède la publication de la page ({published}) : les lecteurs liraient « Mis à jour » avant la parution"
+            );
+            reporter.warning_at_value(
+                "updated",
+                message,
+                "« updated » est le jour d'une modification après la publication : corrigez la date, ou retirez la ligne",
+            );
+        }
+    }
+}
+
+/// `summary`, Markdown; a URL that runs code is refused at its line, as in a body, since a
+/// summary reaches listings, the feed, the open data and the search index.
+fn read_summary(map: &Map<String, Value>, reporter: &mut FileReporter<'_>) -> Option<String> {
+    match map.get("summary")? {
+        Value::String(s) => {
+            for (message, hint) in crate::markdown::summary_problems(s) {
+                reporter.error_at_value("summary", message, hint);
+            }
+            Some(s.clone())
+        }
+        Value::Null => None,
+        _ => {
+            reporter.error_at_value(
+                "summary",
+                "le résumé doit être un texte".into(),
+                "écrivez une ou deux phrases après « summary: »",
+            );
+            None
+        }
+    }
+}
+
+/// `draft`, false unless written `true`; reported when not a boolean.
+fn read_draft(map: &Map<String, Value>, reporter: &mut FileReporter<'_>) -> bool {
+    let Some(value) = map.get("draft") else {
+        return false;
+    };
+    value.as_bool().unwrap_or_else(|| {
+        reporter.error_at_value(
+            "draft",
+            "« draft » doit valoir true ou false".into(),
+            "écrivez draft: true pour un brouillon, draft: false sinon",
+        );
+        false
+    })
+}
+
+/// `weight`, 0 when missing; reported when not an integer.
+fn read_weight(map: &Map<String, Value>, reporter: &mut FileReporter<'_>) -> i64 {
+    let Some(value) = map.get("weight") else {
+        return 0;
+    };
+    value.as_i64().unwrap_or_else(|| {
+        reporter.error_at_value(
+            "weight",
+            "« weight » doit être un nombre entier".into(),
+            "écrivez par exemple weight: 10 (les plus petits viennent en premier)",
+        );
+        0
+    })
+}
+
+/// `slug`; reported, with a suggestion, when it is not a slug or is a name Windows reserves.
+fn read_slug(map: &Map<String, Value>, reporter: &mut FileReporter<'_>) -> Option<String> {
+    match map.get("slug")?.as_str() {
+        Some(s) if is_slug(s) && !is_windows_reserved(s) => Some(s.to_string()),
+        Some(s) => {
+            let suggestion = slugify(s);
+            let hint = if suggestion.is_empty() || is_windows_reserved(&suggestion) {
+                "un slug est fait de lettres minuscules sans accents, de chiffres et de tirets"
+                    .to_string()
+            } else {
+                format!("écrivez « slug: {suggestion} » (lettres minuscules sans accents, chiffres et tirets)")
+            };
+            reporter.error_at_value("slug", format!("slug invalide : « {s} »"), hint);
+            None
+        }
+        None => {
+            reporter.error_at_value(
+                "slug",
+                "« slug » doit être un texte".into(),
+                "écrivez par exemple slug: ma-fiche",
+            );
+            None
+        }
+    }
+}
+
+/// `aliases` and where each is written; each invalid one reported at its place.
+fn read_aliases(
+    map: &Map<String, Value>,
+    reporter: &mut FileReporter<'_>,
+) -> (Vec<String>, Vec<Place>) {
+    let mut aliases = Vec::new();
+    let mut places = Vec::new();
+    let Some(value) = map.get("aliases") else {
+        return (aliases, places);
+    };
+    let Some(items) = value.as_array() else {
+        reporter.error_at_value(
+            "aliases",
+            "« aliases » doit être une liste".into(),
+            "écrivez par exemple aliases: [/ancienne-adresse/]",
+        );
+        return (aliases, places);
+    };
+    for (i, item) in items.iter().enumerate() {
+        let path = [PathStep::Key("aliases".into()), PathStep::Index(i)];
+        match item.as_str() {
+            Some(alias) => match alias_problem(alias) {
+                None => {
+                    aliases.push(alias.to_string());
+                    places.push(reporter.value_place(&path));
+                }
+                Some(problem) => reporter.at_value(
+                    &path,
+                    format!("alias invalide « {alias} » : {problem}"),
+                    Some(
+                        "écrivez l'ancienne adresse de la page, par exemple /ancienne-adresse/"
+                            .into(),
+                    ),
+                ),
+            },
+            None => reporter.at_value(&path, "un alias doit être un texte".into(), None),
+        }
+    }
+    (aliases, places)
+}
+
+/// `template`, the name of a theme's template; reported when it is not one.
+fn read_template(map: &Map<String, Value>, reporter: &mut FileReporter<'_>) -> Option<String> {
+    match map.get("template")?.as_str() {
+        Some(s) if s.ends_with(".html") && !s.contains("..") && !s.starts_with('/') => {
+            Some(s.to_string())
+        }
+        _ => {
+            reporter.error_at_value(
+                "template",
+                "« template » doit être le nom d'un gabarit du thème".into(),
+                "écrivez par exemple template: page.html",
+            );
+            None
+        }
+    }
+}
+
+/// `extra`, free fields; reported when it is not a map.
+fn read_extra(map: &Map<String, Value>, reporter: &mut FileReporter<'_>) -> Map<String, Value> {
+    match map.get("extra") {
+        Some(Value::Object(extra)) => extra.clone(),
+        None | Some(Value::Null) => Map::new(),
+        Some(_) => {
+            reporter.error_at_value(
+                "extra",
+                "« extra » doit être un ensemble de champs".into(),
+                "écrivez les champs en dessous, en retrait",
+            );
+            Map::new()
+        }
+    }
+}
+
+/// The terms written for each taxonomy the page names, in the order of `guide.yaml`.
+fn read_terms(
+    map: &Map<String, Value>,
+    config: &SiteConfig,
+    reporter: &mut FileReporter<'_>,
+) -> HashMap<String, Vec<RawTerm>> {
+    let mut terms = HashMap::new();
+    for taxonomy in &config.taxonomies {
+        if let Some(value) = map.get(&taxonomy.name) {
+            let written = read_terms_of(&taxonomy.name, value, reporter);
+            terms.insert(taxonomy.name.clone(), written);
+        }
+    }
+    terms
+}
+
+/// The terms written at key `name` (one, or a list) with their places; each that is not a
+/// text reported.
+fn read_terms_of(name: &str, value: &Value, reporter: &mut FileReporter<'_>) -> Vec<RawTerm> {
+    let key = PathStep::Key(name.to_string());
+    let items: Vec<(Option<usize>, &Value)> = match value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (Some(i), v))
+            .collect(),
+        Value::Null => Vec::new(),
+        other => vec![(None, other)],
+    };
+    let mut terms = Vec::new();
+    for (index, item) in items {
+        let mut path = vec![key.clone()];
+        if let Some(i) = index {
+            path.push(PathStep::Index(i));
+        }
+        let loc = yaml::locate(reporter.yaml, &path);
+        let (line, column) = loc.map_or((reporter.yaml_line, 1), |l| {
+            (l.line + reporter.yaml_line - 1, l.value_column)
+        });
+        match string_of(item) {
+            Some(value) => terms.push(RawTerm {
+                value,
+                line,
+                column,
+            }),
+            None => reporter.at_value(
+                &path,
+                format!("un terme de « {name} » doit être un texte"),
+                None,
+            ),
+        }
+    }
+    terms
+}
+
+/// Reports a key that is neither common, nor a taxonomy, nor in a schema, suggesting the
+/// closest known one.
+fn report_unknown_key(
+    name: &str,
+    config: &SiteConfig,
+    section_name: &str,
+    reporter: &mut FileReporter<'_>,
+) {
+    let candidates: Vec<&str> = COMMON_KEYS
+        .iter()
+        .copied()
+        .chain(config.taxonomies.iter().map(|t| t.name.as_str()))
+        .collect();
+    let hint = match closest(name, candidates.iter().copied()) {
+        Some(best) => {
+            format!("vouliez-vous dire « {best} » ? Les champs libres vont sous « extra: »")
+        }
+        None => "les champs libres vont sous « extra: », en retrait".into(),
+    };
+    let where_ = if section_name.is_empty() {
+        "cette page".to_string()
+    } else {
+        format!("la section « {section_name} »")
+    };
+    reporter.at_key(
+        &[PathStep::Key(name.to_string())],
+        format!("clé inconnue « {name} » : {where_} ne déclare pas ce champ"),
+        Some(hint),
+    );
 }
 
 #[cfg(test)]
