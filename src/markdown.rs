@@ -497,54 +497,84 @@ fn checked_attributes<'a>(
 /// Renders one body.
 pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
     let mut rendered = Rendered::default();
-    let mut ids = UniqueIds::default();
-    let mut flat_toc = Vec::new();
-    let mut events: Vec<Event<'_>> = Vec::new();
-    let mut more_at: Option<usize> = None;
-
-    let mut heading: Option<HeadingBuffer<'_>> = None;
-    let mut code: Option<CodeBuffer> = None;
-    // An image being read: where it starts, and its alternative text so far.
-    let mut image: Option<(std::ops::Range<usize>, String)> = None;
-
     let parser = Parser::new_ext(page.body, options());
-    let mut definitions = Definitions::check(
+    let definitions = Definitions::check(
         parser.reference_definitions(),
         page,
         &mut rendered.diagnostics,
     );
+    let mut body = BodyRenderer {
+        page,
+        ctx,
+        definitions,
+        rendered,
+        ids: UniqueIds::default(),
+        flat_toc: Vec::new(),
+        events: Vec::new(),
+        more_at: None,
+        heading: None,
+        code: None,
+        image: None,
+    };
     for (event, range) in merge_text(parser.into_offset_iter()) {
-        // Code blocks: buffered, then highlighted.
-        if let Some(block) = code.as_mut() {
-            match event {
-                Event::Text(t) => {
-                    block.text.push_str(&t);
-                    continue;
-                }
-                Event::End(TagEnd::CodeBlock) => {
-                    if let Some(block) = code.take() {
-                        let html = block.finish(page, &mut rendered.diagnostics);
-                        events.push(Event::Html(html.into()));
-                    }
-                    continue;
-                }
-                _ => continue,
-            }
+        body.feed(event, &range);
+    }
+    body.finish()
+}
+
+/// A body being rendered: the events kept so far, the heading, code block or image being
+/// read, and what is learnt on the way (ids, table of contents, diagnostics).
+struct BodyRenderer<'r, 'e, 'c> {
+    page: &'r MarkdownSource<'e>,
+    ctx: &'r LinkContext<'c>,
+    definitions: Definitions,
+    rendered: Rendered,
+    ids: UniqueIds,
+    flat_toc: Vec<TocEntry>,
+    events: Vec<Event<'e>>,
+    /// Where `<!-- more -->` cuts `events`, the first time it is met outside a heading.
+    more_at: Option<usize>,
+    heading: Option<HeadingBuffer<'e>>,
+    code: Option<CodeBuffer>,
+    /// An image being read: where it starts, and its alternative text so far.
+    image: Option<(std::ops::Range<usize>, String)>,
+}
+
+impl<'e> BodyRenderer<'_, 'e, '_> {
+    /// Takes one event of the parser (text runs merged), at `range` in the body.
+    fn feed(&mut self, event: Event<'e>, range: &std::ops::Range<usize>) {
+        if self.code.is_some() {
+            self.code_event(event);
+        } else if let Some(event) = self.checked(event, range) {
+            self.place(event, range);
         }
+    }
+
+    /// An event inside a code block: text is buffered, the end highlights the block.
+    fn code_event(&mut self, event: Event<'e>) {
+        match event {
+            Event::Text(t) => {
+                if let Some(block) = self.code.as_mut() {
+                    block.text.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(block) = self.code.take() {
+                    let html = block.finish(self.page, &mut self.rendered.diagnostics);
+                    self.events.push(Event::Html(html.into()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The event with its URL checked and resolved, raw HTML escaped as configured, words
+    /// counted; `None` for what is not kept as is (a code block's start, the more marker).
+    fn checked(&mut self, event: Event<'e>, range: &std::ops::Range<usize>) -> Option<Event<'e>> {
         let event = match event {
             Event::Start(Tag::CodeBlock(kind)) => {
-                let language = match kind {
-                    CodeBlockKind::Fenced(info) => {
-                        info.split_whitespace().next().map(str::to_string)
-                    }
-                    CodeBlockKind::Indented => None,
-                };
-                code = Some(CodeBuffer {
-                    language,
-                    text: String::new(),
-                    start: range.clone(),
-                });
-                continue;
+                self.start_code(kind, range);
+                return None;
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -552,27 +582,7 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 title,
                 id,
             }) => {
-                let autolink = matches!(link_type, LinkType::Autolink | LinkType::Email);
-                let dest = Destination {
-                    url: dest_url,
-                    usage: UrlUse::Link,
-                    link_type,
-                    label: &id,
-                    range: &range,
-                };
-                let dest_url =
-                    match refuse(&dest, page, &mut definitions, &mut rendered.diagnostics) {
-                        Some(refused) => refused,
-                        None if autolink => dest.url,
-                        None => rewrite(
-                            dest.url,
-                            false,
-                            &range,
-                            page,
-                            ctx,
-                            &mut rendered.diagnostics,
-                        ),
-                    };
+                let dest_url = self.url(false, link_type, dest_url, &id, range);
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url,
@@ -586,21 +596,8 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 title,
                 id,
             }) => {
-                let dest = Destination {
-                    url: dest_url,
-                    usage: UrlUse::Image,
-                    link_type,
-                    label: &id,
-                    range: &range,
-                };
-                let dest_url =
-                    match refuse(&dest, page, &mut definitions, &mut rendered.diagnostics) {
-                        Some(refused) => refused,
-                        None => {
-                            rewrite(dest.url, true, &range, page, ctx, &mut rendered.diagnostics)
-                        }
-                    };
-                image = Some((range.clone(), String::new()));
+                let dest_url = self.url(true, link_type, dest_url, &id, range);
+                self.image = Some((range.clone(), String::new()));
                 Event::Start(Tag::Image {
                     link_type,
                     dest_url,
@@ -609,45 +606,101 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
                 })
             }
             Event::End(TagEnd::Image) => {
-                if let Some((at, alt)) = image.take() {
-                    if alt.trim().is_empty() {
-                        let d = Diagnostic::error("image sans texte alternatif")
-                            .in_file(page.display_path)
-                            .with_hint("décrivez l'image entre les crochets : ![Ce que montre l'image](fichier.jpg) (RGAA, critère 1.1)");
-                        rendered.diagnostics.push(locate_in_body(
-                            d,
-                            page.body,
-                            &at,
-                            page.body_line,
-                        ));
-                    }
-                }
+                self.check_alternative_text();
                 Event::End(TagEnd::Image)
             }
             Event::Text(text) => {
-                if let Some((_, alt)) = image.as_mut() {
-                    alt.push_str(&text);
-                }
-                rendered.word_count += text
-                    .split_whitespace()
-                    .filter(|w| w.chars().any(char::is_alphanumeric))
-                    .count();
+                self.read_text(&text);
                 Event::Text(text)
             }
             Event::Html(html) | Event::InlineHtml(html) if html.trim() == MORE_MARKER => {
-                if more_at.is_none() && heading.is_none() {
-                    more_at = Some(events.len());
+                if self.more_at.is_none() && self.heading.is_none() {
+                    self.more_at = Some(self.events.len());
                 }
-                continue;
+                return None;
             }
             Event::Html(html) | Event::InlineHtml(html)
-                if ctx.raw_html == crate::config::RawHtmlMode::Escape =>
+                if self.ctx.raw_html == crate::config::RawHtmlMode::Escape =>
             {
                 Event::Text(html)
             }
             other => other,
         };
-        // Headings: buffered to compute their id and TOC text.
+        Some(event)
+    }
+
+    /// Starts buffering a code block, with the language its fence names.
+    fn start_code(&mut self, kind: CodeBlockKind<'_>, range: &std::ops::Range<usize>) {
+        let language = match kind {
+            CodeBlockKind::Fenced(info) => info.split_whitespace().next().map(str::to_string),
+            CodeBlockKind::Indented => None,
+        };
+        self.code = Some(CodeBuffer {
+            language,
+            text: String::new(),
+            start: range.clone(),
+        });
+    }
+
+    /// The URL a link or image is written with: `#` when refused, kept for an autolink,
+    /// else resolved (a broken one reported).
+    fn url(
+        &mut self,
+        is_image: bool,
+        link_type: LinkType,
+        url: CowStr<'e>,
+        label: &str,
+        range: &std::ops::Range<usize>,
+    ) -> CowStr<'e> {
+        let autolink = !is_image && matches!(link_type, LinkType::Autolink | LinkType::Email);
+        let dest = Destination {
+            url,
+            usage: if is_image {
+                UrlUse::Image
+            } else {
+                UrlUse::Link
+            },
+            link_type,
+            label,
+            range,
+        };
+        let out = &mut self.rendered.diagnostics;
+        match refuse(&dest, self.page, &mut self.definitions, out) {
+            Some(refused) => refused,
+            None if autolink => dest.url,
+            None => rewrite(dest.url, is_image, range, self.page, self.ctx, out),
+        }
+    }
+
+    /// At the end of an image: an error when its alternative text is empty.
+    fn check_alternative_text(&mut self) {
+        let Some((at, alt)) = self.image.take() else {
+            return;
+        };
+        if alt.trim().is_empty() {
+            let d = Diagnostic::error("image sans texte alternatif")
+                .in_file(self.page.display_path)
+                .with_hint("décrivez l'image entre les crochets : ![Ce que montre l'image](fichier.jpg) (RGAA, critère 1.1)");
+            let page = self.page;
+            self.rendered
+                .diagnostics
+                .push(locate_in_body(d, page.body, &at, page.body_line));
+        }
+    }
+
+    /// Text: part of the alternative text of an image being read; its words counted.
+    fn read_text(&mut self, text: &str) {
+        if let Some((_, alt)) = self.image.as_mut() {
+            alt.push_str(text);
+        }
+        self.rendered.word_count += text
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .count();
+    }
+
+    /// Keeps a checked event: headings are buffered to compute their id and TOC text.
+    fn place(&mut self, event: Event<'e>, range: &std::ops::Range<usize>) {
         match event {
             Event::Start(Tag::Heading {
                 level,
@@ -657,69 +710,78 @@ pub fn render(page: &MarkdownSource<'_>, ctx: &LinkContext<'_>) -> Rendered {
             }) => {
                 let attributes = checked_attributes(
                     HeadingAttributes { id, classes, attrs },
-                    ctx.raw_html,
-                    &range,
-                    page,
-                    &mut rendered.diagnostics,
+                    self.ctx.raw_html,
+                    range,
+                    self.page,
+                    &mut self.rendered.diagnostics,
                 );
-                heading = Some(HeadingBuffer {
+                self.heading = Some(HeadingBuffer {
                     level,
                     attributes,
                     inner: Vec::new(),
                     text: String::new(),
                 });
             }
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some(HeadingBuffer {
-                    level,
-                    attributes: HeadingAttributes { id, classes, attrs },
-                    inner,
-                    text,
-                }) = heading.take()
-                {
-                    let title = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                    let id = match id {
-                        Some(id) => ids.make_unique(&id),
-                        None => ids.make_unique(&slugify(&title)),
-                    };
-                    flat_toc.push(TocEntry {
-                        level: level as u8,
-                        id: id.clone(),
-                        title,
-                        children: Vec::new(),
-                    });
-                    events.push(Event::Start(Tag::Heading {
-                        level,
-                        id: Some(id.into()),
-                        classes,
-                        attrs,
-                    }));
-                    events.extend(inner);
-                    events.push(Event::End(TagEnd::Heading(level)));
-                }
-            }
-            other => match heading.as_mut() {
+            Event::End(TagEnd::Heading(_)) => self.end_heading(),
+            other => match self.heading.as_mut() {
                 Some(HeadingBuffer { inner, text, .. }) => {
                     if let Event::Text(t) | Event::Code(t) = &other {
                         text.push_str(t);
                     }
                     inner.push(other);
                 }
-                None => events.push(other),
+                None => self.events.push(other),
             },
         }
     }
-    name_footnotes(&mut events, &mut ids);
-    let mut html = String::with_capacity(page.body.len() * 3 / 2);
-    if let Some(cut) = more_at {
-        let mut summary = String::new();
-        pulldown_cmark::html::push_html(&mut summary, events[..cut].iter().cloned());
-        rendered.summary = Some(summary);
+
+    /// Writes the heading being read with a unique id (its own, or the slug of its text),
+    /// and adds it to the table of contents.
+    fn end_heading(&mut self) {
+        let Some(HeadingBuffer {
+            level,
+            attributes: HeadingAttributes { id, classes, attrs },
+            inner,
+            text,
+        }) = self.heading.take()
+        else {
+            return;
+        };
+        let title = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let id = match id {
+            Some(id) => self.ids.make_unique(&id),
+            None => self.ids.make_unique(&slugify(&title)),
+        };
+        self.flat_toc.push(TocEntry {
+            level: level as u8,
+            id: id.clone(),
+            title,
+            children: Vec::new(),
+        });
+        self.events.push(Event::Start(Tag::Heading {
+            level,
+            id: Some(id.into()),
+            classes,
+            attrs,
+        }));
+        self.events.extend(inner);
+        self.events.push(Event::End(TagEnd::Heading(level)));
     }
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    rendered.html = html;
-    rendered.toc = nest(flat_toc);
-    rendered
+
+    /// The HTML, the summary before the more marker, the nested table of contents.
+    fn finish(mut self) -> Rendered {
+        name_footnotes(&mut self.events, &mut self.ids);
+        let mut html = String::with_capacity(self.page.body.len() * 3 / 2);
+        if let Some(cut) = self.more_at {
+            let mut summary = String::new();
+            pulldown_cmark::html::push_html(&mut summary, self.events[..cut].iter().cloned());
+            self.rendered.summary = Some(summary);
+        }
+        pulldown_cmark::html::push_html(&mut html, self.events.into_iter());
+        self.rendered.html = html;
+        self.rendered.toc = nest(self.flat_toc);
+        self.rendered
+    }
 }
 
 /// Gives each footnote an id of its own once every heading has one: `note-` and the slug of
