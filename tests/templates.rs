@@ -192,3 +192,48 @@ fn templates_that_import_each_other_fail_the_build_naming_the_chain() {
         run.stderr
     );
 }
+
+#[test]
+fn every_output_tells_its_kind_to_the_templates() {
+    // `current_kind` lets a base template tell outputs apart without `x is defined`, which in
+    // Tera copies the whole value it finds (a page with its body, a listing with every page).
+    let site = TestSite::new("basic");
+    let text = std::fs::read_to_string(site.path("themes/plain/templates/base.html")).unwrap();
+    site.write(
+        "themes/plain/templates/base.html",
+        &text.replace("<main>", "<main data-kind=\"{{ current_kind }}\">"),
+    );
+    site.write(
+        "themes/plain/templates/donnees_ouvertes.html",
+        "{% extends \"base.html\" %}{% block main %}{{ open_data.count }}{% endblock %}",
+    );
+    let config = std::fs::read_to_string(site.path("guide.yaml")).unwrap();
+    site.write(
+        "guide.yaml",
+        &config.replace(
+            "    name: projets\n",
+            "    name: projets\n    page: donnees-ouvertes\n",
+        ),
+    );
+    site.build();
+    let expected = [
+        ("index.html", "section"),
+        ("projets/index.html", "section"),
+        ("projets/fiche-a/index.html", "page"),
+        ("a-propos/index.html", "page"),
+        ("themes/index.html", "taxonomy"),
+        ("themes/qvct/index.html", "term"),
+        ("recherche/index.html", "search"),
+        ("guide-complet/index.html", "edition"),
+        ("donnees-ouvertes/index.html", "open_data"),
+        ("404.html", "not_found"),
+    ];
+    for (path, kind) in expected {
+        let html = site.output(path);
+        assert!(
+            html.contains(&format!("data-kind=\"{kind}\"")),
+            "{path} should say {kind}: {}",
+            &html[..html.len().min(600)]
+        );
+    }
+}

@@ -12,6 +12,7 @@ use crate::plan::{feature_path, OutputId};
 /// Renders a feature's page with its template: a missing template or a failure is an error.
 fn render_feature(
     shared: &Shared<'_>,
+    kind: &str,
     template: &str,
     path: &str,
     mut context: tera::Context,
@@ -24,7 +25,7 @@ fn render_feature(
                 .with_hint("la section « reader » de guide.yaml demande ce gabarit ; ajoutez-le au thème ou retirez l'option"),
         ));
     }
-    shared.locate(&mut context, path, &shared.breadcrumbs(0));
+    shared.locate(&mut context, kind, path, &shared.breadcrumbs(0));
     match shared.tera.render(template, &context) {
         Ok(html) => Ok(shared.file(crate::plan::html_path(path), html.into_bytes(), origin)),
         Err(e) => Err(Box::new(
@@ -62,6 +63,7 @@ pub(super) fn search_page(shared: &Shared<'_>) -> Option<Result<OutputFile, Box<
     );
     Some(render_feature(
         shared,
+        "search",
         "recherche.html",
         &feature_path(search_path),
         context,
@@ -220,6 +222,7 @@ pub(super) fn print_edition(shared: &Shared<'_>) -> (Option<OutputFile>, Vec<Dia
     );
     match render_feature(
         shared,
+        "edition",
         "guide_complet.html",
         &feature_path(&print.page),
         context,
@@ -414,6 +417,7 @@ pub(super) fn open_data(
             OutputId::OpenDataPage,
             render_feature(
                 shared,
+                "open_data",
                 "donnees_ouvertes.html",
                 &feature_path(page),
                 context,

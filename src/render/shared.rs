@@ -339,8 +339,18 @@ impl<'a> Shared<'a> {
         trail
     }
 
-    /// `current_url`, `current_permalink` and `breadcrumbs` of the page at `path`.
-    pub(super) fn locate(&self, context: &mut tera::Context, path: &str, breadcrumbs: &[Link]) {
+    /// `current_kind`, `current_url`, `current_permalink` and `breadcrumbs` of the page at
+    /// `path`. The kind lets a template tell outputs apart without testing `x is defined`,
+    /// which in Tera copies the whole value it finds (a page with its body, a listing with
+    /// every page).
+    pub(super) fn locate(
+        &self,
+        context: &mut tera::Context,
+        kind: &str,
+        path: &str,
+        breadcrumbs: &[Link],
+    ) {
+        context.insert("current_kind", kind);
         context.insert("breadcrumbs", breadcrumbs);
         context.insert("current_url", &self.url(path));
         context.insert("current_permalink", &self.permalink(path));

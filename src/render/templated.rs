@@ -28,7 +28,8 @@ struct Target {
 pub(super) type Rendered = (super::OutputFile, Vec<Input>);
 
 /// The keys a renderer inserts, removed before the context serves the next output.
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
+    "current_kind",
     "page",
     "section",
     "term",
@@ -179,7 +180,12 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
         &crate::highlight::is_highlighted(&rendered.html),
     );
     context.insert("section", &shared.section_ref(page.section));
-    shared.locate(context, &page.path, &shared.breadcrumbs(page.section));
+    shared.locate(
+        context,
+        "page",
+        &page.path,
+        &shared.breadcrumbs(page.section),
+    );
     let mut reads = vec![
         Input::Common,
         Input::Meta(page.display_path.clone()),
@@ -249,7 +255,7 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
     );
     let mut trail = shared.breadcrumbs(s);
     trail.pop();
-    shared.locate(context, &section.index.path, &trail);
+    shared.locate(context, "section", &section.index.path, &trail);
     let default = if s == 0 { "index.html" } else { "section.html" };
     let mut reads = vec![
         Input::Common,
@@ -273,7 +279,7 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
 
 fn taxonomy_list(shared: &Shared<'_>, context: &mut tera::Context, t: TaxonomyId) -> Target {
     let path = format!("{}/", shared.taxonomies[t.index()].name);
-    shared.locate(context, &path, &shared.breadcrumbs(0));
+    shared.locate(context, "taxonomy", &path, &shared.breadcrumbs(0));
     let mut reads = vec![Input::Common];
     reads.extend(shared.meta_of_trail(0));
     Target {
@@ -297,7 +303,7 @@ fn term_page(shared: &Shared<'_>, context: &mut tera::Context, id: TermId) -> Ta
         url: taxonomy.url.clone(),
     });
     let path = format!("{}/{}/", taxonomy.name, term.slug);
-    shared.locate(context, &path, &trail);
+    shared.locate(context, "term", &path, &trail);
     let mut reads = vec![Input::Common, Input::Term(t, term.slug.to_string())];
     reads.extend(pages.iter().map(|&q| shared.meta_of_page(q)));
     reads.extend(shared.meta_of_trail(0));
@@ -310,7 +316,7 @@ fn term_page(shared: &Shared<'_>, context: &mut tera::Context, id: TermId) -> Ta
 }
 
 fn not_found(shared: &Shared<'_>, context: &mut tera::Context) -> Target {
-    shared.locate(context, "404.html", &[]);
+    shared.locate(context, "not_found", "404.html", &[]);
     Target {
         template: "404.html".into(),
         path: "404.html".into(),
