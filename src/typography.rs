@@ -91,8 +91,26 @@ fn may_follow_a_sign(c: Option<char>) -> bool {
     }
 }
 
+/// The characters typesetting changes or spaces (rule 1 and 2, 3): the only ones whose
+/// being editable matters, besides spaces, which are never part of a token.
+fn is_sign(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '\u{201C}' | '\u{201D}' | ';' | '!' | '?' | ':' | '%' | '«' | '»'
+    )
+}
+
+/// Whether typesetting may change anything in a run: a sign (rules 1 to 3), a digit or a
+/// currency (rule 4). Most runs of a page (menu items, card titles, short labels) have none.
+fn may_change(glyphs: &[Glyph]) -> bool {
+    glyphs
+        .iter()
+        .any(|g| is_sign(g.c) || g.c.is_ascii_digit() || matches!(g.c, '€' | '$' | '£'))
+}
+
 /// Marks as not editable the tokens of a run that are not prose: URLs, e-mail addresses,
-/// character references written as text, emoticons.
+/// character references written as text, emoticons. A token without a sign is left as it
+/// is: nothing in it could change.
 fn protect_non_prose(glyphs: &mut [Glyph]) {
     let mut start = 0;
     while start < glyphs.len() {
@@ -104,6 +122,10 @@ fn protect_non_prose(glyphs: &mut [Glyph]) {
             .iter()
             .position(|g| g.c.is_whitespace())
             .map_or(glyphs.len(), |n| start + n);
+        if !glyphs[start..end].iter().any(|g| is_sign(g.c)) {
+            start = end;
+            continue;
+        }
         let token: String = glyphs[start..end].iter().map(|g| g.c).collect();
         let reference_like = token.starts_with('&') && token.contains(';');
         if reference_like || is_url_like(&token) || is_emoticon(&token) {
@@ -346,13 +368,18 @@ struct Run {
 
 impl Run {
     fn flush(&mut self, html: &str, out: &mut String) {
-        let edits = plan(&mut self.glyphs);
+        let edits = if may_change(&self.glyphs) {
+            plan(&mut self.glyphs)
+        } else {
+            Vec::new()
+        };
+        let unchanged = Edit::default();
         let mut markup = self.markup.drain(..).peekable();
-        for (i, (g, edit)) in self.glyphs.iter().zip(&edits).enumerate() {
+        for (i, g) in self.glyphs.iter().enumerate() {
             while let Some((_, range)) = markup.next_if(|(at, _)| *at == i) {
                 out.push_str(&html[range]);
             }
-            write_glyph(out, html, g, edit);
+            write_glyph(out, html, g, edits.get(i).unwrap_or(&unchanged));
         }
         for (_, range) in markup {
             out.push_str(&html[range]);
