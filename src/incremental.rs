@@ -8,8 +8,8 @@
 //! 3. compare the fingerprints of every output's recorded inputs with the new state: an output
 //!    whose inputs changed, or that the plan now has and never rendered, is stale; one the plan
 //!    no longer has is removed;
-//! 4. render the saved pages' own outputs at once; the other stale outputs are rendered when
-//!    they are asked for ([`Prepared::render_outputs`]).
+//! 4. render the saved pages' own outputs at once; each other stale output is rendered when
+//!    it is asked for ([`Prepared::render_outputs`]).
 //!
 //! Pages that come, go or move take `incremental/structure.rs`'s path. Anything else (a section, the config,
 //! a template, a static file) takes a full build, which records every output's inputs afresh

@@ -277,13 +277,16 @@ async fn serve_file(State(state): State<Arc<AppState>>, request: Request<Body>) 
     } else {
         path.clone()
     };
-    let stale = {
+    let stale: std::collections::HashSet<String> = {
         let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
-        snapshot.stale.contains(&index) || snapshot.stale.contains(&format!("{path}/index.html"))
+        [index.clone(), format!("{path}/index.html")]
+            .into_iter()
+            .filter(|p| snapshot.stale.contains(p))
+            .collect()
     };
-    if stale {
+    if !stale.is_empty() {
         let state = Arc::clone(&state);
-        let _ = tokio::task::spawn_blocking(move || refresh_stale(&state)).await;
+        let _ = tokio::task::spawn_blocking(move || refresh_stale(&state, &stale)).await;
     }
     let (found, errors, warnings) = {
         let snapshot = state.snapshot.read().unwrap_or_else(|e| e.into_inner());
@@ -421,15 +424,17 @@ fn saved_pages(root: &Path, changed: &[PathBuf]) -> Option<std::collections::Has
         .collect()
 }
 
-/// Renders the stale files, from the current state.
-fn refresh_stale(state: &AppState) {
+/// Renders the stale files asked for, from the current state; the other stale files wait
+/// for their own request (after a save that changes the terms, every page is stale, and a
+/// reader asks for one page at a time).
+fn refresh_stale(state: &AppState, asked: &std::collections::HashSet<String>) {
     // The state stays locked until the snapshot is updated (the order every rebuild takes
     // too): a save in between cannot be overwritten by files rendered before it.
     let mut prepared = state.prepared.lock().unwrap_or_else(|e| e.into_inner());
-    let stale = state
+    let stale: std::collections::HashSet<String> = state
         .snapshot
         .read()
-        .map(|s| s.stale.clone())
+        .map(|s| s.stale.intersection(asked).cloned().collect())
         .unwrap_or_default();
     let Some(prepared) = prepared.as_mut().filter(|_| !stale.is_empty()) else {
         return;
@@ -446,7 +451,9 @@ fn refresh_stale(state: &AppState) {
     for file in files {
         snapshot.files.insert(file.path, Arc::new(file.contents));
     }
-    snapshot.stale.clear();
+    for path in &stale {
+        snapshot.stale.remove(path);
+    }
 }
 
 /// The change path of saved pages (see [`crate::incremental`]): returns false when the change

@@ -288,7 +288,8 @@ fn a_saved_page_is_rendered_at_once_and_what_shows_it_when_asked_even_for_a_new_
         "reload"
     ));
     assert_eq!(last_rendered(&server), 1, "the saved page alone, at once");
-    assert!(counters(&server)["stale"].as_u64().unwrap() > 0);
+    let stale = counters(&server)["stale"].as_u64().unwrap();
+    assert!(stale > 1, "{stale}");
     // Fiche A follows fiche B in the section: its "previous" link shows the new title.
     assert!(
         get(&server, "/projets/fiche-a/")
@@ -296,7 +297,11 @@ fn a_saved_page_is_rendered_at_once_and_what_shows_it_when_asked_even_for_a_new_
             .contains(">Fiche B renommée</a>"),
         "the neighbour was rendered again"
     );
-    assert_eq!(counters(&server)["stale"], 0, "rendered on request");
+    // Only the page asked for: the other stale files wait for their own request (after a
+    // change of terms on a large site, every page is stale).
+    let counts = counters(&server);
+    assert_eq!(counts["rendered_on_request"], 1, "{counts}");
+    assert_eq!(counts["stale"], stale - 1, "{counts}");
     for listing in [
         "/projets.json",
         "/guide-complet/",
