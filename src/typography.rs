@@ -335,8 +335,9 @@ const VOID: &[&str] = &[
 ];
 
 /// An open element: its name, whether its text is French, whether it is code.
-struct Open {
-    name: String,
+struct Open<'a> {
+    /// As written in the source (compare with `eq_ignore_ascii_case`).
+    name: &'a str,
     french: bool,
     code: bool,
     /// Inside a block of code (`pre`…): written straight out, never read as a neighbour.
@@ -349,6 +350,11 @@ const OPAQUE: &[&str] = &["pre", "textarea", "svg", "math"];
 /// How far down the open elements an end tag looks for its start tag: a page of unclosed
 /// elements costs at most this much per end tag.
 const MATCH_DEPTH: usize = 64;
+
+/// Whether `name` is one of `names` (lower case), whatever its case.
+fn is_one_of(names: &[&str], name: &str) -> bool {
+    names.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
 
 /// Where `</name` starts in `text`, whatever its case.
 fn find_end_tag(text: &str, name: &str) -> Option<usize> {
@@ -364,34 +370,48 @@ fn find_end_tag(text: &str, name: &str) -> Option<usize> {
 struct Run {
     glyphs: Vec<Glyph>,
     markup: Vec<(usize, Range<usize>)>,
+    /// Where the run is in the source: its characters and markup follow each other there.
+    span: Option<Range<usize>>,
 }
 
 impl Run {
     fn flush(&mut self, html: &str, out: &mut String) {
-        let edits = if may_change(&self.glyphs) {
-            plan(&mut self.glyphs)
-        } else {
-            Vec::new()
+        let Some(span) = self.span.take() else {
+            return;
         };
-        let unchanged = Edit::default();
-        let mut markup = self.markup.drain(..).peekable();
-        for (i, g) in self.glyphs.iter().enumerate() {
-            while let Some((_, range)) = markup.next_if(|(at, _)| *at == i) {
+        if !may_change(&self.glyphs) {
+            // Nothing to typeset: the source as it is, in one piece.
+            out.push_str(&html[span]);
+        } else {
+            let edits = plan(&mut self.glyphs);
+            let mut markup = self.markup.drain(..).peekable();
+            for (i, (g, edit)) in self.glyphs.iter().zip(&edits).enumerate() {
+                while let Some((_, range)) = markup.next_if(|(at, _)| *at == i) {
+                    out.push_str(&html[range]);
+                }
+                write_glyph(out, html, g, edit);
+            }
+            for (_, range) in markup {
                 out.push_str(&html[range]);
             }
-            write_glyph(out, html, g, edits.get(i).unwrap_or(&unchanged));
         }
-        for (_, range) in markup {
-            out.push_str(&html[range]);
-        }
+        self.markup.clear();
         self.glyphs.clear();
     }
 
+    /// Extends the run's span to `range`, which follows what the run holds.
+    fn cover(&mut self, range: Range<usize>) {
+        let start = self.span.as_ref().map_or(range.start, |span| span.start);
+        self.span = Some(start..range.end);
+    }
+
     fn push_markup(&mut self, range: Range<usize>) {
+        self.cover(range.clone());
         self.markup.push((self.glyphs.len(), range));
     }
 
     fn push_char(&mut self, c: char, start: usize, len: usize, editable: bool) {
+        self.cover(start..start + len);
         self.glyphs.push(Glyph {
             c,
             start,
@@ -404,15 +424,16 @@ impl Run {
 
 /// A tag read at the start of `rest`: its name (lower case), whether it ends an element,
 /// its `lang`, whether it closes itself, and its length.
-struct TagInfo {
-    name: String,
+struct TagInfo<'a> {
+    /// As written in the source: HTML names are compared without regard to case.
+    name: &'a str,
     end: bool,
     lang: Option<String>,
     self_closing: bool,
     len: usize,
 }
 
-fn read_tag(rest: &str) -> Option<TagInfo> {
+fn read_tag(rest: &str) -> Option<TagInfo<'_>> {
     let bytes = rest.as_bytes();
     let end = bytes.get(1) == Some(&b'/');
     let name_start = if end { 2 } else { 1 };
@@ -422,7 +443,7 @@ fn read_tag(rest: &str) -> Option<TagInfo> {
     let name_len = rest[name_start..]
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == ':'))
         .unwrap_or(rest.len() - name_start);
-    let name = rest[name_start..name_start + name_len].to_ascii_lowercase();
+    let name = &rest[name_start..name_start + name_len];
     // The end of the tag, past quoted attribute values.
     let mut quote: Option<u8> = None;
     let mut i = name_start + name_len;
@@ -502,7 +523,7 @@ pub fn is_french(lang: &str) -> bool {
 pub fn typeset_html(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + html.len() / 32);
     let mut run = Run::default();
-    let mut open: Vec<Open> = Vec::new();
+    let mut open: Vec<Open<'_>> = Vec::new();
     let mut i = 0;
     while i < html.len() {
         let rest = &html[i..];
@@ -532,7 +553,7 @@ pub fn typeset_html(html: &str) -> String {
         }
         if rest.starts_with('<') {
             if let Some(tag) = read_tag(rest) {
-                let inline = INLINE.contains(&tag.name.as_str());
+                let inline = is_one_of(INLINE, tag.name);
                 if inline && !opaque {
                     run.push_markup(i..i + tag.len);
                 } else {
@@ -546,19 +567,19 @@ pub fn typeset_html(html: &str) -> String {
                         .iter()
                         .rev()
                         .take(MATCH_DEPTH)
-                        .position(|o| o.name == tag.name)
+                        .position(|o| o.name.eq_ignore_ascii_case(tag.name))
                     {
                         open.truncate(depth - up - 1);
                     }
-                } else if RAW_TEXT.contains(&tag.name.as_str()) && !tag.self_closing {
-                    let len = find_end_tag(&html[i..], &tag.name).unwrap_or(html.len() - i);
+                } else if is_one_of(RAW_TEXT, tag.name) && !tag.self_closing {
+                    let len = find_end_tag(&html[i..], tag.name).unwrap_or(html.len() - i);
                     out.push_str(&html[i..i + len]);
                     i += len;
-                } else if !tag.self_closing && !VOID.contains(&tag.name.as_str()) {
+                } else if !tag.self_closing && !is_one_of(VOID, tag.name) {
                     open.push(Open {
                         french: tag.lang.as_deref().map_or(french, is_french),
-                        code: code || NOT_PROSE.contains(&tag.name.as_str()),
-                        opaque: opaque || OPAQUE.contains(&tag.name.as_str()),
+                        code: code || is_one_of(NOT_PROSE, tag.name),
+                        opaque: opaque || is_one_of(OPAQUE, tag.name),
                         name: tag.name,
                     });
                 }
