@@ -88,6 +88,19 @@ pub struct StoredIndex {
     pub files: Vec<(String, Stamp)>,
 }
 
+impl StoredIndex {
+    /// The index's files (relative to `output`), when they were made from the same records
+    /// and are still in `output` as they were written.
+    pub fn reusable(&self, records: u64, output: &Path) -> Option<Vec<String>> {
+        let intact = self
+            .files
+            .iter()
+            .all(|(path, stamp)| Stamp::of(&output.join(path)) == Some(*stamp));
+        (self.records == records && intact)
+            .then(|| self.files.iter().map(|(path, _)| path.clone()).collect())
+    }
+}
+
 /// A diagnostic as stored (every field, unlike its JSON form).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct StoredDiagnostic {

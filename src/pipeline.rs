@@ -149,6 +149,7 @@ impl Prepared {
             order: &self.order,
             related: &self.related,
             search_records: false,
+            records_to: None,
             keep_contents: true,
             scope,
         }
@@ -348,50 +349,64 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     let build_date = today();
     let mut bodies = bodies;
     let mut rendered = RenderedSite::default();
-    if let Some(tera) = tera.as_ref().filter(|_| !has_errors(&diagnostics)) {
-        let input = crate::render::RenderInput {
-            root: &options.root,
-            config: &config,
-            site: &site,
-            classification: &classification,
-            pages: &bodies.pages,
-            sections: &bodies.sections,
-            build_date: &build_date,
-            order: &order,
-            related: &related,
-            search_records: options.search == SearchMode::Build
-                && options.mode != OutputMode::CheckOnly,
-            keep_contents: options.mode != OutputMode::CheckOnly,
-            scope: crate::render::Scope::All,
-        };
-        rendered = match warm.as_mut() {
-            Some(warm) => render_warm(tera, &input, warm, &report.output, &mut diagnostics),
-            None => render_all(tera, &input, &mut diagnostics),
-        };
-    }
-    let target = match target {
-        Some(Ok(target)) => Some(target),
-        Some(Err(errors)) => {
-            diagnostics.extend(errors);
-            None
+    // A build that writes indexes the records while the pages render (see [`Indexer`]).
+    let overlap = options.mode == OutputMode::Write && options.search == SearchMode::Build;
+    let staging = std::thread::scope(|scope| {
+        let (records_to, records_from) = std::sync::mpsc::channel();
+        let indexer = overlap.then(|| {
+            let stored = warm.as_ref().and_then(crate::warm::Warm::stored_index);
+            let language = config.language.clone();
+            start_indexer(scope, records_from, language, stored, report.output.clone())
+        });
+        if let Some(tera) = tera.as_ref().filter(|_| !has_errors(&diagnostics)) {
+            let input = crate::render::RenderInput {
+                root: &options.root,
+                config: &config,
+                site: &site,
+                classification: &classification,
+                pages: &bodies.pages,
+                sections: &bodies.sections,
+                build_date: &build_date,
+                order: &order,
+                related: &related,
+                search_records: options.search == SearchMode::Build
+                    && options.mode != OutputMode::CheckOnly,
+                records_to: overlap.then_some(&records_to),
+                keep_contents: options.mode != OutputMode::CheckOnly,
+                scope: crate::render::Scope::All,
+            };
+            rendered = match warm.as_mut() {
+                Some(warm) => render_warm(tera, &input, warm, &report.output, &mut diagnostics),
+                None => render_all(tera, &input, &mut diagnostics),
+            };
         }
-        None => None,
-    };
-    report.files_reused = warm.as_ref().map_or(0, |w| w.reused().len());
-    if options.mode == OutputMode::Write && !has_errors(&diagnostics) {
-        // The team's web form (admin/), when guide.yaml names a Git host.
-        rendered.files.extend(crate::cms::published_files(&config));
-    }
-    let staging = write_and_index(
-        options,
-        target,
-        &config.language,
-        &mut rendered,
-        &mut bodies.pages,
-        warm.as_mut(),
-        &mut diagnostics,
-        &mut report,
-    );
+        // Records not sent by now never will be: the indexer stops waiting.
+        drop(records_to);
+        let target = match target {
+            Some(Ok(target)) => Some(target),
+            Some(Err(errors)) => {
+                diagnostics.extend(errors);
+                None
+            }
+            None => None,
+        };
+        report.files_reused = warm.as_ref().map_or(0, |w| w.reused().len());
+        if options.mode == OutputMode::Write && !has_errors(&diagnostics) {
+            // The team's web form (admin/), when guide.yaml names a Git host.
+            rendered.files.extend(crate::cms::published_files(&config));
+        }
+        write_and_index(
+            options,
+            target,
+            &config.language,
+            &mut rendered,
+            &mut bodies.pages,
+            warm.as_mut(),
+            indexer,
+            &mut diagnostics,
+            &mut report,
+        )
+    });
     progress.bar.finish_and_clear();
     add_source_lines(&options.root, &mut diagnostics);
     crate::diagnostic::sort(&mut diagnostics);
@@ -815,37 +830,64 @@ enum Index {
     Reused(Vec<String>),
 }
 
-/// The search index of `records`: the last output's when they are the same records
-/// ([`crate::warm`]), else built by Pagefind.
+/// The search index of `records`, with the hash of the records: the last output's index
+/// (`stored`, from the cache) when it came from the same records and is intact, else built by
+/// Pagefind. `None` without records.
 fn index_records(
     records: Vec<crate::search::SearchRecord>,
     language: &str,
-    warm: Option<&mut crate::warm::Warm>,
+    stored: Option<&crate::cache::StoredIndex>,
     output: &Path,
-) -> Option<Index> {
+) -> Option<(u64, Index)> {
     if records.is_empty() {
         return None;
     }
-    let Some(warm) = warm else {
-        return Some(Index::Built(crate::search::build_index(records, language)));
-    };
     let hash = crate::cache::records_hash(&records);
-    if let Some(files) = warm.index_for(hash, output) {
-        warm.set_index(hash, files.clone());
-        return Some(Index::Reused(files));
+    if let Some(files) = stored.and_then(|index| index.reusable(hash, output)) {
+        return Some((hash, Index::Reused(files)));
     }
-    let built = crate::search::build_index(records, language);
-    if let Ok(files) = &built {
-        warm.set_index(hash, files.iter().map(|f| f.path.clone()).collect());
+    Some((
+        hash,
+        Index::Built(crate::search::build_index(records, language)),
+    ))
+}
+
+/// Notes in the cache the index a build writes (built or reused).
+fn note_index(warm: Option<&mut crate::warm::Warm>, hash: u64, index: &Index) {
+    let files = match index {
+        Index::Reused(files) => files.clone(),
+        Index::Built(Ok(files)) => files.iter().map(|f| f.path.clone()).collect(),
+        Index::Built(Err(_)) => return,
+    };
+    if let Some(warm) = warm {
+        warm.set_index(hash, files);
     }
-    Some(Index::Built(built))
+}
+
+/// The search index of a build, built beside the render: the render sends the records as
+/// soon as it makes them (before the pages), and Pagefind, which works on one core, indexes
+/// them while the pages render and are written.
+type Indexer<'scope> = std::thread::ScopedJoinHandle<'scope, Option<(u64, Index)>>;
+
+/// Starts the [`Indexer`] on `scope`: it waits for the records on the channel (none when the
+/// sender is dropped unused, e.g. after an error).
+fn start_indexer<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    records: std::sync::mpsc::Receiver<Vec<crate::search::SearchRecord>>,
+    language: String,
+    stored: Option<crate::cache::StoredIndex>,
+    output: PathBuf,
+) -> Indexer<'scope> {
+    scope.spawn(move || {
+        let records = records.recv().ok()?;
+        index_records(records, &language, stored.as_ref(), &output)
+    })
 }
 
 /// For `build`: writes the files into the staging folder (and links those the cache reuses)
-/// while Pagefind builds the index, then the index (a build writes the pages first and frees
-/// them: the two never hold memory at the same time). For `check` and `serve`: builds the
-/// index alone when asked, in memory. Returns the staging folder, to commit once every error
-/// is known.
+/// while the [`Indexer`] finishes the index, then the index. For `check` and `serve`: builds
+/// the index alone when asked, in memory. Returns the staging folder, to commit once every
+/// error is known.
 #[allow(clippy::too_many_arguments)]
 fn write_and_index(
     options: &BuildOptions,
@@ -853,10 +895,12 @@ fn write_and_index(
     language: &str,
     rendered: &mut RenderedSite,
     page_bodies: &mut Vec<Rendered>,
-    warm: Option<&mut crate::warm::Warm>,
+    mut warm: Option<&mut crate::warm::Warm>,
+    indexer: Option<Indexer<'_>>,
     diagnostics: &mut Vec<Diagnostic>,
     report: &mut BuildReport,
 ) -> Option<crate::output::Staging> {
+    let stored = warm.as_deref().and_then(crate::warm::Warm::stored_index);
     // Every path written, with the file it comes from (for a clash with the search index).
     let mut written: HashMap<String, PathBuf> = HashMap::new();
     let mut staging = None;
@@ -875,15 +919,18 @@ fn write_and_index(
                 let copies = std::mem::take(&mut rendered.copies);
                 let records = std::mem::take(&mut rendered.records);
                 let target = &started;
-                // Pagefind works on one core: the pages are written meanwhile, each freed once
-                // written, so the two phases share the time but hardly the memory.
+                // The pages are written while the index is finished, each freed once written.
+                let output = &report.output;
                 let (wrote, built) = std::thread::scope(|scope| {
                     let writer = scope.spawn(move || {
                         target
                             .write(files, copies)
                             .and_then(|()| target.reuse(reused))
                     });
-                    let built = index_records(records, language, warm, &report.output);
+                    let built = match indexer {
+                        Some(indexer) => indexer.join().ok().flatten(),
+                        None => index_records(records, language, stored.as_ref(), output),
+                    };
                     (writer.join(), built)
                 });
                 match wrote {
@@ -902,6 +949,10 @@ fn write_and_index(
         let records = std::mem::take(&mut rendered.records);
         index = index_records(records, language, None, &report.output);
     }
+    let index = index.map(|(hash, index)| {
+        note_index(warm.as_deref_mut(), hash, &index);
+        index
+    });
     match index {
         Some(Index::Built(Ok(index))) => {
             diagnostics.extend(index_clashes(index.iter().map(|f| &f.path), &written));

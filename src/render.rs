@@ -218,6 +218,9 @@ pub struct RenderInput<'a> {
     pub related: &'a [Vec<usize>],
     /// Whether to prepare the records of the search index.
     pub search_records: bool,
+    /// Where to send the search records as soon as they are made, before the pages render
+    /// (`build` indexes them meanwhile); without it they are in [`RenderOutput`].
+    pub records_to: Option<&'a std::sync::mpsc::Sender<Vec<crate::search::SearchRecord>>>,
     /// Whether to keep the rendered bytes: `check` renders every template to find its errors,
     /// then drops the result (the files keep their paths, for the duplicate check).
     pub keep_contents: bool,
@@ -461,6 +464,14 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     if !output.diagnostics.is_empty() {
         return output;
     }
+    if input.search_records && ids.contains(&OutputId::SearchPage) {
+        let records = reader::search_records(&shared);
+        match input.records_to {
+            // A closed channel means the build no longer wants an index.
+            Some(to) => drop(to.send(records)),
+            None => output.search_records = records,
+        }
+    }
     for result in templated::render(&shared, &ids) {
         match result {
             Ok((file, reads)) => output.push(file, reads),
@@ -494,9 +505,6 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
             ),
             Some(Err(d)) => output.diagnostics.push(*d),
             None => {}
-        }
-        if shared.input.search_records {
-            output.search_records = reader::search_records(shared);
         }
     }
     if ids.contains(&OutputId::PrintEdition) {

@@ -112,16 +112,11 @@ impl Warm {
         }
     }
 
-    /// The last output's search index files, if they came from the same records and are
-    /// still as written.
-    pub fn index_for(&self, records: u64, output: &Path) -> Option<Vec<String>> {
-        let index = self.stored.index.as_ref()?;
-        let intact = index
-            .files
-            .iter()
-            .all(|(path, stamp)| Stamp::of(&output.join(path)) == Some(*stamp));
-        (index.records == records && intact)
-            .then(|| index.files.iter().map(|(path, _)| path.clone()).collect())
+    /// The search index of the last output, to check against the new records
+    /// ([`crate::cache::StoredIndex::reusable`]); a copy, so that it can be checked beside the
+    /// render.
+    pub fn stored_index(&self) -> Option<crate::cache::StoredIndex> {
+        self.stored.index.clone()
     }
 
     /// Notes the search index written (built or reused).
