@@ -895,7 +895,7 @@ fn write_and_index(
     language: &str,
     rendered: &mut RenderedSite,
     page_bodies: &mut Vec<Rendered>,
-    mut warm: Option<&mut crate::warm::Warm>,
+    warm: Option<&mut crate::warm::Warm>,
     indexer: Option<Indexer<'_>>,
     diagnostics: &mut Vec<Diagnostic>,
     report: &mut BuildReport,
@@ -950,7 +950,7 @@ fn write_and_index(
         index = index_records(records, language, None, &report.output);
     }
     let index = index.map(|(hash, index)| {
-        note_index(warm.as_deref_mut(), hash, &index);
+        note_index(warm, hash, &index);
         index
     });
     match index {
