@@ -35,6 +35,12 @@ struct Changes {
     reclassified: bool,
     /// Whether a page's terms changed.
     terms: bool,
+    /// Whether a taxonomy's terms changed (one came or went): every page's terms may then
+    /// show differently (a term's index, the number of terms).
+    vocabulary: bool,
+    /// The terms the saved or moved pages are in, before and after: the only terms whose
+    /// pages changed when the vocabulary did not.
+    touched: Vec<(usize, String)>,
     /// The sections whose order changed, with the pages whose place changed.
     orders: Vec<(usize, Vec<usize>)>,
     /// The pages whose related pages changed.
@@ -67,6 +73,39 @@ fn terms_as_written(page: &crate::content::Page) -> Vec<(&String, Vec<&String>)>
         .collect();
     terms.sort();
     terms
+}
+
+/// The terms (taxonomy, slug) of `pages` in `classification`.
+fn terms_of<'a>(
+    classification: &crate::taxonomy::Classification,
+    pages: impl Iterator<Item = &'a usize>,
+) -> Vec<(usize, String)> {
+    let mut terms = Vec::new();
+    for &p in pages {
+        for (t, indices) in classification.page_terms[p].iter().enumerate() {
+            let taxonomy = &classification.taxonomies[t];
+            terms.extend(indices.iter().map(|&i| (t, taxonomy.terms[i].slug.clone())));
+        }
+    }
+    terms
+}
+
+/// Whether two classifications have the same terms (slug and title, in the same order).
+fn same_vocabulary(
+    a: &crate::taxonomy::Classification,
+    b: &crate::taxonomy::Classification,
+) -> bool {
+    let terms = |c: &crate::taxonomy::Classification| -> Vec<(usize, String, String)> {
+        c.taxonomies
+            .iter()
+            .enumerate()
+            .flat_map(|(t, taxonomy)| {
+                let terms = taxonomy.terms.iter();
+                terms.map(move |term| (t, term.slug.clone(), term.title.clone()))
+            })
+            .collect()
+    };
+    terms(a) == terms(b)
 }
 
 /// What a save changed in the outputs.
@@ -197,11 +236,8 @@ impl Prepared {
             previous.push((p, old_page, old_body));
         }
         // The same terms, written the same way, resolve as before.
-        let classification = (!same_terms).then(|| {
-            let (classification, terms) = crate::taxonomy::classify(&self.site, &self.config);
-            diagnostics.extend(terms.into_iter().filter(Diagnostic::is_error));
-            classification
-        });
+        let saved: Vec<usize> = previous.iter().map(|(p, _, _)| *p).collect();
+        let classification = (!same_terms).then(|| self.classified_again(&saved, diagnostics));
         crate::pipeline::add_source_lines(root, diagnostics);
         crate::diagnostic::sort(diagnostics);
         if diagnostics.iter().any(Diagnostic::is_error) {
@@ -218,12 +254,22 @@ impl Prepared {
             self.page_own_hashes[*p] =
                 crate::deps::own_hash(&self.site.pages[*p], &self.page_bodies[*p]);
         }
+        let mut touched = terms_of(&self.classification, saved.iter().chain(&moved));
+        if let Some(classification) = &classification {
+            touched.extend(terms_of(classification, saved.iter().chain(&moved)));
+        }
+        touched.sort_unstable();
+        touched.dedup();
         let mut changes = Changes {
-            pages: previous.iter().map(|(p, _, _)| *p).collect(),
+            pages: saved,
             reclassified: classification.is_some() || !moved.is_empty(),
             terms: classification
                 .as_ref()
                 .is_some_and(|c| c.page_terms != self.classification.page_terms),
+            vocabulary: classification
+                .as_ref()
+                .is_some_and(|c| !same_vocabulary(c, &self.classification)),
+            touched,
             orders: (0..self.order.len())
                 .filter(|&s| self.order[s] != order_before[s])
                 .map(|s| (s, moved_in(&order_before[s], &self.order[s])))
@@ -247,6 +293,27 @@ impl Prepared {
             .collect();
         self.related = related;
         Some(changes)
+    }
+
+    /// The classification once the `saved` pages' terms changed: those pages moved in a copy
+    /// of the current one when every vocabulary is declared, else the site classified afresh;
+    /// its errors go to `diagnostics`.
+    fn classified_again(
+        &self,
+        saved: &[usize],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> crate::taxonomy::Classification {
+        let mut classification = self.classification.clone();
+        let problems =
+            crate::taxonomy::reclassify(&mut classification, &self.site, &self.config, saved)
+                .unwrap_or_else(|| {
+                    let problems;
+                    (classification, problems) =
+                        crate::taxonomy::classify(&self.site, &self.config);
+                    problems
+                });
+        diagnostics.extend(problems.into_iter().filter(Diagnostic::is_error));
+        classification
     }
 
     /// Marks stale the readers of the inputs a change reached, and the outputs the plan now
@@ -292,14 +359,15 @@ impl Prepared {
             candidates.push(Input::Meta(source(p)));
             candidates.push(Input::Body(source(p)));
         }
-        if changes.terms {
+        if changes.vocabulary {
             candidates.extend((0..self.site.pages.len()).map(|p| Input::Meta(source(p))));
-        }
-        if changes.reclassified {
             for (t, taxonomy) in self.classification.taxonomies.iter().enumerate() {
                 let terms = taxonomy.terms.iter();
                 candidates.extend(terms.map(|term| Input::Term(t, term.slug.clone())));
             }
+        } else if changes.reclassified {
+            let touched = changes.touched.iter();
+            candidates.extend(touched.map(|(t, slug)| Input::Term(*t, slug.clone())));
         }
         for (s, moved) in &changes.orders {
             candidates.push(Input::Order(*s));

@@ -63,12 +63,50 @@ pub fn reposition(classification: &mut Classification, site: &Site, p: usize) {
         for &i in terms {
             let pages = &mut classification.taxonomies[t].terms[i].pages;
             pages.retain(|&q| q != p);
-            let at = pages.partition_point(|&q| {
-                compare_pages(&site.pages[q], &site.pages[p]) == std::cmp::Ordering::Less
-            });
-            pages.insert(at, p);
+            insert_in_order(pages, site, p);
         }
     }
+}
+
+/// Inserts page `p` into a term's `pages`, at its place in [`compare_pages`]'s order.
+fn insert_in_order(pages: &mut Vec<usize>, site: &Site, p: usize) {
+    let at = pages.partition_point(|&q| {
+        compare_pages(&site.pages[q], &site.pages[p]) == std::cmp::Ordering::Less
+    });
+    pages.insert(at, p);
+}
+
+/// Classifies `pages` again in place, after a save that changed their terms, when every
+/// taxonomy declares its vocabulary (then no term comes or goes: each saved page leaves the
+/// lists of its old terms and takes its place in those of its new ones, as [`classify`] would
+/// put it). Returns the saved pages' diagnostics, or `None` when a taxonomy's vocabulary comes
+/// from the pages: then only [`classify`] can tell.
+pub fn reclassify(
+    classification: &mut Classification,
+    site: &Site,
+    config: &SiteConfig,
+    pages: &[usize],
+) -> Option<Vec<Diagnostic>> {
+    if config.taxonomies.iter().any(|t| t.terms.is_none()) {
+        return None;
+    }
+    let mut diagnostics = Vec::new();
+    for (t, taxonomy) in config.taxonomies.iter().enumerate() {
+        let mut table = TermTable::declared(taxonomy);
+        for &p in pages {
+            let resolved =
+                classify_page(&site.pages[p], site, taxonomy, &mut table, &mut diagnostics);
+            let terms = &mut classification.taxonomies[t].terms;
+            for &i in &classification.page_terms[p][t] {
+                terms[i].pages.retain(|&q| q != p);
+            }
+            for &i in &resolved {
+                insert_in_order(&mut terms[i].pages, site, p);
+            }
+            classification.page_terms[p][t] = resolved;
+        }
+    }
+    Some(diagnostics)
 }
 
 /// A page's place in a term's list: weight, date (newest first), slug of the title, source.
