@@ -90,22 +90,23 @@ fn terms_of<'a>(
     terms
 }
 
+/// A taxonomy's terms: slug and title, in order.
+fn names(taxonomy: &crate::taxonomy::Taxonomy) -> Vec<(&str, &str)> {
+    let terms = taxonomy.terms.iter();
+    terms
+        .map(|term| (term.slug.as_str(), term.title.as_str()))
+        .collect()
+}
+
 /// Whether two classifications have the same terms (slug and title, in the same order).
 fn same_vocabulary(
     a: &crate::taxonomy::Classification,
     b: &crate::taxonomy::Classification,
 ) -> bool {
-    let terms = |c: &crate::taxonomy::Classification| -> Vec<(usize, String, String)> {
-        c.taxonomies
-            .iter()
-            .enumerate()
-            .flat_map(|(t, taxonomy)| {
-                let terms = taxonomy.terms.iter();
-                terms.map(move |term| (t, term.slug.clone(), term.title.clone()))
-            })
-            .collect()
-    };
-    terms(a) == terms(b)
+    a.taxonomies.len() == b.taxonomies.len()
+        && (a.taxonomies.iter())
+            .zip(&b.taxonomies)
+            .all(|(x, y)| names(x) == names(y))
 }
 
 /// What a save changed in the outputs.
@@ -303,15 +304,9 @@ impl Prepared {
         saved: &[usize],
         diagnostics: &mut Vec<Diagnostic>,
     ) -> crate::taxonomy::Classification {
-        let mut classification = self.classification.clone();
-        let problems =
-            crate::taxonomy::reclassify(&mut classification, &self.site, &self.config, saved)
-                .unwrap_or_else(|| {
-                    let problems;
-                    (classification, problems) =
-                        crate::taxonomy::classify(&self.site, &self.config);
-                    problems
-                });
+        let (classification, problems) =
+            crate::taxonomy::reclassify(&self.classification, &self.site, &self.config, saved)
+                .unwrap_or_else(|| crate::taxonomy::classify(&self.site, &self.config));
         diagnostics.extend(problems.into_iter().filter(Diagnostic::is_error));
         classification
     }

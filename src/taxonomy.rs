@@ -76,20 +76,21 @@ fn insert_in_order(pages: &mut Vec<usize>, site: &Site, p: usize) {
     pages.insert(at, p);
 }
 
-/// Classifies `pages` again in place, after a save that changed their terms, when every
+/// Classifies `pages` again from the `current` classification, after a save that changed their terms, when every
 /// taxonomy declares its vocabulary (then no term comes or goes: each saved page leaves the
 /// lists of its old terms and takes its place in those of its new ones, as [`classify`] would
 /// put it). Returns the saved pages' diagnostics, or `None` when a taxonomy's vocabulary comes
 /// from the pages: then only [`classify`] can tell.
 pub fn reclassify(
-    classification: &mut Classification,
+    current: &Classification,
     site: &Site,
     config: &SiteConfig,
     pages: &[usize],
-) -> Option<Vec<Diagnostic>> {
+) -> Option<(Classification, Vec<Diagnostic>)> {
     if config.taxonomies.iter().any(|t| t.terms.is_none()) {
         return None;
     }
+    let mut classification = current.clone();
     let mut diagnostics = Vec::new();
     for (t, taxonomy) in config.taxonomies.iter().enumerate() {
         let mut table = TermTable::declared(taxonomy);
@@ -106,7 +107,7 @@ pub fn reclassify(
             classification.page_terms[p][t] = resolved;
         }
     }
-    Some(diagnostics)
+    Some((classification, diagnostics))
 }
 
 /// A page's place in a term's list: weight, date (newest first), slug of the title, source.
