@@ -151,6 +151,7 @@ impl Prepared {
             search_records: false,
             records_to: None,
             keep_contents: true,
+            sink: None,
             scope,
         }
     }
@@ -349,6 +350,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     let build_date = today();
     let mut bodies = bodies;
     let mut rendered = RenderedSite::default();
+    let staging = begin_staging(target, &mut diagnostics);
     // A build that writes indexes the records while the pages render (see [`Indexer`]).
     let overlap = options.mode == OutputMode::Write && options.search == SearchMode::Build;
     let staging = std::thread::scope(|scope| {
@@ -373,6 +375,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                     && options.mode != OutputMode::CheckOnly,
                 records_to: overlap.then_some(&records_to),
                 keep_contents: options.mode != OutputMode::CheckOnly,
+                sink: staging.as_ref().map(|s| s as &dyn crate::render::FileSink),
                 scope: crate::render::Scope::All,
             };
             rendered = match warm.as_mut() {
@@ -382,14 +385,6 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         }
         // Records not sent by now never will be: the indexer stops waiting.
         drop(records_to);
-        let target = match target {
-            Some(Ok(target)) => Some(target),
-            Some(Err(errors)) => {
-                diagnostics.extend(errors);
-                None
-            }
-            None => None,
-        };
         report.files_reused = warm.as_ref().map_or(0, |w| w.reused().len());
         if options.mode == OutputMode::Write && !has_errors(&diagnostics) {
             // The team's web form (admin/), when guide.yaml names a Git host.
@@ -397,7 +392,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         }
         write_and_index(
             options,
-            target,
+            staging,
             &config.language,
             &mut rendered,
             &mut bodies.pages,
@@ -884,14 +879,33 @@ fn start_indexer<'scope>(
     })
 }
 
-/// For `build`: writes the files into the staging folder (and links those the cache reuses)
-/// while the [`Indexer`] finishes the index, then the index. For `check` and `serve`: builds
-/// the index alone when asked, in memory. Returns the staging folder, to commit once every
-/// error is known.
+/// For `build` into a usable output folder, unless the site already has errors: the staging
+/// folder where the new output is written (the render puts each page there as soon as it is
+/// rendered), to commit once every error is known.
+fn begin_staging(
+    target: Option<Result<crate::output::Target, Vec<Diagnostic>>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<crate::output::Staging> {
+    match target? {
+        Ok(target) if !has_errors(diagnostics) => crate::output::Staging::begin(target)
+            .map_err(|errors| diagnostics.extend(errors))
+            .ok(),
+        Ok(_) => None,
+        Err(errors) => {
+            diagnostics.extend(errors);
+            None
+        }
+    }
+}
+
+/// For `build`: writes the files the render did not put in the staging folder yet (and links
+/// those the cache reuses) while the [`Indexer`] finishes the index, then the index. For
+/// `check` and `serve`: builds the index alone when asked, in memory. Returns the staging
+/// folder, to commit once every error is known; on an error it is dropped, which removes it.
 #[allow(clippy::too_many_arguments)]
 fn write_and_index(
     options: &BuildOptions,
-    target: Option<crate::output::Target>,
+    staging: Option<crate::output::Staging>,
     language: &str,
     rendered: &mut RenderedSite,
     page_bodies: &mut Vec<Rendered>,
@@ -903,52 +917,48 @@ fn write_and_index(
     let stored = warm.as_deref().and_then(crate::warm::Warm::stored_index);
     // Every path written, with the file it comes from (for a clash with the search index).
     let mut written: HashMap<String, PathBuf> = HashMap::new();
-    let mut staging = None;
-    let mut index = None;
-    if let Some(target) = target.filter(|_| !has_errors(diagnostics)) {
-        match crate::output::Staging::begin(target) {
-            Ok(started) => {
-                written = written_paths(&options.root, rendered);
-                let reused = warm
-                    .as_deref()
-                    .map(|w| w.reused().to_vec())
-                    .unwrap_or_default();
-                report.files = rendered.files.len() + rendered.copies.len() + reused.len();
-                drop(std::mem::take(page_bodies));
-                let files = std::mem::take(&mut rendered.files);
-                let copies = std::mem::take(&mut rendered.copies);
-                let records = std::mem::take(&mut rendered.records);
-                let target = &started;
-                // The pages are written while the index is finished, each freed once written.
-                let output = &report.output;
-                let (wrote, built) = std::thread::scope(|scope| {
-                    let writer = scope.spawn(move || {
-                        target
-                            .write(files, copies)
-                            .and_then(|()| target.reuse(reused))
-                    });
-                    let built = match indexer {
-                        Some(indexer) => indexer.join().ok().flatten(),
-                        None => index_records(records, language, stored.as_ref(), output),
-                    };
-                    (writer.join(), built)
+    let staging = staging.filter(|_| !has_errors(diagnostics));
+    let index = match &staging {
+        Some(staging) => {
+            written = written_paths(&options.root, rendered);
+            let reused = warm
+                .as_deref()
+                .map(|w| w.reused().to_vec())
+                .unwrap_or_default();
+            report.files = rendered.files.len() + rendered.copies.len() + reused.len();
+            drop(std::mem::take(page_bodies));
+            let files = std::mem::take(&mut rendered.files);
+            let copies = std::mem::take(&mut rendered.copies);
+            let records = std::mem::take(&mut rendered.records);
+            // The rest is written while the index is finished, each file freed once written.
+            let output = &report.output;
+            let (wrote, built) = std::thread::scope(|scope| {
+                let writer = scope.spawn(move || {
+                    staging
+                        .write(files, copies)
+                        .and_then(|()| staging.reuse(reused))
                 });
-                match wrote {
-                    Ok(Ok(())) => {}
-                    Ok(Err(errors)) => diagnostics.extend(errors),
-                    Err(_) => diagnostics.push(Diagnostic::error(
-                        "l'écriture du site s'est interrompue (erreur interne)",
-                    )),
-                }
-                index = built;
-                staging = Some(started);
+                let built = match indexer {
+                    Some(indexer) => indexer.join().ok().flatten(),
+                    None => index_records(records, language, stored.as_ref(), output),
+                };
+                (writer.join(), built)
+            });
+            match wrote {
+                Ok(Ok(())) => {}
+                Ok(Err(errors)) => diagnostics.extend(errors),
+                Err(_) => diagnostics.push(Diagnostic::error(
+                    "l'écriture du site s'est interrompue (erreur interne)",
+                )),
             }
-            Err(errors) => diagnostics.extend(errors),
+            built
         }
-    } else if !has_errors(diagnostics) {
-        let records = std::mem::take(&mut rendered.records);
-        index = index_records(records, language, None, &report.output);
-    }
+        None if !has_errors(diagnostics) => {
+            let records = std::mem::take(&mut rendered.records);
+            index_records(records, language, None, &report.output)
+        }
+        None => None,
+    };
     let index = index.map(|(hash, index)| {
         note_index(warm, hash, &index);
         index

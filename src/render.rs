@@ -40,6 +40,15 @@ pub struct OutputFile {
     pub origin: PathBuf,
 }
 
+/// Where a render puts each page as soon as it is typeset (`build`: the staging folder), so
+/// that a build does not hold every rendered page until the end. A page the sink takes is
+/// returned without its bytes; one it refuses keeps them, to be written (and its error
+/// reported) with the other files.
+pub trait FileSink: Sync + std::fmt::Debug {
+    /// Stores `contents` at `path`, relative with `/` separators.
+    fn put(&self, path: &str, contents: &[u8]) -> Result<(), Box<Diagnostic>>;
+}
+
 /// A file to copy as is.
 #[derive(Debug, Clone)]
 pub struct CopyFile {
@@ -224,6 +233,8 @@ pub struct RenderInput<'a> {
     /// Whether to keep the rendered bytes: `check` renders every template to find its errors,
     /// then drops the result (the files keep their paths, for the duplicate check).
     pub keep_contents: bool,
+    /// Where pages go as soon as they are rendered; without it they are in [`RenderOutput`].
+    pub sink: Option<&'a dyn FileSink>,
     /// What to render.
     pub scope: Scope<'a>,
 }

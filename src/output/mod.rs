@@ -19,6 +19,7 @@
 pub mod ownership;
 mod target;
 
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
@@ -95,6 +96,9 @@ pub struct Staging {
     target: Target,
     tmp: PathBuf,
     written: Mutex<Vec<String>>,
+    /// The files the render put here one by one ([`crate::render::FileSink`]): their entries
+    /// in later batches have no bytes.
+    streamed: Mutex<HashSet<String>>,
     committed: bool,
 }
 
@@ -133,17 +137,21 @@ impl Staging {
             target,
             tmp,
             written: Mutex::new(Vec::new()),
+            streamed: Mutex::new(HashSet::new()),
             committed: false,
         })
     }
 
     /// Writes a batch of files and copies, in parallel; each file's bytes are freed once
-    /// written.
+    /// written. Files already put here by the render are left as they are.
     pub fn write(
         &self,
-        files: Vec<OutputFile>,
+        mut files: Vec<OutputFile>,
         copies: Vec<CopyFile>,
     ) -> Result<(), Vec<Diagnostic>> {
+        if let Ok(streamed) = self.streamed.lock() {
+            files.retain(|f| !streamed.contains(&f.path));
+        }
         if let Ok(mut written) = self.written.lock() {
             written.extend(files.iter().map(|f| f.path.clone()));
             written.extend(copies.iter().map(|c| c.to.clone()));
@@ -207,6 +215,29 @@ impl Staging {
             let _ = move_entries(&kept, &self.tmp, output);
         }
         swapped
+    }
+}
+
+impl crate::render::FileSink for Staging {
+    fn put(&self, path: &str, contents: &[u8]) -> Result<(), Box<Diagnostic>> {
+        if !is_safe_relative(path) {
+            // Refused here and reported by the build's check of output paths.
+            return Err(Box::new(Diagnostic::error(format!(
+                "chemin de sortie refusé : « {path} »"
+            ))));
+        }
+        let to = self.tmp.join(path);
+        let written = match to.parent() {
+            Some(folder) => crate::fs::create_dir_all(folder),
+            None => Ok(()),
+        }
+        .and_then(|()| crate::fs::write(&to, contents));
+        written.map_err(|e| Box::new(fs_error(e)))?;
+        if let (Ok(mut streamed), Ok(mut written)) = (self.streamed.lock(), self.written.lock()) {
+            streamed.insert(path.to_string());
+            written.push(path.to_string());
+        }
+        Ok(())
     }
 }
 
@@ -465,6 +496,68 @@ mod tests {
             .collect();
         staging.write(files, Vec::new())?;
         staging.commit()
+    }
+
+    #[test]
+    fn a_page_put_while_rendering_is_not_overwritten_by_its_entry_without_bytes() {
+        use crate::render::FileSink;
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        let out = dir.path().join("public");
+        let options = OutputOptions {
+            site_root: &site,
+            keep: &[],
+            force: false,
+        };
+        let (target, _) = Target::prepare(&out, options).unwrap();
+        let staging = Staging::begin(target).unwrap();
+        staging
+            .put("projets/fiche/index.html", b"<p>rendue</p>")
+            .unwrap();
+        // The render's list still names the page, without its bytes (they are on disk).
+        let entry = |path: &str, contents: &str| OutputFile {
+            path: path.into(),
+            contents: contents.as_bytes().to_vec(),
+            origin: PathBuf::new(),
+        };
+        let batch = vec![
+            entry("projets/fiche/index.html", ""),
+            entry("sitemap.xml", "<urlset/>"),
+        ];
+        staging.write(batch, Vec::new()).unwrap();
+        staging.commit().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("projets/fiche/index.html")).unwrap(),
+            "<p>rendue</p>"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("sitemap.xml")).unwrap(),
+            "<urlset/>"
+        );
+        // Listed once in the marker: the next build knows it wrote it.
+        let marker = std::fs::read_to_string(out.join(ownership::MARKER)).unwrap();
+        assert_eq!(
+            marker.matches("projets/fiche/index.html").count(),
+            1,
+            "{marker}"
+        );
+    }
+
+    #[test]
+    fn a_page_at_an_unsafe_path_is_refused_by_the_sink_and_not_written() {
+        use crate::render::FileSink;
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        let out = dir.path().join("public");
+        let options = OutputOptions {
+            site_root: &site,
+            keep: &[],
+            force: false,
+        };
+        let (target, _) = Target::prepare(&out, options).unwrap();
+        let staging = Staging::begin(target).unwrap();
+        assert!(staging.put("../dehors.html", b"x").is_err());
+        assert!(!dir.path().join("dehors.html").exists());
     }
 
     #[test]

@@ -358,20 +358,26 @@ impl<'a> Shared<'a> {
 
     /// A rendered HTML page, typeset ([`crate::typography::typeset_html`]: the one place
     /// where French typography is applied to pages), its bytes dropped when the render only
-    /// checks.
+    /// checks, or given to the [`super::FileSink`] when there is one.
     pub(super) fn file(
         &self,
         path: String,
         contents: Vec<u8>,
         origin: PathBuf,
     ) -> super::OutputFile {
+        let mut contents = if self.input.keep_contents {
+            typeset_page(contents, &self.input.config.language)
+        } else {
+            Vec::new()
+        };
+        if let Some(sink) = self.input.sink.filter(|_| self.input.keep_contents) {
+            if sink.put(&path, &contents).is_ok() {
+                contents = Vec::new();
+            }
+        }
         super::OutputFile {
             path,
-            contents: if self.input.keep_contents {
-                typeset_page(contents, &self.input.config.language)
-            } else {
-                Vec::new()
-            },
+            contents,
             origin,
         }
     }
