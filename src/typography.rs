@@ -364,14 +364,19 @@ fn find_end_tag(text: &str, name: &str) -> Option<usize> {
     })
 }
 
-/// The current run of text, until a block element ends it: its characters, and the inline
-/// markup between them (written as it is, before the character of the given index).
+/// The current run of text, until a block element ends it: its characters, and where it is
+/// in the source. Its characters and the inline markup between them follow each other there,
+/// so typesetting it is writing that source with the edits spliced in.
 #[derive(Default)]
 struct Run {
     glyphs: Vec<Glyph>,
-    markup: Vec<(usize, Range<usize>)>,
-    /// Where the run is in the source: its characters and markup follow each other there.
     span: Option<Range<usize>>,
+}
+
+impl Edit {
+    fn changes(&self) -> bool {
+        self.before || self.after || self.replace.is_some()
+    }
 }
 
 impl Run {
@@ -379,23 +384,19 @@ impl Run {
         let Some(span) = self.span.take() else {
             return;
         };
-        if !may_change(&self.glyphs) {
-            // Nothing to typeset: the source as it is, in one piece.
-            out.push_str(&html[span]);
-        } else {
+        // Most runs of a page (menu items, card titles, short labels) cannot change.
+        let mut from = span.start;
+        if may_change(&self.glyphs) {
             let edits = plan(&mut self.glyphs);
-            let mut markup = self.markup.drain(..).peekable();
-            for (i, (g, edit)) in self.glyphs.iter().zip(&edits).enumerate() {
-                while let Some((_, range)) = markup.next_if(|(at, _)| *at == i) {
-                    out.push_str(&html[range]);
+            for (g, edit) in self.glyphs.iter().zip(&edits) {
+                if edit.changes() {
+                    out.push_str(&html[from..g.start]);
+                    write_glyph(out, html, g, edit);
+                    from = g.start + usize::from(g.len);
                 }
-                write_glyph(out, html, g, edit);
-            }
-            for (_, range) in markup {
-                out.push_str(&html[range]);
             }
         }
-        self.markup.clear();
+        out.push_str(&html[from..span.end]);
         self.glyphs.clear();
     }
 
@@ -405,9 +406,9 @@ impl Run {
         self.span = Some(start..range.end);
     }
 
+    /// Inline markup (a tag, a comment): written as it is, between the characters.
     fn push_markup(&mut self, range: Range<usize>) {
-        self.cover(range.clone());
-        self.markup.push((self.glyphs.len(), range));
+        self.cover(range);
     }
 
     fn push_char(&mut self, c: char, start: usize, len: usize, editable: bool) {
@@ -419,6 +420,17 @@ impl Run {
             len: len as u8,
             editable,
         });
+    }
+
+    /// Text without markup nor reference: each of its characters.
+    fn push_text(&mut self, text: &str, start: usize, editable: bool) {
+        self.cover(start..start + text.len());
+        self.glyphs.extend(text.char_indices().map(|(at, c)| Glyph {
+            c,
+            start: start + at,
+            len: c.len_utf8() as u8,
+            editable,
+        }));
     }
 }
 
@@ -601,9 +613,15 @@ pub fn typeset_html(html: &str) -> String {
                 continue;
             }
         }
-        let c = rest.chars().next().unwrap_or(' ');
-        run.push_char(c, i, c.len_utf8(), editable);
-        i += c.len_utf8();
+        // Up to the next tag or reference (the first character may be a `<` or `&` that is
+        // neither).
+        let first = rest.chars().next().map_or(1, char::len_utf8);
+        let len = rest.as_bytes()[first..]
+            .iter()
+            .position(|b| matches!(b, b'<' | b'&'))
+            .map_or(rest.len(), |e| e + first);
+        run.push_text(&rest[..len], i, editable);
+        i += len;
     }
     run.flush(html, &mut out);
     out
