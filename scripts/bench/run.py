@@ -34,7 +34,8 @@ Steps (everything it needs is installed here, under --work, never globally):
    BENCHMARKS.md is kept);
 8. with --hostile, runs hostile.py with the same binary, which updates its own section.
 
-Wall time: time.perf_counter() around the process; peak RSS: /usr/bin/time's %M (the maximum
+Wall time: time.perf_counter() around the process, which starts once os.sync() has written
+back what the previous one wrote; peak RSS: /usr/bin/time's %M (the maximum
 resident set size of that one process, in KiB). Without /usr/bin/time, each command runs under
 a fresh `python3 -c` wrapper that reports resource.getrusage(RUSAGE_CHILDREN).ru_maxrss.
 Pages per second: N case studies / median wall time.
@@ -147,6 +148,9 @@ def measure(cmd, time_bin, work, cwd=None):
         full = [time_bin, "-f", "%M", "-o", str(rss_file)] + cmd
     else:
         full = [sys.executable, "-c", WRAPPER, str(rss_file)] + cmd
+    # The last run's files are still being written back to disk: let that finish first, so
+    # that no tool pays for the one before it (each writes hundreds of megabytes).
+    os.sync()
     started = time.perf_counter()
     result = subprocess.run(full, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - started
@@ -612,8 +616,8 @@ def main():
         "load": f"1-minute load average at the start of each timed round: median "
                 f"{statistics.median(loads):.1f}, min {min(loads):.1f}, max {max(loads):.1f} "
                 f"(the machine has {os.cpu_count()} CPUs)",
-        "measure": ("wall time by time.perf_counter(), peak RSS by `/usr/bin/time -f %M`" if time_bin else
-                    "wall time by time.perf_counter(), peak RSS by getrusage(RUSAGE_CHILDREN) in a fresh wrapper"),
+        "measure": ("wall time by time.perf_counter() (each run after os.sync()), peak RSS by `/usr/bin/time -f %M`" if time_bin else
+                    "wall time by time.perf_counter() (each run after os.sync()), peak RSS by getrusage(RUSAGE_CHILDREN) in a fresh wrapper"),
     }
     argv = "python3 scripts/bench/run.py" + "".join(f" {a}" for a in sys.argv[1:])
     if not args.no_write:
