@@ -96,8 +96,8 @@ pub struct Staging {
     target: Target,
     tmp: PathBuf,
     written: Mutex<Vec<String>>,
-    /// The files the render put here one by one ([`crate::render::FileSink`]): their entries
-    /// in later batches have no bytes.
+    /// The files the render put here one by one ([`crate::render::FileSink`]), listed in the
+    /// marker with `written`: their entries in later batches have no bytes.
     streamed: Mutex<HashSet<String>>,
     committed: bool,
 }
@@ -191,7 +191,11 @@ impl Staging {
     /// Writes the marker, carries the kept paths over and swaps the new output in.
     pub fn commit(mut self) -> Result<(), Vec<Diagnostic>> {
         self.committed = true;
-        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut written =
+            std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
+        written.extend(std::mem::take(
+            &mut *self.streamed.lock().unwrap_or_else(|e| e.into_inner()),
+        ));
         let marker = self.tmp.join(ownership::MARKER);
         let result = crate::fs::write(&marker, ownership::marker_text(written).as_bytes())
             .map_err(|e| vec![fs_error(e)])
@@ -233,9 +237,8 @@ impl crate::render::FileSink for Staging {
         }
         .and_then(|()| crate::fs::write(&to, contents));
         written.map_err(|e| Box::new(fs_error(e)))?;
-        if let (Ok(mut streamed), Ok(mut written)) = (self.streamed.lock(), self.written.lock()) {
+        if let Ok(mut streamed) = self.streamed.lock() {
             streamed.insert(path.to_string());
-            written.push(path.to_string());
         }
         Ok(())
     }
@@ -478,14 +481,19 @@ mod tests {
         assert!(!is_safe_relative(""));
     }
 
-    fn write_site(site: &Path, out: &Path, files: &[(&str, &str)]) -> Result<(), Vec<Diagnostic>> {
+    /// A staging folder for `out`, for a site at `site` with no kept paths.
+    fn begin(site: &Path, out: &Path) -> Result<Staging, Vec<Diagnostic>> {
         let options = OutputOptions {
             site_root: site,
             keep: &[],
             force: false,
         };
         let (target, _) = Target::prepare(out, options)?;
-        let staging = Staging::begin(target)?;
+        Staging::begin(target)
+    }
+
+    fn write_site(site: &Path, out: &Path, files: &[(&str, &str)]) -> Result<(), Vec<Diagnostic>> {
+        let staging = begin(site, out)?;
         let files = files
             .iter()
             .map(|(p, c)| OutputFile {
@@ -502,15 +510,8 @@ mod tests {
     fn a_page_put_while_rendering_is_not_overwritten_by_its_entry_without_bytes() {
         use crate::render::FileSink;
         let dir = tempfile::tempdir().unwrap();
-        let site = dir.path().join("site");
         let out = dir.path().join("public");
-        let options = OutputOptions {
-            site_root: &site,
-            keep: &[],
-            force: false,
-        };
-        let (target, _) = Target::prepare(&out, options).unwrap();
-        let staging = Staging::begin(target).unwrap();
+        let staging = begin(&dir.path().join("site"), &out).unwrap();
         staging
             .put("projets/fiche/index.html", b"<p>rendue</p>")
             .unwrap();
@@ -547,15 +548,8 @@ mod tests {
     fn a_page_at_an_unsafe_path_is_refused_by_the_sink_and_not_written() {
         use crate::render::FileSink;
         let dir = tempfile::tempdir().unwrap();
-        let site = dir.path().join("site");
         let out = dir.path().join("public");
-        let options = OutputOptions {
-            site_root: &site,
-            keep: &[],
-            force: false,
-        };
-        let (target, _) = Target::prepare(&out, options).unwrap();
-        let staging = Staging::begin(target).unwrap();
+        let staging = begin(&dir.path().join("site"), &out).unwrap();
         assert!(staging.put("../dehors.html", b"x").is_err());
         assert!(!dir.path().join("dehors.html").exists());
     }

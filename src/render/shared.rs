@@ -365,16 +365,15 @@ impl<'a> Shared<'a> {
         contents: Vec<u8>,
         origin: PathBuf,
     ) -> super::OutputFile {
-        let mut contents = if self.input.keep_contents {
-            typeset_page(contents, &self.input.config.language)
+        let contents = if self.input.keep_contents {
+            let typeset = typeset_page(contents, &self.input.config.language);
+            match self.input.sink {
+                Some(sink) if sink.put(&path, &typeset).is_ok() => Vec::new(),
+                _ => typeset,
+            }
         } else {
             Vec::new()
         };
-        if let Some(sink) = self.input.sink.filter(|_| self.input.keep_contents) {
-            if sink.put(&path, &contents).is_ok() {
-                contents = Vec::new();
-            }
-        }
         super::OutputFile {
             path,
             contents,
