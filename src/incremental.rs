@@ -33,10 +33,9 @@ struct Changes {
     pages: Vec<usize>,
     /// Whether the classification was made again (terms or their pages' order may differ).
     reclassified: bool,
-    /// Whether a page's terms changed.
-    terms: bool,
     /// Whether a taxonomy's terms changed (one came or went): every page's terms may then
-    /// show differently (a term's index, the number of terms).
+    /// show differently (a term's index, the number of terms), and the plan has other term
+    /// pages (it depends on the terms alone).
     vocabulary: bool,
     /// The terms the saved or moved pages are in, before and after: the only terms whose
     /// pages changed when the vocabulary did not.
@@ -264,9 +263,6 @@ impl Prepared {
         let mut changes = Changes {
             pages: saved,
             reclassified: classification.is_some() || !moved.is_empty(),
-            terms: classification
-                .as_ref()
-                .is_some_and(|c| c.page_terms != self.classification.page_terms),
             vocabulary: classification
                 .as_ref()
                 .is_some_and(|c| !same_vocabulary(c, &self.classification)),
@@ -316,7 +312,7 @@ impl Prepared {
     fn find_stale(&mut self, changes: &Changes, update: &mut Update) {
         let candidates = self.candidates(changes);
         // Terms may appear or go: so may their pages.
-        self.mark_stale(candidates, changes.terms, update);
+        self.mark_stale(candidates, changes.vocabulary, update);
     }
 
     /// Marks stale the readers of those of `candidates` whose fingerprint changed; when

@@ -743,6 +743,7 @@ const RELATED: usize = 3;
 /// taxonomy (ties: the section's order). Pages with the same terms share one ranking, which
 /// stops reading the section once enough pages share all of them.
 pub fn related_pages(order: &[Vec<usize>], classification: &Classification) -> Vec<Vec<usize>> {
+    let sets = TermSets::new(classification);
     let mut related = vec![Vec::new(); classification.page_terms.len()];
     for section in order {
         // Ranking of the section's pages for each term set: RELATED + 1 best, so that the
@@ -755,30 +756,9 @@ pub fn related_pages(order: &[Vec<usize>], classification: &Classification) -> V
             else {
                 continue;
             };
-            let best = rankings.entry(own.as_slice()).or_insert_with(|| {
-                // Pages by number of shared terms, each list in the section's order and kept
-                // to RELATED + 1; once that many share every term, no later page can rank.
-                let top = own.len();
-                let mut by_shared: Vec<Vec<usize>> = vec![Vec::new(); top + 1];
-                for &q in section {
-                    let Some(theirs) = classification.page_terms[q].first() else {
-                        continue;
-                    };
-                    let shared = theirs.iter().filter(|t| own.contains(t)).count().min(top);
-                    if shared > 0 && by_shared[shared].len() <= RELATED {
-                        by_shared[shared].push(q);
-                        if shared == top && by_shared[top].len() > RELATED {
-                            break;
-                        }
-                    }
-                }
-                by_shared
-                    .into_iter()
-                    .rev()
-                    .flatten()
-                    .take(RELATED + 1)
-                    .collect()
-            });
+            let best = rankings
+                .entry(own.as_slice())
+                .or_insert_with(|| ranking(section, &sets, p, own.len()));
             related[p] = best
                 .iter()
                 .copied()
@@ -788,6 +768,67 @@ pub fn related_pages(order: &[Vec<usize>], classification: &Classification) -> V
         }
     }
     related
+}
+
+/// The RELATED + 1 pages of `section` sharing the most of the `top` terms of page `p`, each
+/// number of shared terms in the section's order; once that many share every term, no later
+/// page can rank.
+fn ranking(section: &[usize], sets: &TermSets, p: usize, top: usize) -> Vec<usize> {
+    let mut by_shared: Vec<Vec<usize>> = vec![Vec::new(); top + 1];
+    for &q in section {
+        let shared = sets.shared(p, q).min(top);
+        if shared > 0 && by_shared[shared].len() <= RELATED {
+            by_shared[shared].push(q);
+            if shared == top && by_shared[top].len() > RELATED {
+                break;
+            }
+        }
+    }
+    by_shared
+        .into_iter()
+        .rev()
+        .flatten()
+        .take(RELATED + 1)
+        .collect()
+}
+
+/// A page's terms of the first taxonomy.
+fn first_terms(taxonomies: &[Vec<usize>]) -> impl Iterator<Item = usize> + '_ {
+    taxonomies.first().into_iter().flatten().copied()
+}
+
+/// Each page's terms of the first taxonomy as a set of bits, so that counting the terms two
+/// pages share is a few machine words (the terms of a page are distinct).
+struct TermSets {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl TermSets {
+    fn new(classification: &Classification) -> Self {
+        let highest = (classification.page_terms.iter())
+            .flat_map(|terms| first_terms(terms))
+            .max()
+            .unwrap_or(0);
+        let words = (highest + 1).div_ceil(64);
+        let mut bits = vec![0u64; words * classification.page_terms.len()];
+        for (p, taxonomies) in classification.page_terms.iter().enumerate() {
+            for term in first_terms(taxonomies) {
+                bits[p * words + term / 64] |= 1 << (term % 64);
+            }
+        }
+        Self { words, bits }
+    }
+
+    fn of(&self, p: usize) -> &[u64] {
+        &self.bits[p * self.words..(p + 1) * self.words]
+    }
+
+    /// How many terms pages `p` and `q` share.
+    fn shared(&self, p: usize, q: usize) -> usize {
+        let pairs = self.of(p).iter().zip(self.of(q));
+        pairs.map(|(a, b)| (a & b).count_ones() as usize).sum()
+    }
 }
 
 impl<'a> PageSummary<'a> {
@@ -817,8 +858,9 @@ mod tests {
 
     #[test]
     fn related_pages_are_those_sharing_the_most_terms_then_the_first_in_order() {
-        // 200 pages in two sections, 1 to 3 terms out of 6 each (a fixed pseudo-random draw);
-        // the result must equal a plain ranking of every other page of the section.
+        // 200 pages in two sections, 1 to 3 terms out of 6 each (a fixed pseudo-random draw;
+        // term numbers 0, 64… 320, one in each word of the sets of bits); the result
+        // must equal a plain ranking of every other page of the section.
         let mut seed: u64 = 7;
         let mut next = move |n: u64| {
             seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
@@ -826,7 +868,7 @@ mod tests {
         };
         let page_terms: Vec<Vec<Vec<usize>>> = (0..200)
             .map(|_| {
-                let mut terms: Vec<usize> = (0..=next(3)).map(|_| next(6) as usize).collect();
+                let mut terms: Vec<usize> = (0..=next(3)).map(|_| next(6) as usize * 64).collect();
                 terms.sort_unstable();
                 terms.dedup();
                 vec![terms]
