@@ -113,6 +113,8 @@ pub struct Prepared {
     pub(crate) pages_by_source: HashMap<String, String>,
     pub(crate) assets: HashMap<String, String>,
     pub(crate) site_paths: std::collections::HashSet<String>,
+    /// The terms the pages name, for [`site_tables`].
+    pub(crate) named_terms: crate::taxonomy::NamedTerms,
     pub(crate) base_path: String,
     pub(crate) build_date: String,
     /// What each output read when it was last rendered ([`crate::deps`]).
@@ -315,7 +317,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         .map(|w| MarkdownCache::from_entries(w.take_bodies()));
     let cache = cache.or(stored_bodies.as_ref());
     let templates = crate::render::load_templates(&options.root, &config);
-    let (site, plan) = load_content(options, &config, &mut diagnostics);
+    let (site, named_terms, plan) = load_content(options, &config, &mut diagnostics);
     // `check` sees drafts but refuses links to them, as the build without --drafts will.
     let draft_links =
         if options.mode == OutputMode::CheckOnly || options.drafts == DraftMode::Exclude {
@@ -426,6 +428,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                 pages_by_source: links.pages_by_source,
                 assets: links.assets,
                 site_paths: links.site_paths,
+                named_terms,
                 build_date,
                 deps: crate::deps::Graph::default(),
                 page_body_hashes: Vec::new(),
@@ -599,22 +602,27 @@ fn prepare_target(
     }))
 }
 
-/// The content, checked (unique addresses, aliases on free addresses), and the plan of its
-/// outputs before terms are resolved (for links and aliases).
+/// The content, checked (unique addresses, aliases on free addresses), the terms its pages
+/// name and the plan of its outputs before terms are resolved (for links and aliases).
 fn load_content(
     options: &BuildOptions,
     config: &crate::config::SiteConfig,
     diagnostics: &mut Vec<Diagnostic>,
-) -> (crate::content::Site, crate::plan::Plan) {
+) -> (
+    crate::content::Site,
+    crate::taxonomy::NamedTerms,
+    crate::plan::Plan,
+) {
     let (site, content_diagnostics) = crate::content::load(&options.root, config, options.drafts);
     diagnostics.extend(content_diagnostics);
     diagnostics.extend(check_unique_urls(&site, config));
-    let plan = crate::plan::Plan::new(&site, config, &provisional_terms(&site, config));
+    let named = crate::taxonomy::NamedTerms::of(&site, config);
+    let plan = crate::plan::Plan::new(&site, config, &named.slugs(config));
     diagnostics.extend(crate::content::check_alias_targets(
         &site,
         &crate::feeds::reserved_paths(&options.root, config, &plan),
     ));
-    (site, plan)
+    (site, named, plan)
 }
 
 /// What a build derives from the loaded pages' addresses: the link tables (each page's URL by
@@ -628,14 +636,15 @@ pub(crate) struct SiteTables {
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
-/// [`SiteTables`] of `site`, as [`run`] computes them.
+/// [`SiteTables`] of `site`, whose pages name the `named` terms, as [`run`] computes them.
 pub(crate) fn site_tables(
     root: &Path,
     site: &crate::content::Site,
     config: &crate::config::SiteConfig,
+    named: &crate::taxonomy::NamedTerms,
 ) -> SiteTables {
     let mut diagnostics = check_unique_urls(site, config);
-    let plan = crate::plan::Plan::new(site, config, &provisional_terms(site, config));
+    let plan = crate::plan::Plan::new(site, config, &named.slugs(config));
     diagnostics.extend(crate::content::check_alias_targets(
         site,
         &crate::feeds::reserved_paths(root, config, &plan),
@@ -665,8 +674,6 @@ struct Links {
     /// Draft pages (published or left out) and whether a published page may link to one.
     drafts: std::collections::HashSet<String>,
     draft_links: crate::markdown::DraftLinks,
-    /// A hash of all of them: a body is rendered again when it changes.
-    hash: u64,
 }
 
 impl Links {
@@ -703,18 +710,6 @@ impl Links {
             })
             .collect();
         let site_paths = site_paths(site_root, plan, config, &pages_by_source, &assets);
-        let mut keys: Vec<&str> = pages_by_source
-            .iter()
-            .chain(assets.iter())
-            .flat_map(|(k, v)| [k.as_str(), v.as_str()])
-            .chain(site_paths.iter().map(String::as_str))
-            .chain(drafts.iter().map(String::as_str))
-            .collect();
-        keys.sort_unstable();
-        let hash = hash_of(&[
-            keys.join("\n").as_bytes(),
-            &[u8::from(draft_links == crate::markdown::DraftLinks::Refuse)],
-        ]);
         Self {
             raw_html: config.markdown.raw_html,
             root,
@@ -723,8 +718,20 @@ impl Links {
             site_paths,
             drafts,
             draft_links,
-            hash,
         }
+    }
+
+    /// A hash of every table: a body is rendered again when it changes.
+    fn hash(&self) -> u64 {
+        let mut keys: Vec<&str> = (self.pages_by_source.iter())
+            .chain(self.assets.iter())
+            .flat_map(|(k, v)| [k.as_str(), v.as_str()])
+            .chain(self.site_paths.iter().map(String::as_str))
+            .chain(self.drafts.iter().map(String::as_str))
+            .collect();
+        keys.sort_unstable();
+        let refuse = self.draft_links == crate::markdown::DraftLinks::Refuse;
+        hash_of(&[keys.join("\n").as_bytes(), &[u8::from(refuse)]])
     }
 
     fn context(&self) -> LinkContext<'_> {
@@ -755,13 +762,14 @@ fn render_bodies(
     progress: &Progress,
 ) -> Bodies {
     let context = links.context();
+    let links_hash = links.hash();
     let fresh = std::sync::atomic::AtomicUsize::new(0);
     let body_of = |page: &crate::content::Page| -> Rendered {
         let key = hash_of(&[
             page.body.as_bytes(),
             page.display_path.as_os_str().as_encoded_bytes(),
             &page.body_line.to_le_bytes(),
-            &links.hash.to_le_bytes(),
+            &links_hash.to_le_bytes(),
         ]);
         progress.tick();
         if let Some(cache) = cache {
@@ -1052,30 +1060,6 @@ fn site_paths(
             .map(|(path, _)| path),
     );
     paths
-}
-
-/// Each taxonomy's term slugs before terms are resolved: the declared ones and the slug of
-/// every term a page names (a title or a slug), so that a link to a term page can be checked.
-fn provisional_terms(
-    site: &crate::content::Site,
-    config: &crate::config::SiteConfig,
-) -> Vec<Vec<String>> {
-    config
-        .taxonomies
-        .iter()
-        .map(|taxonomy| {
-            let declared = taxonomy.terms.iter().flatten().map(|t| t.slug.clone());
-            let used = site.pages.iter().flat_map(|page| {
-                page.meta
-                    .terms
-                    .get(&taxonomy.name)
-                    .into_iter()
-                    .flatten()
-                    .map(|raw| crate::slug::slugify(&raw.value))
-            });
-            declared.chain(used).collect()
-        })
-        .collect()
 }
 
 /// Warnings about whole pages: a case study without summary, a very long title, an image

@@ -55,6 +55,107 @@ pub fn compare_pages(a: &Page, b: &Page) -> std::cmp::Ordering {
         .then_with(|| a.source.cmp(&b.source))
 }
 
+/// How many pages name each term, per taxonomy, by the slug of what they write (a slug or a
+/// title), before terms are resolved: with the declared terms, the term addresses a link may
+/// take. `serve` keeps it and counts the pages that come and go.
+#[derive(Debug, Clone, Default)]
+pub struct NamedTerms {
+    counts: Vec<HashMap<String, usize>>,
+}
+
+impl NamedTerms {
+    /// The terms every page of `site` names.
+    pub fn of(site: &Site, config: &SiteConfig) -> Self {
+        let mut named = Self {
+            counts: vec![HashMap::new(); config.taxonomies.len()],
+        };
+        // Pages name the same few terms: each written form is made a slug once.
+        let mut slugs: HashMap<&str, String> = HashMap::new();
+        for page in &site.pages {
+            for (t, taxonomy) in config.taxonomies.iter().enumerate() {
+                for raw in page.meta.terms.get(&taxonomy.name).into_iter().flatten() {
+                    let slug = slugs
+                        .entry(&raw.value)
+                        .or_insert_with(|| slugify(&raw.value));
+                    *named.counts[t].entry(slug.clone()).or_default() += 1;
+                }
+            }
+        }
+        named
+    }
+
+    /// Counts the terms `page` names once more (`Count::Add`) or once less.
+    pub fn count(&mut self, page: &Page, config: &SiteConfig, count: Count) {
+        for (t, taxonomy) in config.taxonomies.iter().enumerate() {
+            for raw in page.meta.terms.get(&taxonomy.name).into_iter().flatten() {
+                let slug = slugify(&raw.value);
+                let n = self.counts[t].entry(slug.clone()).or_default();
+                match count {
+                    Count::Add => *n += 1,
+                    Count::Remove => *n = n.saturating_sub(1),
+                }
+                if *n == 0 {
+                    self.counts[t].remove(&slug);
+                }
+            }
+        }
+    }
+
+    /// Each taxonomy's term slugs, once each: the declared ones, then those pages name.
+    pub fn slugs(&self, config: &SiteConfig) -> Vec<Vec<String>> {
+        (config.taxonomies.iter().zip(&self.counts))
+            .map(|(taxonomy, counts)| {
+                let declared = taxonomy.terms.iter().flatten().map(|t| t.slug.clone());
+                let mut slugs: Vec<String> = declared.collect();
+                let mut named: Vec<&String> =
+                    counts.keys().filter(|slug| !slugs.contains(slug)).collect();
+                named.sort_unstable();
+                slugs.extend(named.into_iter().cloned());
+                slugs
+            })
+            .collect()
+    }
+}
+
+/// Whether a page is counted in or out.
+#[derive(Debug, Clone, Copy)]
+pub enum Count {
+    /// A page comes.
+    Add,
+    /// A page goes.
+    Remove,
+}
+
+impl Classification {
+    /// The same terms once pages came, went or moved in the list of pages: `to[p]` is the new
+    /// index of page `p` (`None`: gone); the `len - …` new pages have no terms yet (each term
+    /// keeps its pages in the same order, so [`reclassify`] can then place the new ones).
+    pub fn renumbered(&self, to: &[Option<usize>], len: usize) -> Self {
+        let mut page_terms = vec![vec![Vec::new(); self.taxonomies.len()]; len];
+        for (p, terms) in self.page_terms.iter().enumerate() {
+            if let Some(q) = to[p] {
+                page_terms[q].clone_from(terms);
+            }
+        }
+        let renumber = |term: &Term| Term {
+            slug: term.slug.clone(),
+            title: term.title.clone(),
+            description: term.description.clone(),
+            pages: term.pages.iter().filter_map(|&p| to[p]).collect(),
+        };
+        let taxonomies = (self.taxonomies.iter())
+            .map(|taxonomy| Taxonomy {
+                name: taxonomy.name.clone(),
+                terms: taxonomy.terms.iter().map(renumber).collect(),
+            })
+            .collect();
+        Self {
+            taxonomies,
+            page_terms,
+        }
+    }
+}
+
 /// Moves page `p` to its place in the page lists of its terms, after a change of its weight,
 /// date or title (its terms unchanged): what [`classify`] would give, without classifying
 /// every page again.

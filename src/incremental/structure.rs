@@ -29,6 +29,8 @@ struct Undo {
     removed: Vec<(usize, Page, Rendered, u64, u64)>,
     /// Where the new pages went (ascending).
     inserted: Vec<usize>,
+    /// The terms the pages named.
+    named_terms: crate::taxonomy::NamedTerms,
 }
 
 /// The saved files sorted out.
@@ -73,16 +75,20 @@ impl Prepared {
             .iter()
             .map(|&p| self.site.pages[p].display_path.clone())
             .collect();
+        let before_len = self.site.pages.len();
         let undo = self.move_pages(saves);
         let before = self.derived();
-        match self.derive_again(root, &touched, &named, &mut update) {
-            Some(()) => {}
+        let moved = Moved::new(before_len, &undo, self.site.pages.len());
+        let reached = match self.derive_again(root, &touched, &named, &before, &moved, &mut update)
+        {
+            Some(reached) => reached,
             None => {
                 self.restore(undo, before);
                 return Some(update);
             }
-        }
-        self.find_all_stale(&gone, &mut update);
+        };
+        let candidates = self.candidates_after_move(&reached, &gone);
+        self.mark_stale(candidates, true, &mut update);
         let now: Vec<OutputId> = touched
             .iter()
             .filter_map(|path| self.page_index(path))
@@ -177,7 +183,24 @@ impl Prepared {
     /// Puts the saved pages in place, takes the deleted ones out and inserts the new ones where
     /// a build would load them (bodies and fingerprints follow, to be rendered again).
     fn move_pages(&mut self, saves: Saves) -> Undo {
-        let mut undo = Undo::default();
+        use crate::taxonomy::Count;
+        let mut undo = Undo {
+            named_terms: self.named_terms.clone(),
+            ..Undo::default()
+        };
+        let config = &self.config;
+        let leaving = (saves.edited.iter().map(|(p, _)| *p)).chain(saves.deleted.iter().copied());
+        for p in leaving {
+            (self.named_terms).count(&self.site.pages[p], config, Count::Remove);
+        }
+        let coming = saves
+            .edited
+            .iter()
+            .map(|(_, page)| page)
+            .chain(&saves.added);
+        for page in coming {
+            self.named_terms.count(page, config, Count::Add);
+        }
         for (p, page) in saves.edited {
             let old = std::mem::replace(&mut self.site.pages[p], page);
             undo.edited.push((p, old));
@@ -227,26 +250,30 @@ impl Prepared {
     }
 
     /// The link tables, the touched bodies and the bodies that may link to what went, the
-    /// terms, the order and the related pages, from the pages as they now are; `None` on an
-    /// error (in `update`).
+    /// terms, the order and the related pages, from the pages as they now are and what was
+    /// derived `before` (renumbered by `moved`); what that reached, or `None` on an error (in
+    /// `update`).
     fn derive_again(
         &mut self,
         root: &Path,
         touched: &[PathBuf],
         named: &[String],
+        before: &Derived,
+        moved: &Moved,
         update: &mut Update,
-    ) -> Option<()> {
-        let tables = crate::pipeline::site_tables(root, &self.site, &self.config);
+    ) -> Option<Reached> {
+        let tables =
+            crate::pipeline::site_tables(root, &self.site, &self.config, &self.named_terms);
         update.diagnostics.extend(tables.diagnostics);
         self.pages_by_source = tables.pages_by_source;
         self.assets = tables.assets;
         self.site_paths = tables.site_paths;
         let touched: HashSet<&Path> = touched.iter().map(PathBuf::as_path).collect();
+        let pages: Vec<usize> = (0..self.site.pages.len())
+            .filter(|&p| touched.contains(self.site.pages[p].display_path.as_path()))
+            .collect();
         let to_render: Vec<usize> = (0..self.site.pages.len())
-            .filter(|&p| {
-                let page = &self.site.pages[p];
-                touched.contains(page.display_path.as_path()) || mentions(&page.body, named)
-            })
+            .filter(|&p| pages.contains(&p) || mentions(&self.site.pages[p].body, named))
             .collect();
         let links = self.links();
         let bodies: Vec<(usize, Rendered)> = to_render
@@ -257,10 +284,8 @@ impl Prepared {
             update.diagnostics.extend(body.diagnostics.iter().cloned());
         }
         update.bodies = bodies.len();
-        let (classification, terms) = crate::taxonomy::classify(&self.site, &self.config);
-        update
-            .diagnostics
-            .extend(terms.into_iter().filter(Diagnostic::is_error));
+        let classification = self.classified_after_move(&before.classification, moved, &pages);
+        update.diagnostics.extend(classification.1);
         crate::pipeline::add_source_lines(root, &mut update.diagnostics);
         crate::diagnostic::sort(&mut update.diagnostics);
         if update.diagnostics.iter().any(Diagnostic::is_error) {
@@ -271,10 +296,100 @@ impl Prepared {
             self.page_own_hashes[p] = crate::deps::own_hash(&self.site.pages[p], &body);
             self.page_bodies[p] = body;
         }
-        self.classification = classification;
-        self.order = crate::render::section_order(&self.site, &self.config);
+        self.classification = classification.0;
+        self.order = (before.order.iter())
+            .map(|order| moved.kept(order, &pages))
+            .collect();
+        for &p in &pages {
+            crate::render::reposition(&self.site, &self.config, &mut self.order, p);
+        }
         self.related = crate::render::related_pages(&self.order, &self.classification);
-        Some(())
+        Some(self.reached(before, moved, pages, to_render))
+    }
+
+    /// The classification once pages came, went or moved: `before`'s renumbered, with the
+    /// `touched` pages placed in their terms when every vocabulary is declared, else the site
+    /// classified afresh; with the errors.
+    fn classified_after_move(
+        &self,
+        before: &crate::taxonomy::Classification,
+        moved: &Moved,
+        touched: &[usize],
+    ) -> (crate::taxonomy::Classification, Vec<Diagnostic>) {
+        let renumbered = before.renumbered(&moved.to, self.site.pages.len());
+        let (classification, problems) =
+            crate::taxonomy::reclassify(&renumbered, &self.site, &self.config, touched)
+                .unwrap_or_else(|| crate::taxonomy::classify(&self.site, &self.config));
+        let errors = problems.into_iter().filter(Diagnostic::is_error).collect();
+        (classification, errors)
+    }
+
+    /// What the move reached, from what was derived `before` and what is derived now.
+    fn reached(
+        &self,
+        before: &Derived,
+        moved: &Moved,
+        pages: Vec<usize>,
+        bodies: Vec<usize>,
+    ) -> Reached {
+        let mut terms = super::terms_of(&before.classification, moved.left.iter());
+        terms.extend(super::terms_of(&self.classification, pages.iter()));
+        terms.sort_unstable();
+        terms.dedup();
+        let mut neighbours = Vec::new();
+        for (order, now) in before.order.iter().zip(&self.order) {
+            neighbours.extend(moved.new_neighbours(order, now));
+        }
+        for &p in &pages {
+            let order = &self.order[self.site.pages[p].section];
+            neighbours.extend(crate::render::neighbours(p, order));
+        }
+        let related = (0..self.related.len()).filter(|&p| {
+            let was = moved.from[p].map(|q| moved.list(&before.related[q]));
+            was.as_ref() != Some(&self.related[p])
+                || self.related[p].iter().any(|q| pages.contains(q))
+        });
+        Reached {
+            vocabulary: !super::same_vocabulary(&before.classification, &self.classification),
+            terms,
+            neighbours,
+            related: related.collect(),
+            pages,
+            bodies,
+        }
+    }
+
+    /// The inputs a move may have changed: the pages' list and the common variables, every
+    /// section's order, the facets and bodies of the pages that came, went, moved or were
+    /// rendered again, the terms they left or joined (every term and every page's facets
+    /// when a term came or went), the neighbours and related pages that changed.
+    fn candidates_after_move(&self, reached: &Reached, gone: &[PathBuf]) -> Vec<Input> {
+        let source = |p: usize| self.site.pages[p].display_path.clone();
+        let mut candidates = vec![Input::Common, Input::Pages];
+        candidates.extend((0..self.order.len()).map(Input::Order));
+        let paths = (reached.pages.iter().map(|&p| source(p))).chain(gone.iter().cloned());
+        for path in paths {
+            candidates.extend([Input::Meta(path.clone()), Input::Body(path)]);
+        }
+        candidates.extend(reached.bodies.iter().map(|&p| Input::Body(source(p))));
+        if reached.vocabulary {
+            candidates.extend((0..self.site.pages.len()).map(|p| Input::Meta(source(p))));
+            for (t, taxonomy) in self.classification.taxonomies.iter().enumerate() {
+                let terms = taxonomy.terms.iter();
+                candidates.extend(terms.map(|term| Input::Term(t, term.slug.clone())));
+            }
+        } else {
+            let terms = reached.terms.iter();
+            candidates.extend(terms.map(|(t, slug)| Input::Term(*t, slug.clone())));
+        }
+        candidates.extend(
+            reached
+                .neighbours
+                .iter()
+                .map(|&p| Input::Neighbours(source(p))),
+        );
+        candidates.extend(reached.related.iter().map(|&p| Input::Related(source(p))));
+        candidates
     }
 
     /// Puts the pages and what is derived from them back as they were.
@@ -300,27 +415,7 @@ impl Prepared {
         self.pages_by_source = before.pages_by_source;
         self.assets = before.assets;
         self.site_paths = before.site_paths;
-    }
-
-    /// Every input of every output is a candidate; the outputs the plan no longer has are
-    /// removed, those it never rendered are stale.
-    fn find_all_stale(&mut self, gone: &[PathBuf], update: &mut Update) {
-        let mut candidates = vec![Input::Common, Input::Pages];
-        candidates.extend((0..self.order.len()).map(Input::Order));
-        let pages = self.site.pages.iter().map(|page| &page.display_path);
-        for path in pages.chain(gone) {
-            candidates.extend([
-                Input::Meta(path.clone()),
-                Input::Body(path.clone()),
-                Input::Neighbours(path.clone()),
-                Input::Related(path.clone()),
-            ]);
-        }
-        for (t, taxonomy) in self.classification.taxonomies.iter().enumerate() {
-            let terms = taxonomy.terms.iter();
-            candidates.extend(terms.map(|term| Input::Term(t, term.slug.clone())));
-        }
-        self.mark_stale(candidates, true, update);
+        self.named_terms = undo.named_terms;
     }
 }
 
@@ -334,7 +429,129 @@ struct Derived {
     site_paths: HashSet<String>,
 }
 
+/// Where the pages of the last state went.
+struct Moved {
+    /// Each old index's new one (`None`: the page was deleted).
+    to: Vec<Option<usize>>,
+    /// Each new index's old one (`None`: a new page).
+    from: Vec<Option<usize>>,
+    /// The old indices of the pages edited in place and of the deleted ones.
+    left: Vec<usize>,
+}
+
+impl Moved {
+    fn new(before: usize, undo: &Undo, now: usize) -> Self {
+        let removed: Vec<usize> = undo.removed.iter().map(|r| r.0).collect();
+        let edited: Vec<usize> = undo.edited.iter().map(|e| e.0).collect();
+        Self::from_lists(before, &removed, &undo.inserted, &edited, now)
+    }
+
+    /// From the old indices of the `removed` and `edited` pages and the new ones of the
+    /// `inserted` pages.
+    fn from_lists(
+        before: usize,
+        removed: &[usize],
+        inserted: &[usize],
+        edited: &[usize],
+        now: usize,
+    ) -> Self {
+        let removed: HashSet<usize> = removed.iter().copied().collect();
+        let inserted: HashSet<usize> = inserted.iter().copied().collect();
+        let mut slots = (0..now).filter(|i| !inserted.contains(i));
+        let to: Vec<Option<usize>> = (0..before)
+            .map(|p| (!removed.contains(&p)).then(|| slots.next()).flatten())
+            .collect();
+        let mut from = vec![None; now];
+        for (p, q) in to.iter().enumerate() {
+            if let Some(q) = *q {
+                from[q] = Some(p);
+            }
+        }
+        let mut left = edited.to_vec();
+        left.extend(removed);
+        Self { to, from, left }
+    }
+
+    /// Old indices renumbered; a deleted page becomes a number no page has.
+    fn list(&self, pages: &[usize]) -> Vec<usize> {
+        let index = |p: usize| self.to[p].unwrap_or(usize::MAX);
+        pages.iter().map(|&p| index(p)).collect()
+    }
+
+    /// An old order renumbered, without the deleted pages and the `touched` ones (to be put
+    /// in their place again).
+    fn kept(&self, order: &[usize], touched: &[usize]) -> Vec<usize> {
+        (order.iter().filter_map(|&p| self.to[p]))
+            .filter(|p| !touched.contains(p))
+            .collect()
+    }
+
+    /// The pages of an order `now` whose page before or after differs from the `old` order's.
+    fn new_neighbours(&self, old: &[usize], now: &[usize]) -> Vec<usize> {
+        let old = self.list(old);
+        if old == now {
+            return Vec::new();
+        }
+        let beside = |order: &[usize], i: usize| {
+            let before = i.checked_sub(1).map(|j| order[j]);
+            (before, order.get(i + 1).copied())
+        };
+        let was: HashMap<usize, (Option<usize>, Option<usize>)> =
+            (0..old.len()).map(|i| (old[i], beside(&old, i))).collect();
+        (0..now.len())
+            .filter(|&i| was.get(&now[i]) != Some(&beside(now, i)))
+            .map(|i| now[i])
+            .collect()
+    }
+}
+
+/// What a move of pages reached (new indices).
+struct Reached {
+    /// The pages that came or moved.
+    pages: Vec<usize>,
+    /// The bodies rendered again (those pages', and those that may link to what went).
+    bodies: Vec<usize>,
+    /// Whether a taxonomy's terms changed.
+    vocabulary: bool,
+    /// The terms the pages that came, went or moved left or joined.
+    terms: Vec<(usize, String)>,
+    /// The pages whose neighbours may have changed.
+    neighbours: Vec<usize>,
+    /// The pages whose related pages may have changed.
+    related: Vec<usize>,
+}
+
 /// Whether `text` names one of `names`.
 fn mentions(text: &str, names: &[String]) -> bool {
     names.iter().any(|name| text.contains(name.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_that_stay_keep_their_order_when_others_come_and_go() {
+        // a b c d e; b and d deleted, two new pages first and fourth: N a c N e.
+        let moved = Moved::from_lists(5, &[1, 3], &[0, 3], &[2], 5);
+        assert_eq!(moved.to, [Some(1), None, Some(2), None, Some(4)]);
+        assert_eq!(moved.from, [None, Some(0), Some(2), None, Some(4)]);
+        let mut left = moved.left.clone();
+        left.sort_unstable();
+        assert_eq!(left, [1, 2, 3]);
+        assert_eq!(moved.list(&[4, 3, 0]), [4, usize::MAX, 1]);
+        // The order without the deleted pages and the page to place again.
+        assert_eq!(moved.kept(&[4, 3, 2, 1, 0], &[2]), [4, 1]);
+    }
+
+    #[test]
+    fn only_pages_beside_a_change_get_new_neighbours() {
+        // a b c d: the last one deleted; b's next page changed, a's did not.
+        let moved = Moved::from_lists(4, &[3], &[], &[], 3);
+        assert_eq!(moved.new_neighbours(&[0, 1, 2, 3], &[0, 1, 2]), [2]);
+        // a b c: a new page between a and b.
+        let moved = Moved::from_lists(3, &[], &[1], &[], 4);
+        assert_eq!(moved.new_neighbours(&[0, 1, 2], &[0, 1, 2, 3]), [0, 1, 2]);
+        assert!(moved.new_neighbours(&[0], &[0]).is_empty());
+    }
 }
