@@ -740,56 +740,89 @@ pub(crate) fn neighbours(p: usize, order: &[usize]) -> impl Iterator<Item = usiz
 const RELATED: usize = 3;
 
 /// For each page, up to 3 pages of the same section sharing the most terms of the first
-/// taxonomy (ties: the section's order). Pages with the same terms share one ranking, which
-/// stops reading the section once enough pages share all of them.
+/// taxonomy (ties: the section's order). Pages with the same terms share one ranking, made
+/// from the first pages of each set of terms rather than from every page of the section.
 pub fn related_pages(order: &[Vec<usize>], classification: &Classification) -> Vec<Vec<usize>> {
     let sets = TermSets::new(classification);
     let mut related = vec![Vec::new(); classification.page_terms.len()];
     for section in order {
-        // Ranking of the section's pages for each term set: RELATED + 1 best, so that the
-        // page itself can be left out.
-        let mut rankings: HashMap<&[usize], Vec<usize>> = HashMap::new();
-        for &p in section {
-            let Some(own) = classification.page_terms[p]
-                .first()
-                .filter(|t| !t.is_empty())
-            else {
-                continue;
-            };
-            let best = rankings
-                .entry(own.as_slice())
-                .or_insert_with(|| ranking(section, &sets, p, own.len()));
-            related[p] = best
-                .iter()
-                .copied()
-                .filter(|&q| q != p)
-                .take(RELATED)
-                .collect();
+        let groups = Groups::of(section, &sets);
+        for (g, group) in groups.0.iter().enumerate() {
+            let best = groups.ranking(g, &sets);
+            for &p in &group.pages {
+                related[p] = best
+                    .iter()
+                    .copied()
+                    .filter(|&q| q != p)
+                    .take(RELATED)
+                    .collect();
+            }
         }
     }
     related
 }
 
-/// The RELATED + 1 pages of `section` sharing the most of the `top` terms of page `p`, each
-/// number of shared terms in the section's order; once that many share every term, no later
-/// page can rank.
-fn ranking(section: &[usize], sets: &TermSets, p: usize, top: usize) -> Vec<usize> {
-    let mut by_shared: Vec<Vec<usize>> = vec![Vec::new(); top + 1];
-    for &q in section {
-        let shared = sets.shared(p, q).min(top);
-        if shared > 0 && by_shared[shared].len() <= RELATED {
-            by_shared[shared].push(q);
-            if shared == top && by_shared[top].len() > RELATED {
+/// The pages of a section with the same terms (none: no group), in the section's order.
+struct Groups(Vec<Group>);
+
+struct Group {
+    /// Every page of the group.
+    pages: Vec<usize>,
+    /// The first RELATED + 1 pages, with their place in the section: no other page of the
+    /// group can rank before them.
+    first: Vec<(usize, usize)>,
+    /// How many terms the group's pages have.
+    terms: usize,
+}
+
+impl Groups {
+    fn of(section: &[usize], sets: &TermSets) -> Self {
+        let mut index: HashMap<&[u64], usize> = HashMap::new();
+        let mut groups: Vec<Group> = Vec::new();
+        for (place, &p) in section.iter().enumerate() {
+            let terms = sets.count(p);
+            if terms == 0 {
+                continue;
+            }
+            let g = *index.entry(sets.of(p)).or_insert_with(|| {
+                groups.push(Group {
+                    pages: Vec::new(),
+                    first: Vec::new(),
+                    terms,
+                });
+                groups.len() - 1
+            });
+            let group = &mut groups[g];
+            group.pages.push(p);
+            if group.first.len() <= RELATED {
+                group.first.push((place, p));
+            }
+        }
+        Self(groups)
+    }
+
+    /// The RELATED + 1 pages sharing the most terms with group `g`'s, each number of shared
+    /// terms in the section's order.
+    fn ranking(&self, g: usize, sets: &TermSets) -> Vec<usize> {
+        let own = &self.0[g];
+        let mut by_shared: Vec<Vec<(usize, usize)>> = vec![Vec::new(); own.terms + 1];
+        for other in &self.0 {
+            let shared = sets.shared(own.pages[0], other.pages[0]);
+            if shared > 0 {
+                by_shared[shared].extend(&other.first);
+            }
+        }
+        let mut best = Vec::with_capacity(RELATED + 1);
+        for mut level in by_shared.into_iter().rev() {
+            level.sort_unstable();
+            let room = RELATED + 1 - best.len();
+            best.extend(level.iter().take(room).map(|&(_, q)| q));
+            if best.len() > RELATED {
                 break;
             }
         }
+        best
     }
-    by_shared
-        .into_iter()
-        .rev()
-        .flatten()
-        .take(RELATED + 1)
-        .collect()
 }
 
 /// A page's terms of the first taxonomy.
@@ -822,6 +855,11 @@ impl TermSets {
 
     fn of(&self, p: usize) -> &[u64] {
         &self.bits[p * self.words..(p + 1) * self.words]
+    }
+
+    /// How many terms page `p` has.
+    fn count(&self, p: usize) -> usize {
+        self.of(p).iter().map(|w| w.count_ones() as usize).sum()
     }
 
     /// How many terms pages `p` and `q` share.
