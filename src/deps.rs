@@ -51,7 +51,7 @@ pub enum Input {
 impl Input {
     /// What identifies the input: its kind, its path's bytes, its number and its slug.
     fn key(&self) -> (u8, &[u8], usize, &str) {
-        fn path(kind: u8, path: &PathBuf) -> (u8, &[u8], usize, &str) {
+        fn path(kind: u8, path: &std::path::Path) -> (u8, &[u8], usize, &str) {
             (kind, bytes(path), 0, "")
         }
         match self {
