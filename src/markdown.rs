@@ -956,6 +956,13 @@ pub fn summary_problems(text: &str) -> Vec<(String, String)> {
 
 /// The path relative to `content/` with `/` separators, as keys of [`LinkContext`].
 pub fn link_key(path: &Path) -> String {
+    // Most paths are already in that form: plain names between single slashes.
+    if let Some(text) = path.to_str().filter(|_| std::path::MAIN_SEPARATOR == '/') {
+        let plain = |name: &str| !name.is_empty() && name != "." && name != "..";
+        if text.split('/').all(plain) {
+            return text.to_string();
+        }
+    }
     path.components()
         .filter_map(|c| match c {
             Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
@@ -968,6 +975,20 @@ pub fn link_key(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_key_is_the_names_of_a_path_between_single_slashes() {
+        for path in [
+            "projets/a.md",
+            "/projets/a.md",
+            "projets//a.md",
+            "./projets/./a.md",
+        ] {
+            assert_eq!(link_key(Path::new(path)), "projets/a.md", "{path}");
+        }
+        assert_eq!(link_key(Path::new("projets/")), "projets");
+        assert_eq!(link_key(Path::new("a b/é.md")), "a b/é.md");
+    }
 
     fn run(body: &str) -> Rendered {
         let mut pages = HashMap::new();

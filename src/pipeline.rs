@@ -1208,13 +1208,14 @@ fn same_titles(root: &Path, site: &crate::content::Site) -> Vec<Diagnostic> {
 }
 
 /// Two pages, sections, aliases or taxonomies at one URL: an error naming both sources.
-fn check_unique_urls(
-    site: &crate::content::Site,
+fn check_unique_urls<'a>(
+    site: &'a crate::content::Site,
     config: &crate::config::SiteConfig,
 ) -> Vec<Diagnostic> {
-    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    use std::borrow::Cow;
+    let mut seen: HashMap<Cow<'a, str>, &'a Path> = HashMap::new();
     let mut diagnostics = Vec::new();
-    let mut claim = |url: String, origin: &Path, what: &str| {
+    let mut claim = |url: Cow<'a, str>, origin: &'a Path, what: &str| {
         if let Some(first) = seen.get(&url) {
             diagnostics.push(
                 Diagnostic::error(format!(
@@ -1228,25 +1229,25 @@ fn check_unique_urls(
                 ),
             );
         } else {
-            seen.insert(url, origin.to_path_buf());
+            seen.insert(url, origin);
         }
     };
     for taxonomy in &config.taxonomies {
         claim(
-            format!("{}/", taxonomy.name),
+            Cow::Owned(format!("{}/", taxonomy.name)),
             Path::new(crate::config::CONFIG_FILE),
             "taxonomie",
         );
     }
     for section in &site.sections {
         claim(
-            section.index.path.clone(),
+            Cow::Borrowed(&section.index.path),
             &section.index.display_path,
             "section",
         );
     }
     for page in &site.pages {
-        claim(page.path.clone(), &page.display_path, "page");
+        claim(Cow::Borrowed(&page.path), &page.display_path, "page");
     }
     for page in &site.pages {
         for alias in &page.meta.aliases {
@@ -1256,7 +1257,7 @@ fn check_unique_urls(
             } else {
                 format!("{trimmed}/")
             };
-            claim(url, &page.display_path, "alias");
+            claim(Cow::Owned(url), &page.display_path, "alias");
         }
     }
     diagnostics

@@ -262,16 +262,19 @@ impl Prepared {
         moved: &Moved,
         update: &mut Update,
     ) -> Option<Reached> {
-        let tables =
-            crate::pipeline::site_tables(root, &self.site, &self.config, &self.named_terms);
-        update.diagnostics.extend(tables.diagnostics);
-        self.pages_by_source = tables.pages_by_source;
-        self.assets = tables.assets;
-        self.site_paths = tables.site_paths;
         let touched: HashSet<&Path> = touched.iter().map(PathBuf::as_path).collect();
         let pages: Vec<usize> = (0..self.site.pages.len())
             .filter(|&p| touched.contains(self.site.pages[p].display_path.as_path()))
             .collect();
+        // The link tables and the terms do not depend on each other.
+        let (tables, classification) = rayon::join(
+            || crate::pipeline::site_tables(root, &self.site, &self.config, &self.named_terms),
+            || self.classified_after_move(&before.classification, moved, &pages),
+        );
+        update.diagnostics.extend(tables.diagnostics);
+        self.pages_by_source = tables.pages_by_source;
+        self.assets = tables.assets;
+        self.site_paths = tables.site_paths;
         let to_render: Vec<usize> = (0..self.site.pages.len())
             .filter(|&p| pages.contains(&p) || mentions(&self.site.pages[p].body, named))
             .collect();
@@ -284,7 +287,6 @@ impl Prepared {
             update.diagnostics.extend(body.diagnostics.iter().cloned());
         }
         update.bodies = bodies.len();
-        let classification = self.classified_after_move(&before.classification, moved, &pages);
         update.diagnostics.extend(classification.1);
         crate::pipeline::add_source_lines(root, &mut update.diagnostics);
         crate::diagnostic::sort(&mut update.diagnostics);
