@@ -89,6 +89,9 @@ impl Prepared {
         };
         let candidates = self.candidates_after_move(&reached, &gone);
         self.mark_stale(candidates, true, &mut update);
+        // What the site was is no longer needed: freeing 10 000 pages' worth of tables takes
+        // milliseconds the reload need not wait for.
+        std::thread::spawn(move || drop((before, undo)));
         let now: Vec<OutputId> = touched
             .iter()
             .filter_map(|path| self.page_index(path))
