@@ -113,7 +113,7 @@ pub struct Prepared {
     pub(crate) pages_by_source: HashMap<String, String>,
     pub(crate) assets: HashMap<String, String>,
     pub(crate) site_paths: std::collections::HashSet<String>,
-    /// The terms the pages name, for [`site_tables`].
+    /// The terms the pages name, for [`address_problems`] and the term addresses.
     pub(crate) named_terms: crate::taxonomy::NamedTerms,
     pub(crate) base_path: String,
     pub(crate) build_date: String,
@@ -625,43 +625,22 @@ fn load_content(
     (site, named, plan)
 }
 
-/// What a build derives from the loaded pages' addresses: the link tables (each page's URL by
-/// source, each asset's, every address a link may take) and the problems of the addresses
-/// (two pages at one URL, an alias on a generated path). For `serve`'s change path when pages
-/// come or go.
-pub(crate) struct SiteTables {
-    pub(crate) pages_by_source: HashMap<String, String>,
-    pub(crate) assets: HashMap<String, String>,
-    pub(crate) site_paths: std::collections::HashSet<String>,
-    pub(crate) diagnostics: Vec<Diagnostic>,
-}
-
-/// [`SiteTables`] of `site`, whose pages name the `named` terms, as [`run`] computes them.
-pub(crate) fn site_tables(
+/// The problems of a site's addresses, as [`run`] finds them: two pages at one URL, an alias
+/// on a generated path. For `serve`'s change path when pages come or go (which updates the
+/// link tables itself); `named` holds the terms the pages name.
+pub(crate) fn address_problems(
     root: &Path,
     site: &crate::content::Site,
     config: &crate::config::SiteConfig,
     named: &crate::taxonomy::NamedTerms,
-) -> SiteTables {
+) -> Vec<Diagnostic> {
     let mut diagnostics = check_unique_urls(site, config);
     let plan = crate::plan::Plan::new(site, config, &named.slugs(config));
     diagnostics.extend(crate::content::check_alias_targets(
         site,
         &crate::feeds::reserved_paths(root, config, &plan),
     ));
-    let links = Links::new(
-        root,
-        site,
-        config,
-        &plan,
-        crate::markdown::DraftLinks::Accept,
-    );
-    SiteTables {
-        pages_by_source: links.pages_by_source,
-        assets: links.assets,
-        site_paths: links.site_paths,
-        diagnostics,
-    }
+    diagnostics
 }
 
 /// The link tables of a site: each page's and asset's URL, every address a link may take.

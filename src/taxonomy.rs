@@ -191,7 +191,30 @@ pub fn reclassify(
     if config.taxonomies.iter().any(|t| t.terms.is_none()) {
         return None;
     }
-    let mut classification = current.clone();
+    Some(place_again(current.clone(), site, config, pages))
+}
+
+/// [`reclassify`] on a classification the caller gives away (no copy is made).
+pub fn reclassify_owned(
+    classification: Classification,
+    site: &Site,
+    config: &SiteConfig,
+    pages: &[usize],
+) -> Option<(Classification, Vec<Diagnostic>)> {
+    if config.taxonomies.iter().any(|t| t.terms.is_none()) {
+        return None;
+    }
+    Some(place_again(classification, site, config, pages))
+}
+
+/// Takes `pages` out of their terms' lists in `classification` and puts them in those of
+/// their terms as they are now written.
+fn place_again(
+    mut classification: Classification,
+    site: &Site,
+    config: &SiteConfig,
+    pages: &[usize],
+) -> (Classification, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     for (t, taxonomy) in config.taxonomies.iter().enumerate() {
         let mut table = TermTable::declared(taxonomy);
@@ -208,7 +231,7 @@ pub fn reclassify(
             classification.page_terms[p][t] = resolved;
         }
     }
-    Some((classification, diagnostics))
+    (classification, diagnostics)
 }
 
 /// A page's place in a term's list: weight, date (newest first), slug of the title, source.

@@ -796,3 +796,48 @@ fn the_preview_shows_a_draft_with_a_banner() {
     let (_, published) = get(&server, "/projets/fiche-b/");
     assert!(!published.contains("guide-brouillon"), "{published}");
 }
+
+#[test]
+fn a_new_page_can_be_linked_by_its_address_at_once_and_a_link_to_it_breaks_when_it_goes() {
+    let site = TestSite::new("basic");
+    let server = start(&site);
+    let mut stream = events(&server);
+    // A new case study, without a full build: its address is one a link may take at once.
+    let text = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
+    site.write(
+        "content/projets/fiche-c.md",
+        &text.replace("title: Fiche B", "title: Fiche C"),
+    );
+    assert!(
+        wait_event(&mut stream, "reload", Duration::from_secs(5)),
+        "no reload event within 5 s"
+    );
+    assert_eq!(
+        counters(&server)["builds"],
+        1,
+        "the change path, no full build"
+    );
+    assert!(
+        edit_fiche_b(
+            &site,
+            &mut stream,
+            "Une autre fiche.",
+            "Voir [la fiche C](/projets/fiche-c/).",
+            "reload"
+        ),
+        "a link to the new page's address is an error: {}",
+        get(&server, "/projets/fiche-b/").1
+    );
+    let page = get(&server, "/projets/fiche-b/").1;
+    assert!(page.contains("projets/fiche-c/\">la fiche C</a>"), "{page}");
+    // Gone: fiche B's link is broken, as a build would say, and the last good site stays.
+    std::fs::remove_file(site.path("content/projets/fiche-c.md")).unwrap();
+    assert!(
+        wait_event(&mut stream, "erreurs", Duration::from_secs(5)),
+        "no error event within 5 s"
+    );
+    let page = get(&server, "/projets/fiche-b/").1;
+    assert!(page.contains("id=\"guide-erreurs\""), "{page}");
+    assert!(page.contains("fiche-c"), "{page}");
+    assert_eq!(counters(&server)["builds"], 1, "still no full build");
+}

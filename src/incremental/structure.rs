@@ -79,11 +79,15 @@ impl Prepared {
         let undo = self.move_pages(saves);
         let before = self.derived();
         let moved = Moved::new(before_len, &undo, self.site.pages.len());
-        let reached = match self.derive_again(root, &touched, &named, &before, &moved, &mut update)
-        {
+        let change = Move {
+            undo,
+            before,
+            moved,
+        };
+        let reached = match self.derive_again(root, &touched, &named, &change, &mut update) {
             Some(reached) => reached,
             None => {
-                self.restore(undo, before);
+                self.restore(change.undo, change.before);
                 return Some(update);
             }
         };
@@ -91,7 +95,7 @@ impl Prepared {
         self.mark_stale(candidates, true, &mut update);
         // What the site was is no longer needed: freeing 10 000 pages' worth of tables takes
         // milliseconds the reload need not wait for.
-        std::thread::spawn(move || drop((before, undo)));
+        std::thread::spawn(move || drop(change));
         let now: Vec<OutputId> = touched
             .iter()
             .filter_map(|path| self.page_index(path))
@@ -261,23 +265,21 @@ impl Prepared {
         root: &Path,
         touched: &[PathBuf],
         named: &[String],
-        before: &Derived,
-        moved: &Moved,
+        change: &Move,
         update: &mut Update,
     ) -> Option<Reached> {
+        let (before, moved, undo) = (&change.before, &change.moved, &change.undo);
         let touched: HashSet<&Path> = touched.iter().map(PathBuf::as_path).collect();
         let pages: Vec<usize> = (0..self.site.pages.len())
             .filter(|&p| touched.contains(self.site.pages[p].display_path.as_path()))
             .collect();
-        // The link tables and the terms do not depend on each other.
-        let (tables, classification) = rayon::join(
-            || crate::pipeline::site_tables(root, &self.site, &self.config, &self.named_terms),
+        // The checks of the addresses and the terms do not depend on each other.
+        let (problems, classification) = rayon::join(
+            || crate::pipeline::address_problems(root, &self.site, &self.config, &self.named_terms),
             || self.classified_after_move(&before.classification, moved, &pages),
         );
-        update.diagnostics.extend(tables.diagnostics);
-        self.pages_by_source = tables.pages_by_source;
-        self.assets = tables.assets;
-        self.site_paths = tables.site_paths;
+        update.diagnostics.extend(problems);
+        self.patch_tables(before, undo, &pages);
         let to_render: Vec<usize> = (0..self.site.pages.len())
             .filter(|&p| pages.contains(&p) || mentions(&self.site.pages[p].body, named))
             .collect();
@@ -312,6 +314,52 @@ impl Prepared {
         Some(self.reached(before, moved, pages, to_render))
     }
 
+    /// The link tables after a move, from those `before`: the pages that went or moved
+    /// (`undo`) leave them, those that came or moved (`pages`) join them, with their aliases
+    /// and the terms only they name or no longer name. In a site without errors each address
+    /// has one source (`address_problems` checks that beside), so what a page leaves is its
+    /// own; with an error, everything is put back as it was.
+    fn patch_tables(&mut self, before: &Derived, undo: &Undo, pages: &[usize]) {
+        let root = self.config.base_path();
+        let mut by_source = before.pages_by_source.clone();
+        let mut addresses = before.site_paths.clone();
+        let left =
+            (undo.edited.iter().map(|(_, page)| page)).chain(undo.removed.iter().map(|r| &r.1));
+        for page in left {
+            by_source.remove(&crate::markdown::link_key(&page.source));
+            for address in page_addresses(page) {
+                addresses.remove(&address);
+            }
+        }
+        let terms = |named: &crate::taxonomy::NamedTerms| -> HashSet<String> {
+            let slugs = named.slugs(&self.config).into_iter();
+            (self.config.taxonomies.iter().zip(slugs))
+                .flat_map(|(taxonomy, slugs)| {
+                    slugs.into_iter().map(move |slug| {
+                        address_of(crate::plan::html_path(&format!(
+                            "{}/{slug}/",
+                            taxonomy.name
+                        )))
+                    })
+                })
+                .collect()
+        };
+        let (was, now) = (terms(&undo.named_terms), terms(&self.named_terms));
+        for address in was.difference(&now) {
+            addresses.remove(address);
+        }
+        addresses.extend(now.difference(&was).cloned());
+        for &p in pages {
+            let page = &self.site.pages[p];
+            let url = format!("{root}{}", page.path);
+            by_source.insert(crate::markdown::link_key(&page.source), url);
+            addresses.extend(page_addresses(page));
+        }
+        self.pages_by_source = by_source;
+        self.site_paths = addresses;
+        self.assets.clone_from(&before.assets);
+    }
+
     /// The classification once pages came, went or moved: `before`'s renumbered, with the
     /// `touched` pages placed in their terms when every vocabulary is declared, else the site
     /// classified afresh; with the errors.
@@ -323,7 +371,7 @@ impl Prepared {
     ) -> (crate::taxonomy::Classification, Vec<Diagnostic>) {
         let renumbered = before.renumbered(&moved.to, self.site.pages.len());
         let (classification, problems) =
-            crate::taxonomy::reclassify(&renumbered, &self.site, &self.config, touched)
+            crate::taxonomy::reclassify_owned(renumbered, &self.site, &self.config, touched)
                 .unwrap_or_else(|| crate::taxonomy::classify(&self.site, &self.config));
         let errors = problems.into_iter().filter(Diagnostic::is_error).collect();
         (classification, errors)
@@ -434,6 +482,14 @@ struct Derived {
     site_paths: HashSet<String>,
 }
 
+/// A move of pages under way: how to undo it, what was derived before it, where the pages
+/// went.
+struct Move {
+    undo: Undo,
+    before: Derived,
+    moved: Moved,
+}
+
 /// Where the pages of the last state went.
 struct Moved {
     /// Each old index's new one (`None`: the page was deleted).
@@ -524,6 +580,27 @@ struct Reached {
     neighbours: Vec<usize>,
     /// The pages whose related pages may have changed.
     related: Vec<usize>,
+}
+
+/// The addresses a page gives links: its own and its aliases' (as the plan has them).
+fn page_addresses(page: &Page) -> Vec<String> {
+    let aliases = page.meta.aliases.iter();
+    let mut addresses = vec![
+        page.path.clone(),
+        address_of(crate::plan::html_path(&page.path)),
+    ];
+    addresses.extend(aliases.map(|alias| address_of(crate::content::alias_output(alias))));
+    addresses
+}
+
+/// The address of an output path, as the plan gives it (`a/index.html` → `a/`).
+fn address_of(path: String) -> String {
+    crate::plan::PlanItem {
+        id: crate::plan::OutputId::NotFound,
+        path,
+    }
+    .address()
+    .to_string()
 }
 
 /// Whether `text` names one of `names`.
