@@ -300,9 +300,13 @@ impl Prepared {
         saved: &[usize],
         diagnostics: &mut Vec<Diagnostic>,
     ) -> crate::taxonomy::Classification {
-        let (classification, problems) =
-            crate::taxonomy::reclassify(&self.classification, &self.site, &self.config, saved)
-                .unwrap_or_else(|| crate::taxonomy::classify(&self.site, &self.config));
+        let (classification, problems) = crate::taxonomy::reclassify(
+            self.classification.clone(),
+            &self.site,
+            &self.config,
+            saved,
+        )
+        .unwrap_or_else(|| crate::taxonomy::classify(&self.site, &self.config));
         diagnostics.extend(problems.into_iter().filter(Diagnostic::is_error));
         classification
     }

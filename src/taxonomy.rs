@@ -177,25 +177,13 @@ fn insert_in_order(pages: &mut Vec<usize>, site: &Site, p: usize) {
     pages.insert(at, p);
 }
 
-/// Classifies `pages` again from the `current` classification, after a save that changed their terms, when every
-/// taxonomy declares its vocabulary (then no term comes or goes: each saved page leaves the
-/// lists of its old terms and takes its place in those of its new ones, as [`classify`] would
-/// put it). Returns the saved pages' diagnostics, or `None` when a taxonomy's vocabulary comes
-/// from the pages: then only [`classify`] can tell.
+/// Classifies `pages` again in `classification` (the current one, given away), after a save
+/// that changed their terms or moved them, when every taxonomy declares its vocabulary (then
+/// no term comes or goes: each saved page leaves the lists of its old terms and takes its
+/// place in those of its new ones, as [`classify`] would put it). Returns the saved pages'
+/// diagnostics, or `None` when a taxonomy's vocabulary comes from the pages: then only
+/// [`classify`] can tell.
 pub fn reclassify(
-    current: &Classification,
-    site: &Site,
-    config: &SiteConfig,
-    pages: &[usize],
-) -> Option<(Classification, Vec<Diagnostic>)> {
-    if config.taxonomies.iter().any(|t| t.terms.is_none()) {
-        return None;
-    }
-    Some(place_again(current.clone(), site, config, pages))
-}
-
-/// [`reclassify`] on a classification the caller gives away (no copy is made).
-pub fn reclassify_owned(
     classification: Classification,
     site: &Site,
     config: &SiteConfig,

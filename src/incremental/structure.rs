@@ -371,7 +371,7 @@ impl Prepared {
     ) -> (crate::taxonomy::Classification, Vec<Diagnostic>) {
         let renumbered = before.renumbered(&moved.to, self.site.pages.len());
         let (classification, problems) =
-            crate::taxonomy::reclassify_owned(renumbered, &self.site, &self.config, touched)
+            crate::taxonomy::reclassify(renumbered, &self.site, &self.config, touched)
                 .unwrap_or_else(|| crate::taxonomy::classify(&self.site, &self.config));
         let errors = problems.into_iter().filter(Diagnostic::is_error).collect();
         (classification, errors)
