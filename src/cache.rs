@@ -2,7 +2,8 @@
 //! only what changed ([`crate::pipeline`] uses it; `--no-cache` ignores it).
 //!
 //! One file, `.guide-cache/<output folder's name>.bin` beside the output folder, safe to
-//! delete. It holds:
+//! delete (the folder also keeps the output before the current one, `<name>.prev`: see
+//! `output::previous`). It holds:
 //! - the rendered bodies, each with the key it was rendered under (its text, path, first line
 //!   and the site's link targets);
 //! - for every written file, what it read ([`crate::deps::Input`]) with each input's

@@ -10,13 +10,17 @@
 //!    aside by a build killed in the middle of the swap;
 //! 3. write every file and copy every asset into `.public.tmp-<pid>` beside the output (inside
 //!    it, for a mount point), in parallel, and the marker listing them ([`ownership::MARKER`]);
+//!    that folder is the output before the current one when it was kept (`previous.rs`): its
+//!    folders are not created again, what the new output does not write is removed;
 //! 4. move the kept paths (`.git`, `output.keep`) from the old output into the new one;
 //! 5. swap: exchange the two folders in one step (Linux), or rename the old one aside and the
-//!    new one in; for a mount point, move the entries one by one; remove the old one.
+//!    new one in; for a mount point, move the entries one by one; keep the old one for the next
+//!    build (`.guide-cache/<name>.prev`), or remove it (a mount point).
 //!
 //! This is the only stage that writes to the output folder.
 
 pub mod ownership;
+mod previous;
 mod target;
 
 use std::collections::HashSet;
@@ -27,6 +31,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
 use crate::render::{CopyFile, OutputFile};
+use previous::Inherited;
 
 pub use target::{resolve, OutputOptions, SwapMode, Target};
 
@@ -99,6 +104,10 @@ pub struct Staging {
     /// The files the render put here one by one ([`crate::render::FileSink`]), listed in the
     /// marker with `written`: their entries in later batches have no bytes.
     streamed: Mutex<HashSet<String>>,
+    /// What the staging folder held when it was taken from an earlier output.
+    inherited: Inherited,
+    /// Where the replaced output is kept for the next build; `None` for a mount point.
+    previous: Option<PathBuf>,
     committed: bool,
 }
 
@@ -114,13 +123,13 @@ impl Staging {
             ))
             .with_hint("choisissez un autre dossier de sortie avec --output, ou renommez ce fichier")]);
         }
-        let tmp = match target.mode {
+        let (tmp, previous) = match target.mode {
             SwapMode::Rename => {
                 recover_beside(&output);
                 if let Some(parent) = output.parent() {
                     crate::fs::create_dir_all(parent).map_err(|e| vec![fs_error(e)])?;
                 }
-                sibling(&output, "tmp")
+                (sibling(&output, "tmp"), Some(previous::folder_for(&output)))
             }
             SwapMode::InPlace => {
                 for stale in leftovers_in(&output, ownership::TMP_PREFIX)
@@ -129,15 +138,24 @@ impl Staging {
                 {
                     let _ = crate::fs::remove_dir_all(&stale);
                 }
-                output.join(format!("{}{}", ownership::TMP_PREFIX, std::process::id()))
+                let tmp = output.join(format!("{}{}", ownership::TMP_PREFIX, std::process::id()));
+                (tmp, None)
             }
         };
-        crate::fs::create_dir_all(&tmp).map_err(|e| vec![fs_error(e)])?;
+        let inherited = match previous.as_deref().and_then(|p| Inherited::take(p, &tmp)) {
+            Some(inherited) => inherited,
+            None => {
+                crate::fs::create_dir_all(&tmp).map_err(|e| vec![fs_error(e)])?;
+                Inherited::default()
+            }
+        };
         Ok(Self {
             target,
             tmp,
             written: Mutex::new(Vec::new()),
             streamed: Mutex::new(HashSet::new()),
+            inherited,
+            previous,
             committed: false,
         })
     }
@@ -156,18 +174,24 @@ impl Staging {
             written.extend(files.iter().map(|f| f.path.clone()));
             written.extend(copies.iter().map(|c| c.to.clone()));
         }
-        write_all(&self.tmp, files, copies)
+        write_all(&self.tmp, &self.inherited, files, copies)
     }
 
     /// Puts files of the current output into the new one as they are (hard links, or copies
     /// where the system refuses links): `build` reuses those its cache proves unchanged.
     pub fn reuse(&self, paths: Vec<String>) -> Result<(), Vec<Diagnostic>> {
         let from = self.target.path.as_path();
-        let mut dirs: Vec<&Path> = paths.iter().filter_map(|p| Path::new(p).parent()).collect();
-        dirs.sort();
-        dirs.dedup();
-        create_dirs(&self.tmp, &dirs)?;
-        let errors: Vec<Diagnostic> = paths
+        // Those the staging folder already has (it was taken from an earlier output) are left.
+        let missing: Vec<&String> = paths
+            .par_iter()
+            .filter(|p| !same_file(&from.join(p), &self.tmp.join(p)))
+            .collect();
+        create_dirs(
+            &self.tmp,
+            &self.inherited,
+            missing.iter().map(|p| p.as_str()),
+        )?;
+        let errors: Vec<Diagnostic> = missing
             .par_iter()
             .filter_map(|p| {
                 let (old, new) = (from.join(p), self.tmp.join(p));
@@ -196,14 +220,33 @@ impl Staging {
         written.extend(std::mem::take(
             &mut *self.streamed.lock().unwrap_or_else(|e| e.into_inner()),
         ));
+        self.inherited
+            .prune(&self.tmp, &written.iter().map(String::as_str).collect());
+        self.inherited.make_room(&self.tmp, ownership::MARKER);
         let marker = self.tmp.join(ownership::MARKER);
         let result = crate::fs::write(&marker, ownership::marker_text(written).as_bytes())
             .map_err(|e| vec![fs_error(e)])
             .and_then(|()| self.carry_and_swap());
         if result.is_err() {
-            let _ = crate::fs::remove_dir_all(&self.tmp);
+            remove_tree(&self.tmp);
         }
         result
+    }
+
+    /// Keeps `folder`, the output just replaced, for the next build to start from; removes it
+    /// where it cannot be kept. (A failed build's folder is removed: it may have filled the
+    /// disk.)
+    fn put_aside(&self, folder: &Path) {
+        let kept = self.previous.as_deref().is_some_and(|previous| {
+            remove_tree(previous);
+            previous
+                .parent()
+                .is_some_and(|p| std::fs::create_dir_all(p).is_ok())
+                && std::fs::rename(folder, previous).is_ok()
+        });
+        if !kept {
+            remove_tree(folder);
+        }
     }
 
     fn carry_and_swap(&self) -> Result<(), Vec<Diagnostic>> {
@@ -211,7 +254,7 @@ impl Staging {
         let kept = kept_entries(output, &self.tmp, &self.target.keep)?;
         move_entries(&kept, output, &self.tmp).map_err(|e| vec![fs_error(e)])?;
         let swapped = match self.target.mode {
-            SwapMode::Rename => swap_folders(output, &self.tmp),
+            SwapMode::Rename => swap_folders(output, &self.tmp, |old| self.put_aside(old)),
             SwapMode::InPlace => swap_in_place(output, &self.tmp),
         };
         if swapped.is_err() {
@@ -231,9 +274,10 @@ impl crate::render::FileSink for Staging {
             ))));
         }
         let to = self.tmp.join(path);
+        let folders_there = self.inherited.make_room(&self.tmp, path);
         let written = match to.parent() {
-            Some(folder) => crate::fs::create_dir_all(folder),
-            None => Ok(()),
+            Some(folder) if !folders_there => crate::fs::create_dir_all(folder),
+            _ => Ok(()),
         }
         .and_then(|()| crate::fs::write(&to, contents));
         written.map_err(|e| Box::new(fs_error(e)))?;
@@ -247,7 +291,7 @@ impl crate::render::FileSink for Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = crate::fs::remove_dir_all(&self.tmp);
+            remove_tree(&self.tmp);
         }
     }
 }
@@ -311,9 +355,13 @@ fn move_entries(paths: &[String], from: &Path, to: &Path) -> Result<(), crate::f
 
 /// Swaps the new output in: in one step where the system allows it, so that the output
 /// folder always exists.
-fn swap_folders(output: &Path, tmp: &Path) -> Result<(), Vec<Diagnostic>> {
+fn swap_folders(
+    output: &Path,
+    tmp: &Path,
+    put_aside: impl Fn(&Path),
+) -> Result<(), Vec<Diagnostic>> {
     if output.is_dir() && exchange(tmp, output).is_ok() {
-        remove_tree(tmp);
+        put_aside(tmp);
         return Ok(());
     }
     let old = sibling(output, "old");
@@ -328,7 +376,7 @@ fn swap_folders(output: &Path, tmp: &Path) -> Result<(), Vec<Diagnostic>> {
         return Err(vec![fs_error(e)]);
     }
     if had_output {
-        remove_tree(&old);
+        put_aside(&old);
     }
     Ok(())
 }
@@ -397,12 +445,40 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
-/// Creates the folders `dirs` (relative) under `root`, in parallel: an output has a folder per
-/// page.
-fn create_dirs(root: &Path, dirs: &[impl AsRef<Path> + Sync]) -> Result<(), Vec<Diagnostic>> {
+/// Makes room under `root` for the files at `paths` (relative) and creates their folders, in
+/// parallel (an output has a folder per page); folders `inherited` from an earlier output are
+/// not created again.
+fn create_dirs<'a>(
+    root: &Path,
+    inherited: &Inherited,
+    paths: impl Iterator<Item = &'a str>,
+) -> Result<(), Vec<Diagnostic>> {
+    let mut dirs: Vec<&str> = paths
+        .filter(|path| !inherited.make_room(root, path))
+        .filter_map(|path| path.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
     dirs.par_iter()
         .try_for_each(|dir| crate::fs::create_dir_all(&root.join(dir)))
         .map_err(|e| vec![fs_error(e)])
+}
+
+/// Whether two paths name the same file (a hard link of the other).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::symlink_metadata(a), std::fs::symlink_metadata(b)) {
+            (Ok(a), Ok(b)) => a.is_file() && a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
 }
 
 /// Removes a folder and everything in it, the folders of its folders in parallel (an output
@@ -430,18 +506,15 @@ fn remove_tree(dir: &Path) {
 
 fn write_all(
     tmp: &Path,
+    inherited: &Inherited,
     files: Vec<OutputFile>,
     copies: Vec<CopyFile>,
 ) -> Result<(), Vec<Diagnostic>> {
-    let mut dirs: Vec<PathBuf> = files
+    let paths = files
         .iter()
         .map(|f| f.path.as_str())
-        .chain(copies.iter().map(|c| c.to.as_str()))
-        .filter_map(|p| Path::new(p).parent().map(Path::to_path_buf))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    create_dirs(tmp, &dirs)?;
+        .chain(copies.iter().map(|c| c.to.as_str()));
+    create_dirs(tmp, inherited, paths)?;
     let errors: Vec<Diagnostic> = files
         .into_par_iter()
         .filter_map(|f| crate::fs::write(&tmp.join(&f.path), &f.contents).err())
@@ -566,11 +639,148 @@ mod tests {
             "2"
         );
         assert!(!out.join("old.html").exists());
-        let names: Vec<String> = std::fs::read_dir(dir.path())
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, vec!["public".to_string()]);
+        names.sort();
+        assert_eq!(
+            names,
+            vec![crate::cache::DIR.to_string(), "public".to_string()]
+        );
+    }
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// A build begun on `out` that reuses `reused` from the live output and writes `files`.
+    fn staged(
+        site: &Path,
+        out: &Path,
+        reused: &[&str],
+        files: &[(&str, &str)],
+    ) -> Result<Staging, Vec<Diagnostic>> {
+        let staging = begin(site, out)?;
+        staging.reuse(reused.iter().map(|p| (*p).to_string()).collect())?;
+        let files = files
+            .iter()
+            .map(|(p, c)| OutputFile {
+                path: (*p).into(),
+                contents: c.as_bytes().to_vec(),
+                origin: PathBuf::new(),
+            })
+            .collect();
+        staging.write(files, Vec::new())?;
+        Ok(staging)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_third_build_writes_over_the_folders_of_the_first_instead_of_creating_them_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("public"));
+        use std::os::unix::fs::PermissionsExt;
+        write_site(
+            &site,
+            &out,
+            &[("a/index.html", "1"), ("gone/index.html", "x")],
+        )
+        .unwrap();
+        // A mark on the first build's folder (inode numbers are reused).
+        let mark = std::fs::Permissions::from_mode(0o750);
+        std::fs::set_permissions(out.join("a"), mark).unwrap();
+        write_site(&site, &out, &[("a/index.html", "2"), ("b.html", "b")]).unwrap();
+        write_site(&site, &out, &[("a/index.html", "3")]).unwrap();
+        let mode = std::fs::metadata(out.join("a"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o750, "the folder of the first build");
+        assert_eq!(read(&out.join("a/index.html")), "3");
+        // What the first or second build wrote and this one does not is gone.
+        assert!(!out.join("gone").exists());
+        assert!(!out.join("b.html").exists());
+    }
+
+    #[test]
+    fn a_failed_build_never_writes_through_a_file_it_shares_with_the_live_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("public"));
+        write_site(&site, &out, &[("a/index.html", "1"), ("b.html", "b1")]).unwrap();
+        // The second build takes `a` from the first as it is (a hard link).
+        staged(&site, &out, &["a/index.html"], &[("b.html", "b2")])
+            .unwrap()
+            .commit()
+            .unwrap();
+        // The third one starts from the first's folder, rewrites both, then fails.
+        let third = staged(&site, &out, &[], &[("a/index.html", "3"), ("b.html", "b3")]).unwrap();
+        drop(third);
+        assert_eq!(read(&out.join("a/index.html")), "1");
+        assert_eq!(read(&out.join("b.html")), "b2");
+        // And the next build, from what the failed one left, is right.
+        staged(&site, &out, &["a/index.html"], &[("b.html", "b4")])
+            .unwrap()
+            .commit()
+            .unwrap();
+        assert_eq!(read(&out.join("a/index.html")), "1");
+        assert_eq!(read(&out.join("b.html")), "b4");
+    }
+
+    #[test]
+    fn a_file_reused_build_after_build_stays_in_the_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("public"));
+        write_site(&site, &out, &[("a/index.html", "1"), ("b.html", "b")]).unwrap();
+        for build in 2..5 {
+            let b = format!("b{build}");
+            staged(&site, &out, &["a/index.html"], &[("b.html", b.as_str())])
+                .unwrap()
+                .commit()
+                .unwrap();
+            assert_eq!(read(&out.join("a/index.html")), "1", "build {build}");
+            assert_eq!(read(&out.join("b.html")), b);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_in_the_kept_output_is_removed_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("public"));
+        let outside = dir.path().join("dehors");
+        std::fs::create_dir_all(&outside).unwrap();
+        write_site(&site, &out, &[("a/index.html", "1")]).unwrap();
+        write_site(&site, &out, &[("a/index.html", "2")]).unwrap();
+        let kept = previous::folder_for(&out);
+        assert!(kept.join("a").is_dir(), "the first output is kept");
+        std::fs::remove_dir_all(kept.join("a")).unwrap();
+        std::os::unix::fs::symlink(&outside, kept.join("a")).unwrap();
+        write_site(&site, &out, &[("a/index.html", "3")]).unwrap();
+        assert_eq!(read(&out.join("a/index.html")), "3");
+        assert!(!outside.join("index.html").exists());
+        assert!(!std::fs::symlink_metadata(out.join("a"))
+            .unwrap()
+            .is_symlink());
+    }
+
+    #[test]
+    fn a_file_may_become_a_folder_and_a_folder_a_file_from_build_to_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("public"));
+        write_site(&site, &out, &[("x", "file"), ("y/index.html", "dir")]).unwrap();
+        write_site(&site, &out, &[("z.html", "z")]).unwrap();
+        write_site(&site, &out, &[("x/index.html", "dir"), ("y", "file")]).unwrap();
+        assert_eq!(read(&out.join("x/index.html")), "dir");
+        assert_eq!(read(&out.join("y")), "file");
+        assert!(!out.join("z.html").exists());
+        // The same through links of the live output's files.
+        staged(&site, &out, &["y"], &[("x", "file again")])
+            .unwrap()
+            .commit()
+            .unwrap();
+        assert_eq!(read(&out.join("x")), "file again");
+        assert_eq!(read(&out.join("y")), "file");
     }
 
     #[test]
