@@ -300,17 +300,26 @@ pub fn save(path: &Path, settings: u64, stored: &Stored) -> Result<(), String> {
         format: FORMAT,
         settings,
     };
-    let mut bytes = postcard::to_stdvec(&header).map_err(|e| e.to_string())?;
-    bytes.extend(postcard::to_stdvec(stored).map_err(|e| e.to_string())?);
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let tmp = dir.join(format!(".tmp-{}", std::process::id()));
-    std::fs::write(&tmp, &bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            e.to_string()
+    // Streamed to the file: the bodies alone weigh tens of megabytes on a large site.
+    let written = std::fs::File::create(&tmp)
+        .map_err(|e| e.to_string())
+        .and_then(|file| {
+            let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+            postcard::to_io(&header, &mut writer).map_err(|e| e.to_string())?;
+            postcard::to_io(stored, &mut writer).map_err(|e| e.to_string())?;
+            writer
+                .into_inner()
+                .map_err(|e| e.error().to_string())
+                .map(drop)
         })
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ pub struct Warm {
     outputs: HashMap<String, Vec<(Input, u64)>>,
     /// The files taken from the last output.
     reused: Vec<String>,
+    /// Their stamps, checked before they were taken: the new output has them as they were.
+    reused_stamps: HashMap<String, Stamp>,
     /// The search index written: its records' hash and files.
     index: Option<(u64, Vec<String>)>,
 }
@@ -54,6 +56,7 @@ impl Warm {
             outputs_key: 0,
             outputs: HashMap::new(),
             reused: Vec::new(),
+            reused_stamps: HashMap::new(),
             index: None,
         }
     }
@@ -88,6 +91,7 @@ impl Warm {
                 {
                     self.outputs
                         .insert(item.path.clone(), stored.inputs.clone());
+                    self.reused_stamps.insert(item.path.clone(), stored.stamp);
                     self.reused.push(item.path.clone());
                 }
                 _ => render.push(item.id),
@@ -128,11 +132,14 @@ impl Warm {
     /// source path with their keys. Returns the note to show if it could not be written.
     pub fn save(self, output: &Path, bodies: HashMap<PathBuf, (u64, Rendered)>) -> Option<String> {
         let stamp = |path: &String| Stamp::of(&output.join(path));
+        let reused_stamps = self.reused_stamps;
         let outputs = self
             .outputs
             .into_iter()
             .filter_map(|(path, inputs)| {
-                let stamp = stamp(&path)?;
+                // A file taken as it was is a link to the one stamped (or a copy, whose new
+                // stamp differs: the next build renders it again).
+                let stamp = reused_stamps.get(&path).copied().or_else(|| stamp(&path))?;
                 Some((path, StoredOutput { inputs, stamp }))
             })
             .collect();

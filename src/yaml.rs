@@ -10,6 +10,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// A YAML error, with its position in the parsed text (1-based) and a French message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -603,16 +604,16 @@ fn value_span(line: &str, start_byte: usize) -> (usize, usize) {
 pub fn locate(text: &str, path: &[PathStep]) -> Option<Location> {
     // A working copy: the dash of a list item we enter is blanked, so that the item's first
     // key lines up with the keys below it.
-    let mut lines: Vec<String> = text
+    let mut lines: Vec<Cow<'_, str>> = text
         .lines()
-        .map(|l| l.trim_end_matches('\r').to_string())
+        .map(|l| Cow::Borrowed(l.trim_end_matches('\r')))
         .collect();
     let (mut start, mut end) = (0usize, lines.len());
     let mut found: Option<Location> = None;
     let mut inline: Option<(usize, usize)> = None; // (line index, byte offset) inside a flow value
     for step in path {
         if let Some((index, offset)) = inline {
-            let line = lines[index].as_str();
+            let line = lines[index].as_ref();
             let (byte, len, value_start) = match step {
                 PathStep::Key(key) => {
                     let at = offset + line[offset..].find(&format!("{key}:"))?;
@@ -660,10 +661,16 @@ pub fn locate(text: &str, path: &[PathStep]) -> Option<Location> {
             PathStep::Key(key) => entries
                 .map(|i| {
                     let rest = &lines[i][entry_indent..];
-                    let bare = rest.starts_with(&format!("{key}:"));
-                    let quoted = rest.starts_with(&format!("\"{key}\":"))
-                        || rest.starts_with(&format!("'{key}':"));
-                    (i, bare, quoted)
+                    let quoted_key = |quote: char| {
+                        rest.strip_prefix(quote)
+                            .and_then(|r| r.strip_prefix(key.as_str()))
+                            .and_then(|r| r.strip_prefix(quote))
+                            .is_some_and(|r| r.starts_with(':'))
+                    };
+                    let bare = rest
+                        .strip_prefix(key.as_str())
+                        .is_some_and(|r| r.starts_with(':'));
+                    (i, bare, quoted_key('"') || quoted_key('\''))
                 })
                 .find(|(_, bare, quoted)| *bare || *quoted)
                 .map(|(i, _, quoted)| {
@@ -679,7 +686,8 @@ pub fn locate(text: &str, path: &[PathStep]) -> Option<Location> {
             return found;
         };
         let line = lines[index].clone();
-        let (value_column, value_len) = value_span(&line, value_start.min(line.len()));
+        let line = line.as_ref();
+        let (value_column, value_len) = value_span(line, value_start.min(line.len()));
         found = Some(Location {
             line: index + 1,
             column: entry_indent + 1,
@@ -711,7 +719,9 @@ pub fn locate(text: &str, path: &[PathStep]) -> Option<Location> {
         match step {
             PathStep::Key(_) => start = index + 1,
             PathStep::Index(_) => {
-                lines[index].replace_range(entry_indent..entry_indent + 1, " ");
+                lines[index]
+                    .to_mut()
+                    .replace_range(entry_indent..entry_indent + 1, " ");
                 start = index;
             }
         }
