@@ -252,6 +252,34 @@ fn simple_key(line: &str) -> Option<&str> {
     .then_some(key)
 }
 
+/// A quoted value followed by more text on its line (`title: "Titre" (suite)`).
+struct TextAfterQuote<'a> {
+    key: &'a str,
+    quote: char,
+    quoted: &'a str,
+    trailing: &'a str,
+}
+
+fn text_after_quote(line: &str) -> Option<TextAfterQuote<'_>> {
+    let key = simple_key(line)?;
+    let value = line[line.find(':')? + 1..].trim_start();
+    let quote = value.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    let inside = &value[1..];
+    let mut escaped = false;
+    let close = inside.char_indices().find_map(|(i, c)| {
+        let closes = c == quote && !escaped;
+        escaped = quote == '"' && c == '\\' && !escaped;
+        closes.then_some(i)
+    })?;
+    let trailing = inside[close + 1..].trim();
+    (!trailing.is_empty() && !trailing.starts_with('#')).then_some(TextAfterQuote {
+        key,
+        quote,
+        quoted: &inside[..close],
+        trailing,
+    })
+}
+
 /// The key a line belongs to: its own, or that of the first line above it with less indent.
 fn key_of_line(lines: &[&str], index: usize) -> Option<String> {
     if let Some(key) = simple_key(lines[index]) {
@@ -518,16 +546,30 @@ pub fn parse_front_matter(text: &str) -> FrontMatter {
             visual_indent(lines.get(line - 1).unwrap_or(&"")) + 1
         };
         if !problems.iter().any(|p| p.line == line) {
-            let hint = simple_key(lines.get(line - 1).unwrap_or(&""))
+            let text = lines.get(line - 1).unwrap_or(&"");
+            let hint = simple_key(text)
                 .filter(|_| raw.contains("duplicate entry with key"))
                 .map(|key| {
                     format!("une clé ne s'écrit qu'une fois : gardez une seule ligne « {key}: … » et supprimez l'autre")
                 });
+            let (message, hint) = match text_after_quote(text) {
+                Some(after) => (
+                    format!("du texte suit le guillemet fermant de « {} »", after.key),
+                    Some(format!(
+                        "mettez toute la valeur entre les guillemets : {}: {q}{} {}{q}",
+                        after.key,
+                        after.quoted,
+                        after.trailing,
+                        q = after.quote
+                    )),
+                ),
+                None => (error.message, hint),
+            };
             problems.push(Problem {
                 line,
                 column,
                 len: 1,
-                message: error.message,
+                message,
                 hint,
                 error: true,
             });
@@ -817,6 +859,25 @@ mod tests {
         assert_eq!(value["title"], "A");
         assert_eq!(value["weight"], 3);
         assert!(fm.skipped_keys.contains(&"themes".to_string()));
+    }
+
+    #[test]
+    fn text_after_a_closing_quote_is_named_with_the_line_to_write() {
+        let fm = parse_front_matter("title: \"Un titre\" (modifié)\nweight: 3\n");
+        assert_eq!(fm.problems.len(), 1, "{:?}", fm.problems);
+        let problem = &fm.problems[0];
+        assert_eq!((problem.line, problem.column), (1, 19));
+        assert_eq!(
+            problem.message,
+            "du texte suit le guillemet fermant de « title »"
+        );
+        let hint = problem.hint.as_deref().unwrap_or_default();
+        assert!(hint.contains("title: \"Un titre (modifié)\""), "{hint}");
+        assert_eq!(fm.value.unwrap()["weight"], 3);
+        // A comment after the quote is fine.
+        assert!(parse_front_matter("title: \"Un titre\" # note\n")
+            .problems
+            .is_empty());
     }
 
     #[test]
