@@ -20,6 +20,7 @@ use std::path::PathBuf;
 
 use crate::content::Site;
 use crate::markdown::Rendered;
+use crate::plan::PageId;
 use crate::taxonomy::Classification;
 
 /// One thing an output reads.
@@ -185,9 +186,9 @@ pub struct State<'a> {
     /// The terms of every page.
     pub classification: &'a Classification,
     /// Each section's pages in order.
-    pub order: &'a [Vec<usize>],
+    pub order: &'a [Vec<PageId>],
     /// Each page's related pages.
-    pub related: &'a [Vec<usize>],
+    pub related: &'a [Vec<PageId>],
     /// [`body_hash`] of each page's body, computed once per rendered body.
     pub page_body_hashes: &'a [u64],
     /// [`own_hash`] of each page, computed once per loaded page.
@@ -201,7 +202,7 @@ pub struct Fingerprints<'a> {
     pages: HashMap<&'a [u8], usize>,
     sections: HashMap<&'a [u8], usize>,
     known: HashMap<Input, u64>,
-    positions: std::sync::OnceLock<HashMap<usize, usize>>,
+    positions: std::sync::OnceLock<HashMap<PageId, usize>>,
 }
 
 fn hash_all(parts: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) -> u64 {
@@ -302,7 +303,7 @@ impl<'a> Fingerprints<'a> {
                 }
             }
             Input::Order(s) => state.order.get(*s).map_or(GONE, |order| {
-                hash_all(|h| order.iter().for_each(|&p| self.source(p).hash(h)))
+                hash_all(|h| order.iter().for_each(|&p| self.source(p.index()).hash(h)))
             }),
             Input::Neighbours(path) => self
                 .pages
@@ -312,7 +313,7 @@ impl<'a> Fingerprints<'a> {
                 hash_all(|h| {
                     state.related[p]
                         .iter()
-                        .for_each(|&q| self.source(q).hash(h))
+                        .for_each(|&q| self.source(q.index()).hash(h))
                 })
             }),
             Input::Term(t, slug) => state
@@ -333,18 +334,18 @@ impl<'a> Fingerprints<'a> {
     fn neighbours(&self, p: usize) -> u64 {
         let state = self.state;
         let order = &state.order[state.site.pages[p].section];
-        let position = self.positions().get(&p).copied();
+        let position = self.positions().get(&PageId::from(p)).copied();
         hash_all(|h| {
             if let Some(i) = position {
-                let before = i.checked_sub(1).map(|j| self.source(order[j]));
-                let after = order.get(i + 1).map(|&q| self.source(q));
+                let before = i.checked_sub(1).map(|j| self.source(order[j].index()));
+                let after = order.get(i + 1).map(|&q| self.source(q.index()));
                 (before, after).hash(h);
             }
         })
     }
 
     /// Each page's position in its section's order, computed once.
-    fn positions(&self) -> &HashMap<usize, usize> {
+    fn positions(&self) -> &HashMap<PageId, usize> {
         self.positions.get_or_init(|| {
             self.state
                 .order
@@ -389,7 +390,7 @@ impl<'a> Fingerprints<'a> {
         let state = self.state;
         hash_all(|h| {
             for &p in state.order.first().into_iter().flatten() {
-                let page = &state.site.pages[p];
+                let page = &state.site.pages[p.index()];
                 (&page.meta.title, &page.path, page.meta.weight).hash(h);
             }
             for taxonomy in &state.classification.taxonomies {

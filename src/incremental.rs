@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::deps::{Fingerprints, Input};
 use crate::diagnostic::Diagnostic;
 use crate::pipeline::Prepared;
-use crate::plan::{OutputId, Plan};
+use crate::plan::{OutputId, PageId, Plan};
 use crate::render::OutputFile;
 
 mod structure;
@@ -41,14 +41,14 @@ struct Changes {
     /// pages changed when the vocabulary did not.
     touched: Vec<(usize, String)>,
     /// The sections whose order changed, with the pages whose place changed.
-    orders: Vec<(usize, Vec<usize>)>,
+    orders: Vec<(usize, Vec<PageId>)>,
     /// The pages whose related pages changed.
     related: Vec<usize>,
 }
 
 /// The pages whose place differs between two orders of a section, with the pages beside
 /// them (the only ones whose neighbours can have changed).
-fn moved_in(before: &[usize], after: &[usize]) -> Vec<usize> {
+fn moved_in(before: &[PageId], after: &[PageId]) -> Vec<PageId> {
     let mut moved = Vec::new();
     for (i, (&a, &b)) in before.iter().zip(after).enumerate() {
         if a != b {
@@ -249,7 +249,7 @@ impl Prepared {
         }
         let order_before = self.order.clone();
         for (p, _, _) in &previous {
-            crate::render::reposition(&self.site, &self.config, &mut self.order, *p);
+            crate::render::reposition(&self.site, &self.config, &mut self.order, (*p).into());
             self.page_body_hashes[*p] = crate::deps::body_hash(&self.page_bodies[*p]);
             self.page_own_hashes[*p] =
                 crate::deps::own_hash(&self.site.pages[*p], &self.page_bodies[*p]);
@@ -366,7 +366,7 @@ impl Prepared {
         }
         for (s, moved) in &changes.orders {
             candidates.push(Input::Order(*s));
-            candidates.extend(moved.iter().map(|&p| Input::Neighbours(source(p))));
+            candidates.extend(moved.iter().map(|&p| Input::Neighbours(source(p.index()))));
         }
         candidates.extend(changes.related.iter().map(|&p| Input::Related(source(p))));
         candidates

@@ -26,7 +26,7 @@ use crate::config::SiteConfig;
 use crate::content::{Page, Site};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::{Rendered, TocEntry};
-use crate::plan::OutputId;
+use crate::plan::{OutputId, PageId};
 use crate::taxonomy::{compare_pages, Classification};
 
 /// A file to write, relative to the output folder.
@@ -222,9 +222,9 @@ pub struct RenderInput<'a> {
     /// Today, `YYYY-MM-DD`.
     pub build_date: &'a str,
     /// Pages of each section, in the section's order (from [`section_order`]).
-    pub order: &'a [Vec<usize>],
+    pub order: &'a [Vec<PageId>],
     /// Related pages of each page (from [`related_pages`]).
-    pub related: &'a [Vec<usize>],
+    pub related: &'a [Vec<PageId>],
     /// Whether to prepare the records of the search index.
     pub search_records: bool,
     /// Where to send the search records as soon as they are made, before the pages render
@@ -571,7 +571,7 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
     for &id in ids {
         if let OutputId::Redirect(p, alias) = id {
             if let Some(file) = generated::redirect(shared, p, alias) {
-                output.push(file, vec![shared.meta_of_page(p.index())]);
+                output.push(file, vec![shared.meta_of_page(p)]);
             }
         }
     }
@@ -595,7 +595,7 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
 
 /// The pages whose summaries a render of `ids` shows: for pages alone, each page, its
 /// neighbours and related pages; `None` (every page) as soon as a listing is rendered.
-fn shown_pages(input: &RenderInput<'_>, ids: &[OutputId]) -> Option<BTreeSet<usize>> {
+fn shown_pages(input: &RenderInput<'_>, ids: &[OutputId]) -> Option<BTreeSet<PageId>> {
     if matches!(input.scope, Scope::All) {
         return None;
     }
@@ -610,10 +610,12 @@ fn shown_pages(input: &RenderInput<'_>, ids: &[OutputId]) -> Option<BTreeSet<usi
             }
             return None;
         };
-        let p = p.index();
         shown.insert(p);
-        shown.extend(neighbours(p, &input.order[input.site.pages[p].section]));
-        shown.extend(input.related[p].iter().copied());
+        shown.extend(neighbours(
+            p,
+            &input.order[input.site.pages[p.index()].section],
+        ));
+        shown.extend(input.related[p.index()].iter().copied());
     }
     Some(shown)
 }
@@ -668,15 +670,16 @@ fn section_template(section: &crate::content::Section, config: &SiteConfig) -> O
 }
 
 /// The pages of each section, in the section's order (`sort_by` of `guide.yaml`).
-pub fn section_order(site: &Site, config: &SiteConfig) -> Vec<Vec<usize>> {
-    let mut section_pages: Vec<Vec<usize>> = vec![Vec::new(); site.sections.len()];
+pub fn section_order(site: &Site, config: &SiteConfig) -> Vec<Vec<PageId>> {
+    let mut section_pages: Vec<Vec<PageId>> = vec![Vec::new(); site.sections.len()];
     for (p, page) in site.pages.iter().enumerate() {
-        section_pages[page.section].push(p);
+        section_pages[page.section].push(PageId::from(p));
     }
     for (s, pages) in section_pages.iter_mut().enumerate() {
         if sort_mode(site, config, s) == crate::config::SortMode::Title {
             // The same order as `compare_in_section`, with each slug computed once.
-            pages.sort_by_cached_key(|&p| (crate::slug::slugify(&site.pages[p].meta.title), p));
+            let title = |p: PageId| crate::slug::slugify(&site.pages[p.index()].meta.title);
+            pages.sort_by_cached_key(|&p| (title(p), p));
         } else {
             let compare = compare_in_section(site, config, s);
             pages.sort_by(|&a, &b| compare(a, b));
@@ -697,10 +700,10 @@ fn compare_in_section<'a>(
     site: &'a Site,
     config: &SiteConfig,
     s: usize,
-) -> impl Fn(usize, usize) -> std::cmp::Ordering + 'a {
+) -> impl Fn(PageId, PageId) -> std::cmp::Ordering + 'a {
     let mode = sort_mode(site, config, s);
     move |a, b| {
-        let (x, y) = (&site.pages[a], &site.pages[b]);
+        let (x, y) = (&site.pages[a.index()], &site.pages[b.index()]);
         match mode {
             crate::config::SortMode::Title => crate::slug::slugify(&x.meta.title)
                 .cmp(&crate::slug::slugify(&y.meta.title))
@@ -717,8 +720,8 @@ fn compare_in_section<'a>(
 
 /// Moves page `p` to its place in its section's `order` after its front matter changed (the
 /// other pages keep theirs): what [`section_order`] would give, without sorting every page.
-pub fn reposition(site: &Site, config: &SiteConfig, order: &mut [Vec<usize>], p: usize) {
-    let s = site.pages[p].section;
+pub fn reposition(site: &Site, config: &SiteConfig, order: &mut [Vec<PageId>], p: PageId) {
+    let s = site.pages[p.index()].section;
     let compare = compare_in_section(site, config, s);
     let pages = &mut order[s];
     if let Some(at) = pages.iter().position(|&q| q == p) {
@@ -729,7 +732,7 @@ pub fn reposition(site: &Site, config: &SiteConfig, order: &mut [Vec<usize>], p:
 }
 
 /// The page before and the page after `p` in its section's `order`.
-pub(crate) fn neighbours(p: usize, order: &[usize]) -> impl Iterator<Item = usize> + '_ {
+pub(crate) fn neighbours(p: PageId, order: &[PageId]) -> impl Iterator<Item = PageId> + '_ {
     let position = order.iter().position(|&x| x == p);
     let before = position.and_then(|i| i.checked_sub(1)).map(|i| order[i]);
     let after = position.and_then(|i| order.get(i + 1)).copied();
@@ -742,7 +745,7 @@ const RELATED: usize = 3;
 /// For each page, up to 3 pages of the same section sharing the most terms of the first
 /// taxonomy (ties: the section's order). Pages with the same terms share one ranking, made
 /// from the first pages of each set of terms rather than from every page of the section.
-pub fn related_pages(order: &[Vec<usize>], classification: &Classification) -> Vec<Vec<usize>> {
+pub fn related_pages(order: &[Vec<PageId>], classification: &Classification) -> Vec<Vec<PageId>> {
     let sets = TermSets::new(classification);
     let mut related = vec![Vec::new(); classification.page_terms.len()];
     for section in order {
@@ -750,7 +753,7 @@ pub fn related_pages(order: &[Vec<usize>], classification: &Classification) -> V
         for (g, group) in groups.0.iter().enumerate() {
             let best = groups.ranking(g, &sets);
             for &p in &group.pages {
-                related[p] = best
+                related[p.index()] = best
                     .iter()
                     .copied()
                     .filter(|&q| q != p)
@@ -767,16 +770,16 @@ struct Groups(Vec<Group>);
 
 struct Group {
     /// Every page of the group.
-    pages: Vec<usize>,
+    pages: Vec<PageId>,
     /// The first RELATED + 1 pages, with their place in the section: no other page of the
     /// group can rank before them.
-    first: Vec<(usize, usize)>,
+    first: Vec<(usize, PageId)>,
     /// How many terms the group's pages have.
     terms: usize,
 }
 
 impl Groups {
-    fn of(section: &[usize], sets: &TermSets) -> Self {
+    fn of(section: &[PageId], sets: &TermSets) -> Self {
         let mut index: HashMap<&[u64], usize> = HashMap::new();
         let mut groups: Vec<Group> = Vec::new();
         for (place, &p) in section.iter().enumerate() {
@@ -803,9 +806,9 @@ impl Groups {
 
     /// The RELATED + 1 pages sharing the most terms with group `g`'s, each number of shared
     /// terms in the section's order.
-    fn ranking(&self, g: usize, sets: &TermSets) -> Vec<usize> {
+    fn ranking(&self, g: usize, sets: &TermSets) -> Vec<PageId> {
         let own = &self.0[g];
-        let mut by_shared: Vec<Vec<(usize, usize)>> = vec![Vec::new(); own.terms + 1];
+        let mut by_shared: Vec<Vec<(usize, PageId)>> = vec![Vec::new(); own.terms + 1];
         for other in &self.0 {
             let shared = sets.shared(own.pages[0], other.pages[0]);
             if shared > 0 {
@@ -853,17 +856,18 @@ impl TermSets {
         Self { words, bits }
     }
 
-    fn of(&self, p: usize) -> &[u64] {
+    fn of(&self, p: PageId) -> &[u64] {
+        let p = p.index();
         &self.bits[p * self.words..(p + 1) * self.words]
     }
 
     /// How many terms page `p` has.
-    fn count(&self, p: usize) -> usize {
+    fn count(&self, p: PageId) -> usize {
         self.of(p).iter().map(|w| w.count_ones() as usize).sum()
     }
 
     /// How many terms pages `p` and `q` share.
-    fn shared(&self, p: usize, q: usize) -> usize {
+    fn shared(&self, p: PageId, q: PageId) -> usize {
         let pairs = self.of(p).iter().zip(self.of(q));
         pairs.map(|(a, b)| (a & b).count_ones() as usize).sum()
     }
@@ -918,7 +922,8 @@ mod tests {
             taxonomies: Vec::new(),
             page_terms,
         };
-        let related = related_pages(&order, &classification);
+        let ids = |pages: &[usize]| pages.iter().map(|&p| PageId::from(p)).collect::<Vec<_>>();
+        let related = related_pages(&[ids(&order[0]), ids(&order[1])], &classification);
         for section in &order {
             for &p in section {
                 let own = &classification.page_terms[p][0];
@@ -937,7 +942,7 @@ mod tests {
                     .collect();
                 expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
                 let expected: Vec<usize> = expected.iter().take(3).map(|e| e.2).collect();
-                assert_eq!(related[p], expected, "page {p}");
+                assert_eq!(related[p], ids(&expected), "page {p}");
             }
         }
         assert!(related.iter().any(|r| r.len() == 3));

@@ -18,7 +18,7 @@ use crate::deps::Input;
 use crate::diagnostic::Diagnostic;
 use crate::markdown::Rendered;
 use crate::pipeline::Prepared;
-use crate::plan::OutputId;
+use crate::plan::{OutputId, PageId};
 
 /// What a change did to the list of pages, to undo it.
 #[derive(Default)]
@@ -308,7 +308,7 @@ impl Prepared {
             .map(|order| moved.kept(order, &pages))
             .collect();
         for &p in &pages {
-            crate::render::reposition(&self.site, &self.config, &mut self.order, p);
+            crate::render::reposition(&self.site, &self.config, &mut self.order, p.into());
         }
         self.related = crate::render::related_pages(&self.order, &self.classification);
         Some(self.reached(before, moved, pages, to_render))
@@ -395,12 +395,12 @@ impl Prepared {
         }
         for &p in &pages {
             let order = &self.order[self.site.pages[p].section];
-            neighbours.extend(crate::render::neighbours(p, order));
+            neighbours.extend(crate::render::neighbours(p.into(), order));
         }
         let related = (0..self.related.len()).filter(|&p| {
             let was = moved.from[p].map(|q| moved.list(&before.related[q]));
             was.as_ref() != Some(&self.related[p])
-                || self.related[p].iter().any(|q| pages.contains(q))
+                || self.related[p].iter().any(|q| pages.contains(&q.index()))
         });
         Reached {
             vocabulary: !super::same_vocabulary(&before.classification, &self.classification),
@@ -439,7 +439,7 @@ impl Prepared {
             reached
                 .neighbours
                 .iter()
-                .map(|&p| Input::Neighbours(source(p))),
+                .map(|&p| Input::Neighbours(source(p.index()))),
         );
         candidates.extend(reached.related.iter().map(|&p| Input::Related(source(p))));
         candidates
@@ -475,8 +475,8 @@ impl Prepared {
 /// What is derived from the pages, kept to put back.
 struct Derived {
     classification: crate::taxonomy::Classification,
-    order: Vec<Vec<usize>>,
-    related: Vec<Vec<usize>>,
+    order: Vec<Vec<PageId>>,
+    related: Vec<Vec<PageId>>,
     pages_by_source: HashMap<String, String>,
     assets: HashMap<String, String>,
     site_paths: HashSet<String>,
@@ -533,31 +533,32 @@ impl Moved {
         Self { to, from, left }
     }
 
-    /// Old indices renumbered; a deleted page becomes a number no page has.
-    fn list(&self, pages: &[usize]) -> Vec<usize> {
-        let index = |p: usize| self.to[p].unwrap_or(usize::MAX);
+    /// Old pages renumbered; a deleted page becomes a number no page has.
+    fn list(&self, pages: &[PageId]) -> Vec<PageId> {
+        let index = |p: PageId| self.to[p.index()].map_or(PageId(u32::MAX), PageId::from);
         pages.iter().map(|&p| index(p)).collect()
     }
 
     /// An old order renumbered, without the deleted pages and the `touched` ones (to be put
     /// in their place again).
-    fn kept(&self, order: &[usize], touched: &[usize]) -> Vec<usize> {
-        (order.iter().filter_map(|&p| self.to[p]))
+    fn kept(&self, order: &[PageId], touched: &[usize]) -> Vec<PageId> {
+        (order.iter().filter_map(|&p| self.to[p.index()]))
             .filter(|p| !touched.contains(p))
+            .map(PageId::from)
             .collect()
     }
 
     /// The pages of an order `now` whose page before or after differs from the `old` order's.
-    fn new_neighbours(&self, old: &[usize], now: &[usize]) -> Vec<usize> {
+    fn new_neighbours(&self, old: &[PageId], now: &[PageId]) -> Vec<PageId> {
         let old = self.list(old);
         if old == now {
             return Vec::new();
         }
-        let beside = |order: &[usize], i: usize| {
+        let beside = |order: &[PageId], i: usize| {
             let before = i.checked_sub(1).map(|j| order[j]);
             (before, order.get(i + 1).copied())
         };
-        let was: HashMap<usize, (Option<usize>, Option<usize>)> =
+        let was: HashMap<PageId, (Option<PageId>, Option<PageId>)> =
             (0..old.len()).map(|i| (old[i], beside(&old, i))).collect();
         (0..now.len())
             .filter(|&i| was.get(&now[i]) != Some(&beside(now, i)))
@@ -577,7 +578,7 @@ struct Reached {
     /// The terms the pages that came, went or moved left or joined.
     terms: Vec<(usize, String)>,
     /// The pages whose neighbours may have changed.
-    neighbours: Vec<usize>,
+    neighbours: Vec<PageId>,
     /// The pages whose related pages may have changed.
     related: Vec<usize>,
 }
@@ -612,6 +613,10 @@ fn mentions(text: &str, names: &[String]) -> bool {
 mod tests {
     use super::*;
 
+    fn ids(pages: &[u32]) -> Vec<PageId> {
+        pages.iter().map(|&p| PageId(p)).collect()
+    }
+
     #[test]
     fn pages_that_stay_keep_their_order_when_others_come_and_go() {
         // a b c d e; b and d deleted, two new pages first and fourth: N a c N e.
@@ -621,19 +626,21 @@ mod tests {
         let mut left = moved.left.clone();
         left.sort_unstable();
         assert_eq!(left, [1, 2, 3]);
-        assert_eq!(moved.list(&[4, 3, 0]), [4, usize::MAX, 1]);
+        assert_eq!(moved.list(&ids(&[4, 3, 0])), ids(&[4, u32::MAX, 1]));
         // The order without the deleted pages and the page to place again.
-        assert_eq!(moved.kept(&[4, 3, 2, 1, 0], &[2]), [4, 1]);
+        assert_eq!(moved.kept(&ids(&[4, 3, 2, 1, 0]), &[2]), ids(&[4, 1]));
     }
 
     #[test]
     fn only_pages_beside_a_change_get_new_neighbours() {
         // a b c d: the last one deleted; b's next page changed, a's did not.
         let moved = Moved::from_lists(4, &[3], &[], &[], 3);
-        assert_eq!(moved.new_neighbours(&[0, 1, 2, 3], &[0, 1, 2]), [2]);
+        let neighbours = |old: &[u32], now: &[u32]| moved.new_neighbours(&ids(old), &ids(now));
+        assert_eq!(neighbours(&[0, 1, 2, 3], &[0, 1, 2]), ids(&[2]));
         // a b c: a new page between a and b.
         let moved = Moved::from_lists(3, &[], &[1], &[], 4);
-        assert_eq!(moved.new_neighbours(&[0, 1, 2], &[0, 1, 2, 3]), [0, 1, 2]);
-        assert!(moved.new_neighbours(&[0], &[0]).is_empty());
+        let neighbours = |old: &[u32], now: &[u32]| moved.new_neighbours(&ids(old), &ids(now));
+        assert_eq!(neighbours(&[0, 1, 2], &[0, 1, 2, 3]), ids(&[0, 1, 2]));
+        assert!(neighbours(&[0], &[0]).is_empty());
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::shared::Shared;
 use super::{date_fr, summary_html, tera_message, OutputFile, PageContext};
 use crate::diagnostic::Diagnostic;
-use crate::plan::{feature_path, OutputId};
+use crate::plan::{feature_path, OutputId, PageId};
 
 /// Renders a feature's page with its template: a missing template or a failure is an error.
 fn render_feature(
@@ -152,10 +152,10 @@ fn search_record(shared: &Shared<'_>, p: usize) -> crate::search::SearchRecord {
 }
 
 /// A page whole, as the printed edition shows it.
-fn full_page<'s>(shared: &'s Shared<'_>, p: usize) -> PageContext<'s> {
-    let rendered = &shared.input.pages[p];
+fn full_page<'s>(shared: &'s Shared<'_>, p: PageId) -> PageContext<'s> {
+    let rendered = &shared.input.pages[p.index()];
     PageContext {
-        summary: &shared.summaries[p],
+        summary: &shared.summaries[p.index()],
         content: &rendered.html,
         toc: &rendered.toc,
         word_count: rendered.word_count,
@@ -163,7 +163,7 @@ fn full_page<'s>(shared: &'s Shared<'_>, p: usize) -> PageContext<'s> {
         previous: None,
         next: None,
         related: Vec::new(),
-        source: crate::markdown::link_key(&shared.input.site.pages[p].source),
+        source: crate::markdown::link_key(&shared.input.site.pages[p.index()].source),
     }
 }
 
@@ -258,7 +258,7 @@ fn print_intro<'s>(
                     .with_hint("indiquez le chemin depuis content/, par exemple dispositif.md"),
                 );
             }
-            found.map(|p| full_page(shared, p))
+            found.map(|p| full_page(shared, p.into()))
         })
         .collect();
     (intro, problems)
@@ -269,9 +269,9 @@ fn print_intro<'s>(
 fn print_chapters(shared: &Shared<'_>, t: usize, s: usize) -> (Vec<serde_json::Value>, usize) {
     let input = shared.input;
     let taxonomy = &shared.taxonomies[t];
-    let mut by_term: Vec<Vec<usize>> = vec![Vec::new(); taxonomy.terms.len()];
+    let mut by_term: Vec<Vec<PageId>> = vec![Vec::new(); taxonomy.terms.len()];
     for &p in &input.order[s] {
-        if let Some(&i) = input.classification.page_terms[p][t].first() {
+        if let Some(&i) = input.classification.page_terms[p.index()][t].first() {
             by_term[i].push(p);
         }
     }

@@ -21,6 +21,7 @@ use super::{
 };
 use crate::deps::Input;
 use crate::diagnostic::Diagnostic;
+use crate::plan::PageId;
 
 /// What every renderer reads.
 pub(super) struct Shared<'a> {
@@ -48,7 +49,7 @@ fn positions_in_sections(input: &RenderInput<'_>) -> Vec<usize> {
     let mut positions = vec![0; input.site.pages.len()];
     for order in input.order {
         for (i, &p) in order.iter().enumerate() {
-            positions[p] = i;
+            positions[p.index()] = i;
         }
     }
     positions
@@ -59,7 +60,7 @@ impl<'a> Shared<'a> {
     pub(super) fn new(
         tera: &'a Tera,
         input: &'a RenderInput<'a>,
-        shown: Option<&BTreeSet<usize>>,
+        shown: Option<&BTreeSet<PageId>>,
     ) -> Result<Self, Vec<Diagnostic>> {
         let config = input.config;
         let mut shared = Self {
@@ -92,7 +93,7 @@ impl<'a> Shared<'a> {
         format!("{}{}{path}", self.origin, self.base)
     }
 
-    fn page_summaries(&self, shown: Option<&BTreeSet<usize>>) -> Vec<PageSummary<'a>> {
+    fn page_summaries(&self, shown: Option<&BTreeSet<PageId>>) -> Vec<PageSummary<'a>> {
         let input = self.input;
         input
             .site
@@ -100,7 +101,7 @@ impl<'a> Shared<'a> {
             .iter()
             .enumerate()
             .map(|(p, page)| {
-                if shown.is_some_and(|shown| !shown.contains(&p)) {
+                if shown.is_some_and(|shown| !shown.contains(&PageId::from(p))) {
                     return PageSummary::blank(page);
                 }
                 PageSummary {
@@ -192,7 +193,7 @@ impl<'a> Shared<'a> {
             ));
         }
         for &p in &self.input.order[0] {
-            let page = &site.pages[p];
+            let page = &site.pages[p.index()];
             menu.push((
                 page.meta.weight,
                 page.meta.title.clone(),
@@ -252,7 +253,7 @@ impl<'a> Shared<'a> {
 
     /// Listings show the same page many times (its section, each of its terms, related
     /// pages): the theme's `card.html` renders each page's card once instead.
-    fn add_cards(&mut self, shown: Option<&BTreeSet<usize>>) -> Result<(), Vec<Diagnostic>> {
+    fn add_cards(&mut self, shown: Option<&BTreeSet<PageId>>) -> Result<(), Vec<Diagnostic>> {
         let (tera, common) = (self.tera, &self.common);
         let cards: Vec<Result<Option<Cards>, tera::Error>> = self
             .summaries
@@ -262,7 +263,7 @@ impl<'a> Shared<'a> {
             .map_init(
                 || common.clone(),
                 |context, (p, summary)| {
-                    if shown.is_some_and(|shown| !shown.contains(&p)) {
+                    if shown.is_some_and(|shown| !shown.contains(&PageId::from(p))) {
                         return Ok(None);
                     }
                     context.insert("p", summary);
@@ -320,8 +321,8 @@ impl<'a> Shared<'a> {
     }
 
     /// The input of page `p`'s listing facets.
-    pub(super) fn meta_of_page(&self, p: usize) -> Input {
-        Input::Meta(self.input.site.pages[p].display_path.clone())
+    pub(super) fn meta_of_page(&self, p: PageId) -> Input {
+        Input::Meta(self.input.site.pages[p.index()].display_path.clone())
     }
 
     /// The input of section `s`'s listing facets.

@@ -169,9 +169,13 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
         toc: &rendered.toc,
         word_count: rendered.word_count,
         reading_time: rendered.word_count.div_ceil(200).max(1),
-        previous: position.checked_sub(1).map(|i| &summaries[order[i]]),
-        next: order.get(position + 1).map(|&i| &summaries[i]),
-        related: input.related[p].iter().map(|&i| &summaries[i]).collect(),
+        previous: position
+            .checked_sub(1)
+            .map(|i| &summaries[order[i].index()]),
+        next: order.get(position + 1).map(|&i| &summaries[i.index()]),
+        related: (input.related[p].iter())
+            .map(|&i| &summaries[i.index()])
+            .collect(),
         source: crate::markdown::link_key(&page.source),
     };
     context.insert("page", &ctx);
@@ -220,7 +224,7 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
     let listed = |s: usize| -> Vec<_> {
         input.order[s]
             .iter()
-            .map(|&p| &shared.summaries[p])
+            .map(|&p| &shared.summaries[p.index()])
             .collect()
     };
     let subsections: Vec<SubsectionContext<'_>> = (0..input.site.sections.len())
@@ -305,7 +309,7 @@ fn term_page(shared: &Shared<'_>, context: &mut tera::Context, id: TermId) -> Ta
     let path = format!("{}/{}/", taxonomy.name, term.slug);
     shared.locate(context, "term", &path, &trail);
     let mut reads = vec![Input::Common, Input::Term(t, term.slug.to_string())];
-    reads.extend(pages.iter().map(|&q| shared.meta_of_page(q)));
+    reads.extend(pages.iter().map(|&q| shared.meta_of_page(q.into())));
     reads.extend(shared.meta_of_trail(0));
     Target {
         template: "taxonomy_term.html".into(),
