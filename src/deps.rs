@@ -322,7 +322,7 @@ impl<'a> Fingerprints<'a> {
                 .get(*t)
                 .and_then(|taxonomy| taxonomy.terms.iter().find(|term| term.slug == *slug))
                 .map_or(GONE, |term| {
-                    hash_all(|h| term.pages.iter().for_each(|&p| self.source(p).hash(h)))
+                    hash_all(|h| (term.pages.iter()).for_each(|&p| self.source(p.index()).hash(h)))
                 }),
             Input::Pages => hash_all(|h| {
                 (0..state.site.pages.len()).for_each(|p| self.source(p).hash(h));

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use crate::config::{SiteConfig, TaxonomyConfig};
 use crate::content::{Page, RawTerm, Site};
 use crate::diagnostic::{closest, Diagnostic};
+use crate::plan::PageId;
 use crate::slug::slugify;
 
 /// A term with its pages.
@@ -23,8 +24,8 @@ pub struct Term {
     pub title: String,
     /// One sentence.
     pub description: String,
-    /// Indices into `Site::pages`, in display order.
-    pub pages: Vec<usize>,
+    /// Its pages, in display order.
+    pub pages: Vec<PageId>,
 }
 
 /// A taxonomy with its terms.
@@ -141,7 +142,9 @@ impl Classification {
             slug: term.slug.clone(),
             title: term.title.clone(),
             description: term.description.clone(),
-            pages: term.pages.iter().filter_map(|&p| to[p]).collect(),
+            pages: (term.pages.iter())
+                .filter_map(|&p| to[p.index()].map(PageId::from))
+                .collect(),
         };
         let taxonomies = (self.taxonomies.iter())
             .map(|taxonomy| Taxonomy {
@@ -163,18 +166,18 @@ pub fn reposition(classification: &mut Classification, site: &Site, p: usize) {
     for (t, terms) in classification.page_terms[p].iter().enumerate() {
         for &i in terms {
             let pages = &mut classification.taxonomies[t].terms[i].pages;
-            pages.retain(|&q| q != p);
+            pages.retain(|&q| q.index() != p);
             insert_in_order(pages, site, p);
         }
     }
 }
 
 /// Inserts page `p` into a term's `pages`, at its place in [`compare_pages`]'s order.
-fn insert_in_order(pages: &mut Vec<usize>, site: &Site, p: usize) {
+fn insert_in_order(pages: &mut Vec<PageId>, site: &Site, p: usize) {
     let at = pages.partition_point(|&q| {
-        compare_pages(&site.pages[q], &site.pages[p]) == std::cmp::Ordering::Less
+        compare_pages(&site.pages[q.index()], &site.pages[p]) == std::cmp::Ordering::Less
     });
-    pages.insert(at, p);
+    pages.insert(at, PageId::from(p));
 }
 
 /// Classifies `pages` again in `classification` (the current one, given away), after a save
@@ -211,7 +214,7 @@ fn place_again(
                 classify_page(&site.pages[p], site, taxonomy, &mut table, &mut diagnostics);
             let terms = &mut classification.taxonomies[t].terms;
             for &i in &classification.page_terms[p][t] {
-                terms[i].pages.retain(|&q| q != p);
+                terms[i].pages.retain(|&q| q.index() != p);
             }
             for &i in &resolved {
                 insert_in_order(&mut terms[i].pages, site, p);
@@ -243,13 +246,14 @@ pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagno
         for (p, page) in site.pages.iter().enumerate() {
             let resolved = classify_page(page, site, taxonomy, &mut table, &mut diagnostics);
             for &i in &resolved {
-                table.terms[i].pages.push(p);
+                table.terms[i].pages.push(PageId::from(p));
             }
             result.page_terms[p][t] = resolved;
         }
         let mut terms = table.terms;
         for term in &mut terms {
-            term.pages.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+            term.pages
+                .sort_by(|&a, &b| keys[a.index()].cmp(&keys[b.index()]));
         }
         if !table.declared && !taxonomy.ordered {
             terms = sort_terms_by_title(terms, &mut result.page_terms, t);

@@ -299,7 +299,12 @@ fn term_page(shared: &Shared<'_>, context: &mut tera::Context, id: TermId) -> Ta
     let taxonomy = &shared.taxonomies[t];
     let mut term = taxonomy.terms[i].clone();
     let pages = &shared.input.classification.taxonomies[t].terms[i].pages;
-    term.pages = Some(pages.iter().map(|&p| &shared.summaries[p]).collect());
+    term.pages = Some(
+        pages
+            .iter()
+            .map(|&p| &shared.summaries[p.index()])
+            .collect(),
+    );
     context.insert("term", &term);
     let mut trail = shared.breadcrumbs(0);
     trail.push(Link {
@@ -309,7 +314,7 @@ fn term_page(shared: &Shared<'_>, context: &mut tera::Context, id: TermId) -> Ta
     let path = format!("{}/{}/", taxonomy.name, term.slug);
     shared.locate(context, "term", &path, &trail);
     let mut reads = vec![Input::Common, Input::Term(t, term.slug.to_string())];
-    reads.extend(pages.iter().map(|&q| shared.meta_of_page(q.into())));
+    reads.extend(pages.iter().map(|&q| shared.meta_of_page(q)));
     reads.extend(shared.meta_of_trail(0));
     Target {
         template: "taxonomy_term.html".into(),
