@@ -17,6 +17,7 @@ use walkdir::WalkDir;
 use crate::config::SiteConfig;
 use crate::diagnostic::{closest, Diagnostic};
 use crate::frontmatter;
+use crate::ids::SectionId;
 use crate::schema::{self, Reporter};
 use crate::slug::{is_slug, slugify};
 use crate::yaml::{self, PathStep};
@@ -94,7 +95,7 @@ pub struct Page {
     /// Path relative to the site root, for messages, e.g. `content/projets/fiche.md`.
     pub display_path: PathBuf,
     /// The section it belongs to (its own section for an `_index.md`).
-    pub section: usize,
+    pub section: SectionId,
     /// Its front matter.
     pub meta: PageMeta,
     /// The Markdown body.
@@ -371,8 +372,14 @@ fn load_files(
                 section_of_dir(section_dirs, dir)
             };
             let section_name = to_slash(&section_dirs[section]);
-            let (page, diags) =
-                load_file(content, relative, section, &section_name, is_index, config);
+            let (page, diags) = load_file(
+                content,
+                relative,
+                section.into(),
+                &section_name,
+                is_index,
+                config,
+            );
             (relative.clone(), page, diags)
         })
         .collect()
@@ -401,7 +408,7 @@ fn sort_loaded(
         diagnostics.extend(diags);
         let Some(page) = page else { continue };
         if relative.file_name().is_some_and(|n| n == "_index.md") {
-            let section = page.section;
+            let section = page.section.index();
             section_pages[section] = Some(page);
         } else if page.meta.draft && drafts == DraftMode::Exclude {
             site.drafts_left_out
@@ -426,7 +433,7 @@ fn sections(
         let index = section_pages[i].take().unwrap_or_else(|| Page {
             source: dir.join("_index.md"),
             display_path: Path::new(CONTENT_DIR).join(dir).join("_index.md"),
-            section: i,
+            section: SectionId::from(i),
             meta: PageMeta {
                 title: if i == 0 {
                     config.title.clone()
@@ -508,7 +515,7 @@ pub fn reload_page(
         &root.join(CONTENT_DIR),
         &page.source,
         page.section,
-        &site.sections[page.section].name,
+        &site.sections[page.section.index()].name,
         false,
         config,
     )
@@ -540,7 +547,7 @@ pub fn load_new_page(
     Some(load_file(
         &root.join(CONTENT_DIR),
         relative,
-        section,
+        section.into(),
         &site.sections[section].name,
         false,
         config,
@@ -637,7 +644,7 @@ impl Reporter for FileReporter<'_> {
 fn load_file(
     content: &Path,
     relative: &Path,
-    section: usize,
+    section: SectionId,
     section_name: &str,
     is_index: bool,
     config: &SiteConfig,

@@ -333,7 +333,7 @@ impl<'a> Fingerprints<'a> {
     /// The sources of the pages before and after `p` in its section's order.
     fn neighbours(&self, p: usize) -> u64 {
         let state = self.state;
-        let order = &state.order[state.site.pages[p].section];
+        let order = &state.order[state.site.pages[p].section.index()];
         let position = self.positions().get(&PageId::from(p)).copied();
         hash_all(|h| {
             if let Some(i) = position {

@@ -15,6 +15,7 @@ pub mod feeds;
 pub mod frontmatter;
 pub mod fs;
 pub mod highlight;
+pub mod ids;
 pub mod incremental;
 pub mod lint;
 pub mod markdown;

@@ -1051,7 +1051,7 @@ fn page_warnings(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for page in &site.pages {
-        let section = &site.sections[page.section].name;
+        let section = &site.sections[page.section.index()].name;
         let has_schema = config
             .section(section)
             .is_some_and(|s| !s.schema.is_empty());
@@ -1080,7 +1080,7 @@ fn page_warnings(
         }
     }
     for page in &site.pages {
-        let section = &site.sections[page.section].name;
+        let section = &site.sections[page.section.index()].name;
         if let Some(section_config) = config.section(section) {
             out.extend(crate::lint::check_headings(
                 &page.body,

@@ -613,7 +613,7 @@ fn shown_pages(input: &RenderInput<'_>, ids: &[OutputId]) -> Option<BTreeSet<Pag
         shown.insert(p);
         shown.extend(neighbours(
             p,
-            &input.order[input.site.pages[p.index()].section],
+            &input.order[input.site.pages[p.index()].section.index()],
         ));
         shown.extend(input.related[p.index()].iter().copied());
     }
@@ -656,7 +656,7 @@ fn summary_html(page: &Page, rendered: &Rendered, language: &str) -> String {
 fn page_template(page: &Page, site: &Site, config: &SiteConfig) -> Option<String> {
     page.meta.template.clone().or_else(|| {
         config
-            .section(&site.sections[page.section].name)
+            .section(&site.sections[page.section.index()].name)
             .and_then(|s| s.page_template.clone())
     })
 }
@@ -673,7 +673,7 @@ fn section_template(section: &crate::content::Section, config: &SiteConfig) -> O
 pub fn section_order(site: &Site, config: &SiteConfig) -> Vec<Vec<PageId>> {
     let mut section_pages: Vec<Vec<PageId>> = vec![Vec::new(); site.sections.len()];
     for (p, page) in site.pages.iter().enumerate() {
-        section_pages[page.section].push(PageId::from(p));
+        section_pages[page.section.index()].push(PageId::from(p));
     }
     for (s, pages) in section_pages.iter_mut().enumerate() {
         if sort_mode(site, config, s) == crate::config::SortMode::Title {
@@ -721,7 +721,7 @@ fn compare_in_section<'a>(
 /// Moves page `p` to its place in its section's `order` after its front matter changed (the
 /// other pages keep theirs): what [`section_order`] would give, without sorting every page.
 pub fn reposition(site: &Site, config: &SiteConfig, order: &mut [Vec<PageId>], p: PageId) {
-    let s = site.pages[p.index()].section;
+    let s = site.pages[p.index()].section.index();
     let compare = compare_in_section(site, config, s);
     let pages = &mut order[s];
     if let Some(at) = pages.iter().position(|&q| q == p) {

@@ -412,7 +412,7 @@ fn classify_page(
     table: &mut TermTable,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<usize> {
-    let section_name = &site.sections[page.section].name;
+    let section_name = &site.sections[page.section.index()].name;
     let raw_terms = page
         .meta
         .terms

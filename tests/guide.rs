@@ -63,7 +63,7 @@ fn every_case_study_appears_on_each_of_its_term_pages() {
     let (site, _) = guide::content::load(repo(), &config, DraftMode::Exclude);
     let (classification, _) = guide::taxonomy::classify(&site, &config);
     let projets: Vec<usize> = (0..site.pages.len())
-        .filter(|&p| site.sections[site.pages[p].section].name == "projets")
+        .filter(|&p| site.sections[site.pages[p].section.index()].name == "projets")
         .collect();
     assert!(
         projets.len() >= 8,

@@ -394,7 +394,7 @@ impl Prepared {
             neighbours.extend(moved.new_neighbours(order, now));
         }
         for &p in &pages {
-            let order = &self.order[self.site.pages[p].section];
+            let order = &self.order[self.site.pages[p].section.index()];
             neighbours.extend(crate::render::neighbours(p.into(), order));
         }
         let related = (0..self.related.len()).filter(|&p| {

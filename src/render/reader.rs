@@ -87,7 +87,7 @@ fn search_record(shared: &Shared<'_>, p: usize) -> crate::search::SearchRecord {
     meta.insert("summary".to_string(), summary_text.clone());
     meta.insert(
         "section".to_string(),
-        site.sections[page.section].index.meta.title.clone(),
+        site.sections[page.section.index()].index.meta.title.clone(),
     );
     if let Some(date) = &page.meta.date {
         meta.insert("date".to_string(), date_fr(date));
@@ -302,7 +302,7 @@ pub(super) fn open_data(
         .pages
         .iter()
         .enumerate()
-        .filter(|(_, page)| site.sections[page.section].name == open.section)
+        .filter(|(_, page)| site.sections[page.section.index()].name == open.section)
         .map(|(p, page)| data_page(shared, p, page))
         .collect();
     let schema = config

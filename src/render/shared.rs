@@ -113,7 +113,7 @@ impl<'a> Shared<'a> {
                     edition: page.meta.edition_of(input.config),
                     summary: summary_html(page, &input.pages[p], &input.config.language),
                     weight: page.meta.weight,
-                    section: &input.site.sections[page.section].name,
+                    section: &input.site.sections[page.section.index()].name,
                     taxonomies: self.term_refs(p),
                     fields: &page.meta.fields,
                     extra: &page.meta.extra,

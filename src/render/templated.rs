@@ -160,7 +160,7 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
     let input = shared.input;
     let (p, page) = (p.index(), &input.site.pages[p.index()]);
     let summaries = &shared.summaries;
-    let order = &input.order[page.section];
+    let order = &input.order[page.section.index()];
     let position = shared.positions[p];
     let rendered = &input.pages[p];
     let ctx = PageContext {
@@ -183,12 +183,12 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
         "highlighted_code",
         &crate::highlight::is_highlighted(&rendered.html),
     );
-    context.insert("section", &shared.section_ref(page.section));
+    context.insert("section", &shared.section_ref(page.section.index()));
     shared.locate(
         context,
         "page",
         &page.path,
-        &shared.breadcrumbs(page.section),
+        &shared.breadcrumbs(page.section.index()),
     );
     let mut reads = vec![
         Input::Common,
@@ -208,7 +208,7 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
             .chain(input.related[p].iter().copied())
             .map(|q| shared.meta_of_page(q)),
     );
-    reads.extend(shared.meta_of_trail(page.section));
+    reads.extend(shared.meta_of_trail(page.section.index()));
     Target {
         template: page_template(page, input.site, input.config)
             .unwrap_or_else(|| "page.html".into()),
