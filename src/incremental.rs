@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::deps::{Fingerprints, Input};
 use crate::diagnostic::Diagnostic;
 use crate::pipeline::Prepared;
-use crate::plan::{OutputId, PageId, Plan};
+use crate::plan::{OutputId, PageId, Plan, SectionId};
 use crate::render::OutputFile;
 
 mod structure;
@@ -41,9 +41,9 @@ struct Changes {
     /// pages changed when the vocabulary did not.
     touched: Vec<(usize, String)>,
     /// The sections whose order changed, with the pages whose place changed.
-    orders: Vec<(usize, Vec<PageId>)>,
+    orders: Vec<(SectionId, Vec<PageId>)>,
     /// The pages whose related pages changed.
-    related: Vec<usize>,
+    related: Vec<PageId>,
 }
 
 /// The pages whose place differs between two orders of a section, with the pages beside
@@ -269,7 +269,7 @@ impl Prepared {
             touched,
             orders: (0..self.order.len())
                 .filter(|&s| self.order[s] != order_before[s])
-                .map(|s| (s, moved_in(&order_before[s], &self.order[s])))
+                .map(|s| (s.into(), moved_in(&order_before[s], &self.order[s])))
                 .collect(),
             related: Vec::new(),
         };
@@ -287,6 +287,7 @@ impl Prepared {
         let related = crate::render::related_pages(&self.order, &self.classification);
         changes.related = (0..related.len())
             .filter(|&p| related[p] != self.related[p])
+            .map(PageId::from)
             .collect();
         self.related = related;
         Some(changes)
@@ -365,10 +366,10 @@ impl Prepared {
             candidates.extend(touched.map(|(t, slug)| Input::Term(*t, slug.clone())));
         }
         for (s, moved) in &changes.orders {
-            candidates.push(Input::Order(*s));
+            candidates.push(Input::Order(s.index()));
             candidates.extend(moved.iter().map(|&p| Input::Neighbours(source(p.index()))));
         }
-        candidates.extend(changes.related.iter().map(|&p| Input::Related(source(p))));
+        candidates.extend((changes.related.iter()).map(|&p| Input::Related(source(p.index()))));
         candidates
     }
 

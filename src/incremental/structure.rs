@@ -406,7 +406,7 @@ impl Prepared {
             vocabulary: !super::same_vocabulary(&before.classification, &self.classification),
             terms,
             neighbours,
-            related: related.collect(),
+            related: related.map(PageId::from).collect(),
             pages,
             bodies,
         }
@@ -441,7 +441,7 @@ impl Prepared {
                 .iter()
                 .map(|&p| Input::Neighbours(source(p.index()))),
         );
-        candidates.extend(reached.related.iter().map(|&p| Input::Related(source(p))));
+        candidates.extend((reached.related.iter()).map(|&p| Input::Related(source(p.index()))));
         candidates
     }
 
@@ -580,7 +580,7 @@ struct Reached {
     /// The pages whose neighbours may have changed.
     neighbours: Vec<PageId>,
     /// The pages whose related pages may have changed.
-    related: Vec<usize>,
+    related: Vec<PageId>,
 }
 
 /// The addresses a page gives links: its own and its aliases' (as the plan has them).
