@@ -19,6 +19,63 @@ use crate::yaml;
 /// The name of the configuration file at the site root.
 pub const CONFIG_FILE: &str = "guide.yaml";
 
+/// Front-matter keys every page may use.
+pub const COMMON_KEYS: [&str; 11] = [
+    "title", "date", "updated", "edition", "summary", "draft", "weight", "slug", "aliases",
+    "template", "extra",
+];
+
+/// Whether `text` is a valid calendar date `YYYY-MM-DD`.
+pub fn is_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().ok();
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
+        return false;
+    };
+    if !text[0..4].bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// The PDF a build publishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedPdf {
+    /// The stored PDF.
+    pub from: std::path::PathBuf,
+    /// Its path in the output (`reader.print.pdf`).
+    pub to: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Its number of pages.
+    pub pages: u32,
+}
+
+/// The URL path of the published media folder: `static/images` → `/images`; `None` when the
+/// folder is not a plain relative folder inside `static/`.
+pub fn public_folder(media_folder: &str) -> Option<String> {
+    let rest = media_folder.trim_end_matches('/').strip_prefix("static/")?;
+    let plain = !rest.is_empty()
+        && rest.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && !segment.contains(['\\', ':', '\0'])
+        });
+    plain.then(|| format!("/{rest}"))
+}
+
 /// The whole of `guide.yaml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -213,7 +270,7 @@ pub struct PrintConfig {
     pub pdf: String,
     /// The PDF a build publishes (not read from `guide.yaml`: found by the build).
     #[serde(skip)]
-    pub published: Option<crate::edition_pdf::PublishedPdf>,
+    pub published: Option<PublishedPdf>,
 }
 
 fn default_pdf() -> String {
@@ -731,7 +788,7 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
                 .with_source(text),
         );
     };
-    if crate::cms::public_folder(&config.cms.media_folder).is_none() {
+    if public_folder(&config.cms.media_folder).is_none() {
         error_at(
             "media_folder",
             format!(
@@ -755,7 +812,7 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
             );
         }
         if RESERVED.contains(&taxonomy.name.as_str())
-            || crate::content::COMMON_KEYS.contains(&taxonomy.name.as_str())
+            || COMMON_KEYS.contains(&taxonomy.name.as_str())
         {
             error_at(
                 &format!("name: {}", taxonomy.name),
@@ -813,9 +870,7 @@ fn check(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
     }
     for (name, section) in &config.sections {
         for (field_name, field) in &section.schema {
-            if crate::content::COMMON_KEYS.contains(&field_name.as_str())
-                || names.contains(field_name)
-            {
+            if COMMON_KEYS.contains(&field_name.as_str()) || names.contains(field_name) {
                 error_at(
                     &format!("{field_name}:"),
                     format!("le champ « {field_name} » de la section « {name} » porte le nom d'une clé commune ou d'une taxonomie"),
@@ -869,7 +924,7 @@ fn check_edition(config: &SiteConfig, text: &str) -> Vec<Diagnostic> {
             ),
         ));
     }
-    if !crate::schema::is_date(&edition.date) {
+    if !is_date(&edition.date) {
         out.push(at(
             "date",
             Diagnostic::error(format!(
@@ -914,6 +969,30 @@ fn check_field(name: &str, field: &FieldConfig, report: &mut dyn FnMut(&str, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_checked_against_the_calendar() {
+        assert!(is_date("2024-02-29"));
+        assert!(!is_date("2023-02-29"));
+        assert!(!is_date("2024-13-01"));
+        assert!(!is_date("1er mars"));
+        assert!(!is_date("+024-01-01"));
+    }
+
+    #[test]
+    fn the_media_folder_is_published_without_static() {
+        assert_eq!(public_folder("static/images").as_deref(), Some("/images"));
+        assert_eq!(public_folder("static/a/b/").as_deref(), Some("/a/b"));
+        for bad in [
+            "images",
+            "static/",
+            "static/../x",
+            "/static/x",
+            "static/a\\b",
+        ] {
+            assert_eq!(public_folder(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn an_edition_s_version_may_be_a_number_and_its_date_must_be_a_real_day() {

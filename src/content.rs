@@ -22,12 +22,6 @@ use crate::schema::{self, Reporter};
 use crate::slug::{is_slug, slugify};
 use crate::yaml::{self, PathStep};
 
-/// Front-matter keys every page may use.
-pub const COMMON_KEYS: [&str; 11] = [
-    "title", "date", "updated", "edition", "summary", "draft", "weight", "slug", "aliases",
-    "template", "extra",
-];
-
 /// The folder of content files under the site root.
 pub const CONTENT_DIR: &str = "content";
 
@@ -1067,7 +1061,8 @@ fn read_meta(
     meta.extra = read_extra(map, reporter);
     meta.terms = read_terms(map, config, reporter);
     let schema = section_config.map(|s| &s.schema);
-    let is_known = |name: &str| COMMON_KEYS.contains(&name) || config.taxonomy(name).is_some();
+    let is_known =
+        |name: &str| crate::config::COMMON_KEYS.contains(&name) || config.taxonomy(name).is_some();
     match schema {
         Some(schema) if !schema.is_empty() && !is_index => {
             let fields: Map<String, Value> = map
@@ -1139,7 +1134,7 @@ fn read_date(
 ) -> Option<String> {
     let value = map.get(key)?;
     match value.as_str() {
-        Some(s) if schema::is_date(s) => Some(s.to_string()),
+        Some(s) if crate::config::is_date(s) => Some(s.to_string()),
         _ => {
             reporter.error_at_value(
                 key,
@@ -1398,7 +1393,7 @@ fn report_unknown_key(
     section_name: &str,
     reporter: &mut FileReporter<'_>,
 ) {
-    let candidates: Vec<&str> = COMMON_KEYS
+    let candidates: Vec<&str> = crate::config::COMMON_KEYS
         .iter()
         .copied()
         .chain(config.taxonomies.iter().map(|t| t.name.as_str()))

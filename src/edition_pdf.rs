@@ -20,19 +20,6 @@ use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
 
-/// The PDF a build publishes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishedPdf {
-    /// The stored PDF.
-    pub from: PathBuf,
-    /// Its path in the output (`reader.print.pdf`).
-    pub to: String,
-    /// Its size in bytes.
-    pub bytes: u64,
-    /// Its number of pages.
-    pub pages: u32,
-}
-
 /// What templates get as `config.pdf`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PdfContext {
@@ -102,7 +89,7 @@ pub fn published(
     output: &Path,
     to: &str,
     fingerprint: u64,
-) -> (Option<PublishedPdf>, Option<Diagnostic>) {
+) -> (Option<crate::config::PublishedPdf>, Option<Diagnostic>) {
     let from = stored_path(output);
     let Ok(metadata) = std::fs::metadata(&from) else {
         return (None, None);
@@ -120,7 +107,7 @@ pub fn published(
         return (None, Some(warning));
     }
     (
-        Some(PublishedPdf {
+        Some(crate::config::PublishedPdf {
             from,
             to: to.to_string(),
             bytes: metadata.len(),

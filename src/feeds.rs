@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::SiteConfig;
 use crate::content::Site;
-use crate::render::OutputFile;
+use crate::files::OutputFile;
 
 /// What the feeds need of a page.
 #[derive(Debug, Clone)]

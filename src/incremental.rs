@@ -127,32 +127,6 @@ pub struct Update {
 }
 
 impl Prepared {
-    /// Keeps what each output read, with the fingerprints of the current state.
-    pub fn record(&mut self, reads: Vec<(String, Vec<Input>)>) {
-        let mut deps = std::mem::take(&mut self.deps);
-        deps.record(&mut Fingerprints::new(self.deps_state()), reads);
-        self.deps = deps;
-    }
-
-    fn deps_state(&self) -> crate::deps::State<'_> {
-        crate::deps::State {
-            site: &self.site,
-            page_bodies: &self.page_bodies,
-            section_bodies: &self.section_bodies,
-            classification: &self.classification,
-            order: &self.order,
-            related: &self.related,
-            page_body_hashes: &self.page_body_hashes,
-            page_own_hashes: &self.page_own_hashes,
-        }
-    }
-
-    /// Fingerprints every page's body and own facets (once, after a full build).
-    pub(crate) fn hash_pages(&mut self) {
-        (self.page_body_hashes, self.page_own_hashes) =
-            crate::deps::page_hashes(&self.site, &self.page_bodies);
-    }
-
     /// The plan of the current state.
     fn plan(&self) -> Plan {
         Plan::classified(&self.site, &self.config, &self.classification)

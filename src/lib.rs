@@ -12,6 +12,7 @@ pub mod deps;
 pub mod diagnostic;
 pub mod edition_pdf;
 pub mod feeds;
+pub mod files;
 pub mod frontmatter;
 pub mod fs;
 pub mod highlight;

@@ -125,6 +125,37 @@ pub struct Prepared {
     pub(crate) page_own_hashes: Vec<u64>,
 }
 
+impl Prepared {
+    /// Keeps what each output read, with the fingerprints of the current state.
+    pub fn record(&mut self, reads: Vec<(String, Vec<crate::deps::Input>)>) {
+        let mut deps = std::mem::take(&mut self.deps);
+        deps.record(
+            &mut crate::deps::Fingerprints::new(self.deps_state()),
+            reads,
+        );
+        self.deps = deps;
+    }
+
+    pub(crate) fn deps_state(&self) -> crate::deps::State<'_> {
+        crate::deps::State {
+            site: &self.site,
+            page_bodies: &self.page_bodies,
+            section_bodies: &self.section_bodies,
+            classification: &self.classification,
+            order: &self.order,
+            related: &self.related,
+            page_body_hashes: &self.page_body_hashes,
+            page_own_hashes: &self.page_own_hashes,
+        }
+    }
+
+    /// Fingerprints every page's body and own facets (once, after a full build).
+    pub(crate) fn hash_pages(&mut self) {
+        (self.page_body_hashes, self.page_own_hashes) =
+            crate::deps::page_hashes(&self.site, &self.page_bodies);
+    }
+}
+
 impl std::fmt::Debug for Prepared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Prepared")
@@ -1306,6 +1337,6 @@ pub(crate) fn add_source_lines(root: &Path, diagnostics: &mut [Diagnostic]) {
 mod tests {
     #[test]
     fn today_is_a_valid_date() {
-        assert!(crate::schema::is_date(&super::today()));
+        assert!(crate::config::is_date(&super::today()));
     }
 }

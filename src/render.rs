@@ -15,7 +15,7 @@ mod shared;
 mod templated;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -29,16 +29,7 @@ use crate::markdown::{Rendered, TocEntry};
 use crate::plan::{OutputId, PageId};
 use crate::taxonomy::{compare_pages, Classification};
 
-/// A file to write, relative to the output folder.
-#[derive(Debug, Clone)]
-pub struct OutputFile {
-    /// Relative path with `/` separators, e.g. `projets/fiche/index.html`.
-    pub path: String,
-    /// Its bytes.
-    pub contents: Vec<u8>,
-    /// The source that produced it, for duplicate-URL messages.
-    pub origin: PathBuf,
-}
+pub use crate::files::{CopyFile, OutputFile};
 
 /// Where a render puts each page as soon as it is typeset (`build`: the staging folder), so
 /// that a build does not hold every rendered page until the end. A page the sink takes is
@@ -47,15 +38,6 @@ pub struct OutputFile {
 pub trait FileSink: Sync + std::fmt::Debug {
     /// Stores `contents` at `path`, relative with `/` separators.
     fn put(&self, path: &str, contents: &[u8]) -> Result<(), Box<Diagnostic>>;
-}
-
-/// A file to copy as is.
-#[derive(Debug, Clone)]
-pub struct CopyFile {
-    /// Absolute source path.
-    pub from: PathBuf,
-    /// Relative destination with `/` separators.
-    pub to: String,
 }
 
 /// The optional template of a page's card in listings.
@@ -300,7 +282,7 @@ const MONTHS: [&str; 12] = [
 
 /// `2024-03-01` → `1er mars 2024`; anything else is returned unchanged.
 pub fn date_fr(date: &str) -> String {
-    if !crate::schema::is_date(date) {
+    if !crate::config::is_date(date) {
         return date.to_string();
     }
     let year = &date[0..4];

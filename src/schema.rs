@@ -157,7 +157,7 @@ pub fn check_value(
             }
         }
         FieldType::Date => {
-            if !value.as_str().is_some_and(is_date) {
+            if !value.as_str().is_some_and(crate::config::is_date) {
                 return wrong_type(reporter, path);
             }
         }
@@ -293,30 +293,6 @@ fn check_length(
     }
 }
 
-/// Whether `text` is a valid calendar date `YYYY-MM-DD`.
-pub fn is_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return false;
-    }
-    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().ok();
-    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
-        return false;
-    };
-    if !text[0..4].bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,14 +349,5 @@ mod tests {
         assert!(out.0[0]
             .1
             .contains("champ obligatoire manquant : « effectif »"));
-    }
-
-    #[test]
-    fn dates_are_checked_against_the_calendar() {
-        assert!(is_date("2024-02-29"));
-        assert!(!is_date("2023-02-29"));
-        assert!(!is_date("2024-13-01"));
-        assert!(!is_date("1er mars"));
-        assert!(!is_date("+024-01-01"));
     }
 }

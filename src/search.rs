@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::render::OutputFile;
+use crate::files::OutputFile;
 
 /// The folder of the index in the output.
 pub const BUNDLE_DIR: &str = "pagefind";

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use crate::config::{SiteConfig, TaxonomyConfig};
 use crate::content::{Page, RawTerm, Site};
 use crate::diagnostic::{closest, Diagnostic};
-use crate::plan::PageId;
+use crate::ids::PageId;
 use crate::slug::slugify;
 
 /// A term with its pages.

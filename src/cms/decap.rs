@@ -31,7 +31,7 @@ pub enum CmsMode {
 /// Decap's configuration for `config`.
 pub fn config(config: &SiteConfig, mode: &CmsMode) -> Value {
     let cms = &config.cms;
-    let public_folder = crate::cms::public_folder(&cms.media_folder).unwrap_or_default();
+    let public_folder = crate::config::public_folder(&cms.media_folder).unwrap_or_default();
     let mut out = Map::new();
     out.insert("locale".into(), json!(config.language));
     let local_url = match mode {

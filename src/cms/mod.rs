@@ -28,12 +28,12 @@ pub const ADMIN_DIR: &str = "admin";
 /// The form for the team, written by `guide build` into the output's `admin/` when
 /// `guide.yaml` names a Git host (`cms.backend`): the page, its configuration (the Git host
 /// only, with the editorial workflow) and Decap's files. Nothing without a Git host.
-pub fn published_files(config: &crate::config::SiteConfig) -> Vec<crate::render::OutputFile> {
+pub fn published_files(config: &crate::config::SiteConfig) -> Vec<crate::files::OutputFile> {
     if config.cms.backend.is_none() {
         return Vec::new();
     }
     let origin = std::path::PathBuf::from(crate::config::CONFIG_FILE);
-    let file = |path: String, contents: Vec<u8>| crate::render::OutputFile {
+    let file = |path: String, contents: Vec<u8>| crate::files::OutputFile {
         path,
         contents,
         origin: origin.clone(),
@@ -58,38 +58,4 @@ pub fn published_files(config: &crate::config::SiteConfig) -> Vec<crate::render:
         )
     }));
     out
-}
-
-/// The URL path of the published media folder: `static/images` → `/images`; `None` when the
-/// folder is not a plain relative folder inside `static/`.
-pub fn public_folder(media_folder: &str) -> Option<String> {
-    let rest = media_folder.trim_end_matches('/').strip_prefix("static/")?;
-    let plain = !rest.is_empty()
-        && rest.split('/').all(|segment| {
-            !segment.is_empty()
-                && segment != "."
-                && segment != ".."
-                && !segment.contains(['\\', ':', '\0'])
-        });
-    plain.then(|| format!("/{rest}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_media_folder_is_published_without_static() {
-        assert_eq!(public_folder("static/images").as_deref(), Some("/images"));
-        assert_eq!(public_folder("static/a/b/").as_deref(), Some("/a/b"));
-        for bad in [
-            "images",
-            "static/",
-            "static/../x",
-            "/static/x",
-            "static/a\\b",
-        ] {
-            assert_eq!(public_folder(bad), None, "{bad}");
-        }
-    }
 }
