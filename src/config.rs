@@ -642,9 +642,15 @@ pub fn override_base_url(config: &mut SiteConfig, value: &str) -> Option<Diagnos
     }
 }
 
-/// Reads and checks `guide.yaml` in `root`. Returns the config when it could be parsed, and
-/// every diagnostic found.
-pub fn load(root: &Path) -> (Option<SiteConfig>, Vec<Diagnostic>) {
+/// Reads and checks `guide.yaml` in `root`, reporting every problem to `diagnostics`. Returns
+/// the config when it could be parsed.
+pub fn load(root: &Path, diagnostics: &mut crate::diagnostic::Diagnostics) -> Option<SiteConfig> {
+    let (config, found) = read_and_check(root);
+    diagnostics.extend(found);
+    config
+}
+
+fn read_and_check(root: &Path) -> (Option<SiteConfig>, Vec<Diagnostic>) {
     let path = root.join(CONFIG_FILE);
     let text = match crate::fs::read_to_string(&path) {
         Ok(text) => text,

@@ -191,8 +191,19 @@ struct ContentFiles {
     other: Vec<PathBuf>,
 }
 
-/// Loads and checks every file of `root/content`.
-pub fn load(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<Diagnostic>) {
+/// Loads and checks every file of `root/content`, reporting every problem to `diagnostics`.
+pub fn load(
+    root: &Path,
+    config: &SiteConfig,
+    drafts: DraftMode,
+    diagnostics: &mut crate::diagnostic::Diagnostics,
+) -> Site {
+    let (site, found) = load_and_check(root, config, drafts);
+    diagnostics.extend(found);
+    site
+}
+
+fn load_and_check(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<Diagnostic>) {
     let content = root.join(CONTENT_DIR);
     let mut diagnostics = Vec::new();
     if !content.is_dir() {

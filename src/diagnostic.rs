@@ -252,8 +252,66 @@ pub const RULE_CODES: &[(&str, &str)] = &[
     ("« : » manque", "yaml-syntaxe"),
     ("indentation incohérente", "yaml-syntaxe"),
     ("fin inattendue", "yaml-syntaxe"),
+    ("guillemet fermant", "yaml-syntaxe"),
     ("gabarit", "gabarit"),
 ];
+
+/// Where the stages of a run report their problems: one per run, passed to each stage, read
+/// once at the end ([`Diagnostics::into_sorted`]). A stage never stops at the first problem;
+/// the run asks [`Diagnostics::has_errors`] before a step that needs a valid site.
+#[derive(Debug, Default)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reports one problem.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    /// Whether an error (not a warning) was reported.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    /// What was reported, in the order it was.
+    pub fn as_slice(&self) -> &[Diagnostic] {
+        &self.0
+    }
+
+    /// What was reported, to complete (source lines).
+    pub fn as_mut_slice(&mut self) -> &mut [Diagnostic] {
+        &mut self.0
+    }
+
+    /// What was reported, in the order it was.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.0
+    }
+
+    /// What was reported, sorted by place, duplicates dropped ([`sort`]).
+    pub fn into_sorted(self) -> Vec<Diagnostic> {
+        let mut diagnostics = self.0;
+        sort(&mut diagnostics);
+        diagnostics
+    }
+}
+
+impl Extend<Diagnostic> for Diagnostics {
+    fn extend<I: IntoIterator<Item = Diagnostic>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
+impl From<Vec<Diagnostic>> for Diagnostics {
+    fn from(diagnostics: Vec<Diagnostic>) -> Self {
+        Self(diagnostics)
+    }
+}
 
 /// Sorts diagnostics by file, then line, then column, and drops exact duplicates.
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {

@@ -281,7 +281,11 @@ impl Prepared {
             &self.config,
             saved,
         )
-        .unwrap_or_else(|| crate::taxonomy::classify(&self.site, &self.config));
+        .unwrap_or_else(|| {
+            let mut found = crate::diagnostic::Diagnostics::new();
+            let classification = crate::taxonomy::classify(&self.site, &self.config, &mut found);
+            (classification, found.into_vec())
+        });
         diagnostics.extend(problems.into_iter().filter(Diagnostic::is_error));
         classification
     }

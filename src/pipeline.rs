@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::content::DraftMode;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::markdown::{LinkContext, MarkdownSource, Rendered};
 
 /// What to do with the result.
@@ -335,9 +335,9 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             .unwrap_or_else(|| options.root.join("public")),
         ..BuildReport::default()
     };
-    let (config, mut diagnostics) = load_config(options);
-    let Some(config) = config else {
-        report.diagnostics = diagnostics;
+    let mut diagnostics = Diagnostics::new();
+    let Some(config) = load_config(options, &mut diagnostics) else {
+        report.diagnostics = diagnostics.into_sorted();
         report.elapsed = started.elapsed();
         return report;
     };
@@ -362,8 +362,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     for rendered in bodies.pages.iter().chain(&bodies.sections) {
         diagnostics.extend(rendered.diagnostics.iter().cloned());
     }
-    let (classification, taxonomy_diagnostics) = crate::taxonomy::classify(&site, &config);
-    diagnostics.extend(taxonomy_diagnostics);
+    let classification = crate::taxonomy::classify(&site, &config, &mut diagnostics);
     diagnostics.extend(page_warnings(
         &options.root,
         &site,
@@ -393,7 +392,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             let language = config.language.clone();
             start_indexer(scope, records_from, language, stored, report.output.clone())
         });
-        if let Some(tera) = tera.as_ref().filter(|_| !has_errors(&diagnostics)) {
+        if let Some(tera) = tera.as_ref().filter(|_| !diagnostics.has_errors()) {
             let input = crate::render::RenderInput {
                 root: &options.root,
                 config: &config,
@@ -419,7 +418,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         // Records not sent by now never will be: the indexer stops waiting.
         drop(records_to);
         report.files_reused = warm.as_ref().map_or(0, |w| w.reused().len());
-        if options.mode == OutputMode::Write && !has_errors(&diagnostics) {
+        if options.mode == OutputMode::Write && !diagnostics.has_errors() {
             // The team's web form (admin/), when guide.yaml names a Git host.
             rendered.files.extend(crate::cms::published_files(&config));
         }
@@ -436,9 +435,8 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         )
     });
     progress.bar.finish_and_clear();
-    add_source_lines(&options.root, &mut diagnostics);
-    crate::diagnostic::sort(&mut diagnostics);
-    report.diagnostics = diagnostics;
+    add_source_lines(&options.root, diagnostics.as_mut_slice());
+    report.diagnostics = diagnostics.into_sorted();
     report.bodies_rendered = bodies.fresh;
     if !report.has_errors() && options.mode == OutputMode::Memory {
         report.rendered = Some((
@@ -530,7 +528,7 @@ fn render_warm(
     input: &crate::render::RenderInput<'_>,
     warm: &mut crate::warm::Warm,
     output: &Path,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) -> RenderedSite {
     let (body_hashes, own_hashes) = crate::deps::page_hashes(input.site, input.pages);
     let mut fingerprints = crate::deps::Fingerprints::new(crate::deps::State {
@@ -571,22 +569,17 @@ fn render_warm(
     rendered
 }
 
-fn has_errors(diagnostics: &[Diagnostic]) -> bool {
-    diagnostics.iter().any(Diagnostic::is_error)
-}
-
 /// `guide.yaml`, with `--base-url` applied; `None` (with the errors) when it cannot be used.
-fn load_config(options: &BuildOptions) -> (Option<crate::config::SiteConfig>, Vec<Diagnostic>) {
-    let (config, mut diagnostics) = crate::config::load(&options.root);
-    let Some(mut config) = config else {
-        return (None, diagnostics);
-    };
+fn load_config(
+    options: &BuildOptions,
+    diagnostics: &mut Diagnostics,
+) -> Option<crate::config::SiteConfig> {
+    let mut config = crate::config::load(&options.root, diagnostics)?;
     if let Some(base_url) = &options.base_url {
         diagnostics.extend(crate::config::override_base_url(&mut config, base_url));
     }
-    if has_errors(&diagnostics) {
-        crate::diagnostic::sort(&mut diagnostics);
-        return (None, diagnostics);
+    if diagnostics.has_errors() {
+        return None;
     }
     if options.mode != OutputMode::CheckOnly {
         let output = options
@@ -606,7 +599,7 @@ fn load_config(options: &BuildOptions) -> (Option<crate::config::SiteConfig>, Ve
             diagnostics.extend(warning);
         }
     }
-    (Some(config), diagnostics)
+    Some(config)
 }
 
 /// For `build`: the output folder, checked and locked before anything is rendered.
@@ -614,7 +607,7 @@ fn prepare_target(
     options: &BuildOptions,
     config: &crate::config::SiteConfig,
     output: &Path,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) -> Option<Result<crate::output::Target, Vec<Diagnostic>>> {
     if options.mode != OutputMode::Write {
         return None;
@@ -638,14 +631,13 @@ fn prepare_target(
 fn load_content(
     options: &BuildOptions,
     config: &crate::config::SiteConfig,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) -> (
     crate::content::Site,
     crate::taxonomy::NamedTerms,
     crate::plan::Plan,
 ) {
-    let (site, content_diagnostics) = crate::content::load(&options.root, config, options.drafts);
-    diagnostics.extend(content_diagnostics);
+    let site = crate::content::load(&options.root, config, options.drafts, diagnostics);
     diagnostics.extend(check_unique_urls(&site, config));
     let named = crate::taxonomy::NamedTerms::of(&site, config);
     let plan = crate::plan::Plan::new(&site, config, &named.slugs(config));
@@ -824,7 +816,7 @@ struct RenderedSite {
 fn render_all(
     tera: &tera::Tera,
     input: &crate::render::RenderInput<'_>,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) -> RenderedSite {
     let output = crate::render::render_site(tera, input);
     diagnostics.extend(output.diagnostics);
@@ -902,10 +894,10 @@ fn start_indexer<'scope>(
 /// rendered), to commit once every error is known.
 fn begin_staging(
     target: Option<Result<crate::output::Target, Vec<Diagnostic>>>,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) -> Option<crate::output::Staging> {
     match target? {
-        Ok(target) if !has_errors(diagnostics) => crate::output::Staging::begin(target)
+        Ok(target) if !diagnostics.has_errors() => crate::output::Staging::begin(target)
             .map_err(|errors| diagnostics.extend(errors))
             .ok(),
         Ok(_) => None,
@@ -929,13 +921,13 @@ fn write_and_index(
     page_bodies: &mut Vec<Rendered>,
     warm: Option<&mut crate::warm::Warm>,
     indexer: Option<Indexer<'_>>,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
     report: &mut BuildReport,
 ) -> Option<crate::output::Staging> {
     let stored = warm.as_deref().and_then(crate::warm::Warm::stored_index);
     // Every path written, with the file it comes from (for a clash with the search index).
     let mut written: HashMap<String, PathBuf> = HashMap::new();
-    let staging = staging.filter(|_| !has_errors(diagnostics));
+    let staging = staging.filter(|_| !diagnostics.has_errors());
     let index = match &staging {
         Some(staging) => {
             written = written_paths(&options.root, rendered);
@@ -971,7 +963,7 @@ fn write_and_index(
             }
             built
         }
-        None if !has_errors(diagnostics) => {
+        None if !diagnostics.has_errors() => {
             let records = std::mem::take(&mut rendered.records);
             index_records(records, language, None, &report.output)
         }
@@ -985,7 +977,7 @@ fn write_and_index(
         Some(Index::Built(Ok(index))) => {
             diagnostics.extend(index_clashes(index.iter().map(|f| &f.path), &written));
             match &staging {
-                Some(staging) if !has_errors(diagnostics) => {
+                Some(staging) if !diagnostics.has_errors() => {
                     let count = index.len();
                     match staging.write(index, Vec::new()) {
                         Ok(()) => report.files += count,
@@ -998,7 +990,7 @@ fn write_and_index(
         }
         Some(Index::Reused(paths)) => {
             diagnostics.extend(index_clashes(&paths, &written));
-            if let Some(staging) = staging.as_ref().filter(|_| !has_errors(diagnostics)) {
+            if let Some(staging) = staging.as_ref().filter(|_| !diagnostics.has_errors()) {
                 let count = paths.len();
                 match staging.reuse(paths) {
                     Ok(()) => {

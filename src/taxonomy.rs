@@ -233,8 +233,18 @@ type PageKey<'a> = (
     &'a std::path::PathBuf,
 );
 
-/// Resolves every page's terms.
-pub fn classify(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagnostic>) {
+/// Resolves every page's terms, reporting every problem to `diagnostics`.
+pub fn classify(
+    site: &Site,
+    config: &SiteConfig,
+    diagnostics: &mut crate::diagnostic::Diagnostics,
+) -> Classification {
+    let (classification, found) = resolve_terms(site, config);
+    diagnostics.extend(found);
+    classification
+}
+
+fn resolve_terms(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let keys = page_keys(site);
     let mut result = Classification {

@@ -57,11 +57,11 @@ fn the_guide_builds_without_errors_or_warnings_but_the_values_to_supply() {
 #[test]
 fn every_case_study_appears_on_each_of_its_term_pages() {
     let (_dir, out, _) = build_guide();
-    let (config, diagnostics) = guide::config::load(repo());
-    assert!(!diagnostics.iter().any(|d| d.is_error()), "{diagnostics:?}");
-    let config = config.unwrap();
-    let (site, _) = guide::content::load(repo(), &config, DraftMode::Exclude);
-    let (classification, _) = guide::taxonomy::classify(&site, &config);
+    let mut diagnostics = guide::diagnostic::Diagnostics::new();
+    let config = guide::config::load(repo(), &mut diagnostics).unwrap();
+    let site = guide::content::load(repo(), &config, DraftMode::Exclude, &mut diagnostics);
+    let classification = guide::taxonomy::classify(&site, &config, &mut diagnostics);
+    assert!(!diagnostics.has_errors(), "{diagnostics:?}");
     let projets: Vec<usize> = (0..site.pages.len())
         .filter(|&p| site.sections[site.pages[p].section.index()].name == "projets")
         .collect();

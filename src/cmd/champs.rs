@@ -18,9 +18,9 @@ pub enum ChampsFormat {
 /// Prints the JSON Schema of each section's front matter (an object by section name), or
 /// writes `<section>.schema.json` files into `folder`.
 pub fn run_json_schema(root: &Path, folder: Option<&Path>) -> i32 {
-    let (config, diagnostics) = crate::config::load(root);
-    let Some(config) = config else {
-        super::print_diagnostics(&diagnostics, super::Format::Human);
+    let mut diagnostics = crate::diagnostic::Diagnostics::new();
+    let Some(config) = crate::config::load(root, &mut diagnostics) else {
+        super::print_diagnostics(diagnostics.as_slice(), super::Format::Human);
         return 1;
     };
     let schemas = crate::scaffold::json_schemas(&config);
@@ -46,9 +46,9 @@ pub fn run_json_schema(root: &Path, folder: Option<&Path>) -> i32 {
 
 /// Prints the reference, or writes it into `document` between the markers.
 pub fn run(root: &Path, document: Option<&Path>) -> i32 {
-    let (config, diagnostics) = crate::config::load(root);
-    let Some(config) = config else {
-        super::print_diagnostics(&diagnostics, super::Format::Human);
+    let mut diagnostics = crate::diagnostic::Diagnostics::new();
+    let Some(config) = crate::config::load(root, &mut diagnostics) else {
+        super::print_diagnostics(diagnostics.as_slice(), super::Format::Human);
         return 1;
     };
     let reference = field_reference(&config);

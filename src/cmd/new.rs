@@ -6,9 +6,9 @@ use crate::diagnostic::{closest, Diagnostic};
 
 /// Writes `content/<section>/<slug>.md`; returns the exit status.
 pub fn run(root: &Path, section: &str, title: &str) -> i32 {
-    let (config, diagnostics) = crate::config::load(root);
-    let Some(config) = config else {
-        super::print_diagnostics(&diagnostics, super::Format::Human);
+    let mut diagnostics = crate::diagnostic::Diagnostics::new();
+    let Some(config) = crate::config::load(root, &mut diagnostics) else {
+        super::print_diagnostics(diagnostics.as_slice(), super::Format::Human);
         return 1;
     };
     let section = section.trim_matches('/');

@@ -42,9 +42,9 @@ pub fn find_chromium() -> Option<PathBuf> {
 
 /// Runs the command; returns the exit status.
 pub fn run(options: &BuildOptions) -> i32 {
-    let (config, diagnostics) = crate::config::load(&options.root);
-    let Some(config) = config else {
-        super::print_diagnostics(&diagnostics, super::Format::Human);
+    let mut diagnostics = crate::diagnostic::Diagnostics::new();
+    let Some(config) = crate::config::load(&options.root, &mut diagnostics) else {
+        super::print_diagnostics(diagnostics.as_slice(), super::Format::Human);
         return 1;
     };
     let Some(print) = config.reader.print.clone() else {

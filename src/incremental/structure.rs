@@ -372,7 +372,12 @@ impl Prepared {
         let renumbered = before.renumbered(&moved.to, self.site.pages.len());
         let (classification, problems) =
             crate::taxonomy::reclassify(renumbered, &self.site, &self.config, touched)
-                .unwrap_or_else(|| crate::taxonomy::classify(&self.site, &self.config));
+                .unwrap_or_else(|| {
+                    let mut found = crate::diagnostic::Diagnostics::new();
+                    let classification =
+                        crate::taxonomy::classify(&self.site, &self.config, &mut found);
+                    (classification, found.into_vec())
+                });
         let errors = problems.into_iter().filter(Diagnostic::is_error).collect();
         (classification, errors)
     }

@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::diagnostic::Diagnostics;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -139,7 +140,7 @@ async fn redirect() -> Response {
 }
 
 async fn page(State(state): State<Arc<CmsState>>) -> Response {
-    let (config, _) = crate::config::load(&state.root);
+    let config = crate::config::load(&state.root, &mut Diagnostics::new());
     let title = config.map(|c| c.title).unwrap_or_default();
     plain(
         StatusCode::OK,
@@ -155,9 +156,9 @@ async fn config(State(state): State<Arc<CmsState>>, headers: HeaderMap) -> Respo
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
-    let (config, diagnostics) = crate::config::load(&state.root);
-    let Some(config) = config else {
-        let text: Vec<String> = diagnostics.iter().map(|d| d.render()).collect();
+    let mut diagnostics = Diagnostics::new();
+    let Some(config) = crate::config::load(&state.root, &mut diagnostics) else {
+        let text: Vec<String> = diagnostics.as_slice().iter().map(|d| d.render()).collect();
         return plain(
             StatusCode::INTERNAL_SERVER_ERROR,
             "text/plain; charset=utf-8",
@@ -269,8 +270,7 @@ async fn api(
     let session = query.jeton.unwrap_or_default();
     let answer = tokio::task::spawn_blocking(move || {
         let backend = worker.backend.get_or_init(|| {
-            let media = crate::config::load(&worker.root)
-                .0
+            let media = crate::config::load(&worker.root, &mut Diagnostics::new())
                 .map(|c| c.cms.media_folder)
                 .unwrap_or_else(|| crate::config::CmsConfig::default().media_folder);
             LocalBackend::new(&worker.root, &media)
@@ -336,7 +336,7 @@ fn page_diagnostics(root: &Path, relative: &str) -> Value {
         cache: pipeline::CacheMode::Ignore,
     });
     let text = std::fs::read_to_string(root.join(relative)).unwrap_or_default();
-    let (config, _) = crate::config::load(root);
+    let config = crate::config::load(root, &mut Diagnostics::new());
     let section = relative
         .strip_prefix("content/")
         .and_then(|rest| rest.split('/').next())
