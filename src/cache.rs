@@ -35,6 +35,11 @@ pub const DIR: &str = ".guide-cache";
 
 /// Where the cache of the output folder `output` lives.
 pub fn path_for(output: &Path) -> PathBuf {
+    beside(output, "bin")
+}
+
+/// `.guide-cache/<output folder's name>.<extension>` beside the output folder.
+pub fn beside(output: &Path, extension: &str) -> PathBuf {
     let name = output
         .file_name()
         .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
@@ -42,7 +47,7 @@ pub fn path_for(output: &Path) -> PathBuf {
         .parent()
         .unwrap_or(Path::new("."))
         .join(DIR)
-        .join(format!("{name}.bin"))
+        .join(format!("{name}.{extension}"))
 }
 
 /// A file's size and modification time: a reused file must still have both.

@@ -566,17 +566,7 @@ mod tests {
     }
 
     fn write_site(site: &Path, out: &Path, files: &[(&str, &str)]) -> Result<(), Vec<Diagnostic>> {
-        let staging = begin(site, out)?;
-        let files = files
-            .iter()
-            .map(|(p, c)| OutputFile {
-                path: (*p).into(),
-                contents: c.as_bytes().to_vec(),
-                origin: PathBuf::new(),
-            })
-            .collect();
-        staging.write(files, Vec::new())?;
-        staging.commit()
+        staged(site, out, &[], files)?.commit()
     }
 
     #[test]
@@ -675,6 +665,11 @@ mod tests {
         Ok(staging)
     }
 
+    /// [`staged`], committed.
+    fn build_reusing(site: &Path, out: &Path, reused: &[&str], files: &[(&str, &str)]) {
+        staged(site, out, reused, files).unwrap().commit().unwrap();
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_third_build_writes_over_the_folders_of_the_first_instead_of_creating_them_again() {
@@ -709,20 +704,14 @@ mod tests {
         let (site, out) = (dir.path().join("site"), dir.path().join("public"));
         write_site(&site, &out, &[("a/index.html", "1"), ("b.html", "b1")]).unwrap();
         // The second build takes `a` from the first as it is (a hard link).
-        staged(&site, &out, &["a/index.html"], &[("b.html", "b2")])
-            .unwrap()
-            .commit()
-            .unwrap();
+        build_reusing(&site, &out, &["a/index.html"], &[("b.html", "b2")]);
         // The third one starts from the first's folder, rewrites both, then fails.
         let third = staged(&site, &out, &[], &[("a/index.html", "3"), ("b.html", "b3")]).unwrap();
         drop(third);
         assert_eq!(read(&out.join("a/index.html")), "1");
         assert_eq!(read(&out.join("b.html")), "b2");
         // And the next build, from what the failed one left, is right.
-        staged(&site, &out, &["a/index.html"], &[("b.html", "b4")])
-            .unwrap()
-            .commit()
-            .unwrap();
+        build_reusing(&site, &out, &["a/index.html"], &[("b.html", "b4")]);
         assert_eq!(read(&out.join("a/index.html")), "1");
         assert_eq!(read(&out.join("b.html")), "b4");
     }
@@ -734,10 +723,7 @@ mod tests {
         write_site(&site, &out, &[("a/index.html", "1"), ("b.html", "b")]).unwrap();
         for build in 2..5 {
             let b = format!("b{build}");
-            staged(&site, &out, &["a/index.html"], &[("b.html", b.as_str())])
-                .unwrap()
-                .commit()
-                .unwrap();
+            build_reusing(&site, &out, &["a/index.html"], &[("b.html", b.as_str())]);
             assert_eq!(read(&out.join("a/index.html")), "1", "build {build}");
             assert_eq!(read(&out.join("b.html")), b);
         }
@@ -775,10 +761,7 @@ mod tests {
         assert_eq!(read(&out.join("y")), "file");
         assert!(!out.join("z.html").exists());
         // The same through links of the live output's files.
-        staged(&site, &out, &["y"], &[("x", "file again")])
-            .unwrap()
-            .commit()
-            .unwrap();
+        build_reusing(&site, &out, &["y"], &[("x", "file again")]);
         assert_eq!(read(&out.join("x")), "file again");
         assert_eq!(read(&out.join("y")), "file");
     }

@@ -16,14 +16,7 @@ use rayon::prelude::*;
 
 /// Where the output before `output` (the resolved folder) is kept between builds.
 pub(super) fn folder_for(output: &Path) -> PathBuf {
-    let name = output
-        .file_name()
-        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-    output
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(crate::cache::DIR)
-        .join(format!("{name}.prev"))
+    crate::cache::beside(output, "prev")
 }
 
 /// What the staging folder held when it was taken from an earlier output: relative paths with
