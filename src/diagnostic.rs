@@ -293,11 +293,24 @@ impl Diagnostics {
         self.0
     }
 
+    /// Sorts what was reported by place and drops duplicates ([`sort`]).
+    pub fn sort(&mut self) {
+        sort(&mut self.0);
+    }
+
     /// What was reported, sorted by place, duplicates dropped ([`sort`]).
     pub fn into_sorted(self) -> Vec<Diagnostic> {
         let mut diagnostics = self.0;
         sort(&mut diagnostics);
         diagnostics
+    }
+}
+
+impl std::ops::Deref for Diagnostics {
+    type Target = [Diagnostic];
+
+    fn deref(&self) -> &[Diagnostic] {
+        &self.0
     }
 }
 

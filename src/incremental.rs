@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::deps::{Fingerprints, Input};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::pipeline::Prepared;
 use crate::plan::{OutputId, PageId, Plan, SectionId};
 use crate::render::OutputFile;
@@ -112,7 +112,7 @@ fn same_vocabulary(
 #[derive(Debug, Default)]
 pub struct Update {
     /// Problems found (with an error, nothing changed).
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Diagnostics,
     /// The saved pages' outputs, rendered at once.
     pub files: Vec<OutputFile>,
     /// Output paths out of date, to render when asked for.
@@ -157,7 +157,7 @@ impl Prepared {
             }
             pages.push((p, page));
         }
-        if update.diagnostics.iter().any(Diagnostic::is_error) {
+        if update.diagnostics.has_errors() {
             return Some(update);
         }
         update.bodies = pages.len();
@@ -168,7 +168,7 @@ impl Prepared {
         self.find_stale(&changes, &mut update);
         let now: Vec<OutputId> = saved.iter().map(|&p| OutputId::Page(p.into())).collect();
         update.files = self.render_ids(root, &now, &mut update.diagnostics);
-        update.needs_full_build = update.diagnostics.iter().any(Diagnostic::is_error);
+        update.needs_full_build = update.diagnostics.has_errors();
         for file in &update.files {
             update.stale.remove(&file.path);
         }
@@ -181,7 +181,7 @@ impl Prepared {
         &mut self,
         root: &Path,
         pages: Vec<(usize, crate::content::Page)>,
-        diagnostics: &mut Vec<Diagnostic>,
+        diagnostics: &mut Diagnostics,
     ) -> Option<Changes> {
         let links = self.links();
         let rendered: Vec<_> = pages
@@ -212,9 +212,9 @@ impl Prepared {
         // The same terms, written the same way, resolve as before.
         let saved: Vec<usize> = previous.iter().map(|(p, _, _)| *p).collect();
         let classification = (!same_terms).then(|| self.classified_again(&saved, diagnostics));
-        crate::pipeline::add_source_lines(root, diagnostics);
-        crate::diagnostic::sort(diagnostics);
-        if diagnostics.iter().any(Diagnostic::is_error) {
+        crate::pipeline::add_source_lines(root, diagnostics.as_mut_slice());
+        diagnostics.sort();
+        if diagnostics.has_errors() {
             for (p, page, body) in previous {
                 self.site.pages[p] = page;
                 self.page_bodies[p] = body;
@@ -273,7 +273,7 @@ impl Prepared {
     fn classified_again(
         &self,
         saved: &[usize],
-        diagnostics: &mut Vec<Diagnostic>,
+        diagnostics: &mut Diagnostics,
     ) -> crate::taxonomy::Classification {
         let (classification, problems) = crate::taxonomy::reclassify(
             self.classification.clone(),
@@ -364,16 +364,16 @@ impl Prepared {
             .filter(|item| paths.contains(&item.path))
             .map(|item| item.id)
             .collect();
-        let mut diagnostics = Vec::new();
+        let mut diagnostics = Diagnostics::new();
         let files = self.render_ids(root, &ids, &mut diagnostics);
-        (files, diagnostics)
+        (files, diagnostics.into_vec())
     }
 
     fn render_ids(
         &mut self,
         root: &Path,
         ids: &[OutputId],
-        diagnostics: &mut Vec<Diagnostic>,
+        diagnostics: &mut Diagnostics,
     ) -> Vec<OutputFile> {
         if ids.is_empty() {
             return Vec::new();

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::Update;
 use crate::content::Page;
 use crate::deps::Input;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::markdown::Rendered;
 use crate::pipeline::Prepared;
 use crate::plan::{OutputId, PageId};
@@ -52,7 +52,7 @@ impl Prepared {
     ) -> Option<Update> {
         let mut update = Update::default();
         let saves = self.sort_saves(root, changed, &mut update.diagnostics)?;
-        if update.diagnostics.iter().any(Diagnostic::is_error) {
+        if update.diagnostics.has_errors() {
             return Some(update);
         }
         let named = self.names_that_went(&saves);
@@ -102,7 +102,7 @@ impl Prepared {
             .map(|p| OutputId::Page(p.into()))
             .collect();
         update.files = self.render_ids(root, &now, &mut update.diagnostics);
-        update.needs_full_build = update.diagnostics.iter().any(Diagnostic::is_error);
+        update.needs_full_build = update.diagnostics.has_errors();
         for file in &update.files {
             update.stale.remove(&file.path);
         }
@@ -121,7 +121,7 @@ impl Prepared {
         &self,
         root: &Path,
         changed: &HashSet<PathBuf>,
-        diagnostics: &mut Vec<Diagnostic>,
+        diagnostics: &mut Diagnostics,
     ) -> Option<Saves> {
         let mut saves = Saves::default();
         for relative in changed {
@@ -293,9 +293,9 @@ impl Prepared {
         }
         update.bodies = bodies.len();
         update.diagnostics.extend(classification.1);
-        crate::pipeline::add_source_lines(root, &mut update.diagnostics);
-        crate::diagnostic::sort(&mut update.diagnostics);
-        if update.diagnostics.iter().any(Diagnostic::is_error) {
+        crate::pipeline::add_source_lines(root, update.diagnostics.as_mut_slice());
+        update.diagnostics.sort();
+        if update.diagnostics.has_errors() {
             return None;
         }
         for (p, body) in bodies {
