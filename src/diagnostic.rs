@@ -278,11 +278,6 @@ impl Diagnostics {
         self.0.iter().any(Diagnostic::is_error)
     }
 
-    /// What was reported, in the order it was.
-    pub fn as_slice(&self) -> &[Diagnostic] {
-        &self.0
-    }
-
     /// What was reported, to complete (source lines).
     pub fn as_mut_slice(&mut self) -> &mut [Diagnostic] {
         &mut self.0

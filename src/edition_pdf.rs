@@ -33,8 +33,7 @@ pub struct PdfContext {
 
 /// Where the PDF of the output folder `output` is stored.
 pub fn stored_path(output: &Path) -> PathBuf {
-    let bin = crate::cache::path_for(output);
-    bin.with_extension("pdf")
+    crate::cache::beside(output, "pdf")
 }
 
 fn stamp_path(pdf: &Path) -> PathBuf {

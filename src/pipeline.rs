@@ -417,7 +417,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         }
         // Records not sent by now never will be: the indexer stops waiting.
         drop(records_to);
-        report.files_reused = warm.as_ref().map_or(0, |w| w.reused().len());
+        report.files_reused = warm.as_ref().map_or(0, |w| w.reused_count());
         if options.mode == OutputMode::Write && !diagnostics.has_errors() {
             // The team's web form (admin/), when guide.yaml names a Git host.
             rendered.files.extend(crate::cms::published_files(&config));
@@ -933,7 +933,7 @@ fn write_and_index(
             written = written_paths(&options.root, rendered);
             let reused = warm
                 .as_deref()
-                .map(|w| w.reused().to_vec())
+                .map(crate::warm::Warm::reused)
                 .unwrap_or_default();
             report.files = rendered.files.len() + rendered.copies.len() + reused.len();
             drop(std::mem::take(page_bodies));

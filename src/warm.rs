@@ -24,10 +24,9 @@ pub struct Warm {
     outputs_key: u64,
     /// What the new output's files read (stamps come once they are written).
     outputs: HashMap<String, Vec<(Input, u64)>>,
-    /// The files taken from the last output.
-    reused: Vec<String>,
-    /// Their stamps, checked before they were taken: the new output has them as they were.
-    reused_stamps: HashMap<String, Stamp>,
+    /// The files taken from the last output, with the stamps checked before they were taken
+    /// (the new output has them as they were).
+    reused: HashMap<String, Stamp>,
     /// The search index written: its records' hash and files.
     index: Option<(u64, Vec<String>)>,
 }
@@ -55,8 +54,7 @@ impl Warm {
             stored: Stored::default(),
             outputs_key: 0,
             outputs: HashMap::new(),
-            reused: Vec::new(),
-            reused_stamps: HashMap::new(),
+            reused: HashMap::new(),
             index: None,
         }
     }
@@ -91,8 +89,7 @@ impl Warm {
                 {
                     self.outputs
                         .insert(item.path.clone(), stored.inputs.clone());
-                    self.reused_stamps.insert(item.path.clone(), stored.stamp);
-                    self.reused.push(item.path.clone());
+                    self.reused.insert(item.path.clone(), stored.stamp);
                 }
                 _ => render.push(item.id),
             }
@@ -101,8 +98,13 @@ impl Warm {
     }
 
     /// The files taken from the last output.
-    pub fn reused(&self) -> &[String] {
-        &self.reused
+    pub fn reused(&self) -> Vec<String> {
+        self.reused.keys().cloned().collect()
+    }
+
+    /// How many files are taken from the last output.
+    pub fn reused_count(&self) -> usize {
+        self.reused.len()
     }
 
     /// Keeps what each rendered file read, fingerprinted in the current state.
@@ -132,14 +134,14 @@ impl Warm {
     /// source path with their keys. Returns the note to show if it could not be written.
     pub fn save(self, output: &Path, bodies: HashMap<PathBuf, (u64, Rendered)>) -> Option<String> {
         let stamp = |path: &String| Stamp::of(&output.join(path));
-        let reused_stamps = self.reused_stamps;
+        let reused = self.reused;
         let outputs = self
             .outputs
             .into_iter()
             .filter_map(|(path, inputs)| {
                 // A file taken as it was is a link to the one stamped (or a copy, whose new
                 // stamp differs: the next build renders it again).
-                let stamp = reused_stamps.get(&path).copied().or_else(|| stamp(&path))?;
+                let stamp = reused.get(&path).copied().or_else(|| stamp(&path))?;
                 Some((path, StoredOutput { inputs, stamp }))
             })
             .collect();

@@ -20,7 +20,7 @@ pub enum ChampsFormat {
 pub fn run_json_schema(root: &Path, folder: Option<&Path>) -> i32 {
     let mut diagnostics = crate::diagnostic::Diagnostics::new();
     let Some(config) = crate::config::load(root, &mut diagnostics) else {
-        super::print_diagnostics(diagnostics.as_slice(), super::Format::Human);
+        super::print_diagnostics(&diagnostics, super::Format::Human);
         return 1;
     };
     let schemas = crate::scaffold::json_schemas(&config);
@@ -48,7 +48,7 @@ pub fn run_json_schema(root: &Path, folder: Option<&Path>) -> i32 {
 pub fn run(root: &Path, document: Option<&Path>) -> i32 {
     let mut diagnostics = crate::diagnostic::Diagnostics::new();
     let Some(config) = crate::config::load(root, &mut diagnostics) else {
-        super::print_diagnostics(diagnostics.as_slice(), super::Format::Human);
+        super::print_diagnostics(&diagnostics, super::Format::Human);
         return 1;
     };
     let reference = field_reference(&config);

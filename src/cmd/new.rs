@@ -8,7 +8,7 @@ use crate::diagnostic::{closest, Diagnostic};
 pub fn run(root: &Path, section: &str, title: &str) -> i32 {
     let mut diagnostics = crate::diagnostic::Diagnostics::new();
     let Some(config) = crate::config::load(root, &mut diagnostics) else {
-        super::print_diagnostics(diagnostics.as_slice(), super::Format::Human);
+        super::print_diagnostics(&diagnostics, super::Format::Human);
         return 1;
     };
     let section = section.trim_matches('/');

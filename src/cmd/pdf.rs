@@ -44,7 +44,7 @@ pub fn find_chromium() -> Option<PathBuf> {
 pub fn run(options: &BuildOptions) -> i32 {
     let mut diagnostics = crate::diagnostic::Diagnostics::new();
     let Some(config) = crate::config::load(&options.root, &mut diagnostics) else {
-        super::print_diagnostics(diagnostics.as_slice(), super::Format::Human);
+        super::print_diagnostics(&diagnostics, super::Format::Human);
         return 1;
     };
     let Some(print) = config.reader.print.clone() else {

@@ -184,7 +184,9 @@ impl Staging {
         // Those the staging folder already has (it was taken from an earlier output) are left.
         let missing: Vec<&String> = paths
             .par_iter()
-            .filter(|p| !same_file(&from.join(p), &self.tmp.join(p)))
+            .filter(|p| {
+                !(self.inherited.has_file(p) && same_file(&from.join(p), &self.tmp.join(p)))
+            })
             .collect();
         create_dirs(
             &self.tmp,

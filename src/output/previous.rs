@@ -47,6 +47,11 @@ impl Inherited {
         Some(inherited)
     }
 
+    /// Whether the file `path` was there.
+    pub(super) fn has_file(&self, path: &str) -> bool {
+        self.files.contains(path)
+    }
+
     /// Clears the way for a new file at `path` in `root`: removes what was there and any file
     /// in the place of one of its folders. Returns whether every folder of `path` was already
     /// there.
@@ -84,11 +89,11 @@ impl Inherited {
             .collect();
         // The outermost first: the folders inside them go with them.
         unneeded.sort_by_key(|dir| dir.len());
-        let mut removed: Vec<&str> = Vec::new();
+        let mut removed: HashSet<&str> = HashSet::new();
         for dir in unneeded {
-            if !ancestors(dir).any(|a| removed.contains(&a)) {
+            if !ancestors(dir).any(|a| removed.contains(a)) {
                 let _ = crate::fs::remove_dir_all(&root.join(dir));
-                removed.push(dir);
+                removed.insert(dir);
             }
         }
     }

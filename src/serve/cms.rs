@@ -158,7 +158,7 @@ async fn config(State(state): State<Arc<CmsState>>, headers: HeaderMap) -> Respo
         .unwrap_or("127.0.0.1");
     let mut diagnostics = Diagnostics::new();
     let Some(config) = crate::config::load(&state.root, &mut diagnostics) else {
-        let text: Vec<String> = diagnostics.as_slice().iter().map(|d| d.render()).collect();
+        let text: Vec<String> = diagnostics.iter().map(|d| d.render()).collect();
         return plain(
             StatusCode::INTERNAL_SERVER_ERROR,
             "text/plain; charset=utf-8",
