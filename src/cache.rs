@@ -6,6 +6,7 @@
 //! `output::previous`). It holds:
 //! - the rendered bodies, each with the key it was rendered under (its text, path, first line
 //!   and the site's link targets);
+//! - what loading each Markdown file found ([`crate::content::LoadMemo`]);
 //! - for every written file, what it read ([`crate::deps::Input`]) with each input's
 //!   fingerprint, and the file's size and modification time once written;
 //! - the search index's files, with a hash of the records they were built from.
@@ -24,11 +25,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::deps::Input;
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::markdown::{Rendered, TocEntry};
 
 /// Changes whenever the layout of [`Stored`] does.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const MAGIC: &str = "guide-cache";
 /// The folder of cache files, beside the output folder.
 pub const DIR: &str = ".guide-cache";
@@ -107,18 +107,6 @@ impl StoredIndex {
     }
 }
 
-/// A diagnostic as stored (every field, unlike its JSON form).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct StoredDiagnostic {
-    error: bool,
-    path: Option<PathBuf>,
-    line: Option<usize>,
-    column: Option<usize>,
-    span: usize,
-    message: String,
-    hint: Option<String>,
-}
-
 /// A rendered body as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredBody {
@@ -126,7 +114,7 @@ pub struct StoredBody {
     summary: Option<String>,
     toc: Vec<TocEntry>,
     word_count: usize,
-    diagnostics: Vec<StoredDiagnostic>,
+    diagnostics: Vec<crate::diagnostic::Kept>,
 }
 
 impl From<Rendered> for StoredBody {
@@ -136,19 +124,7 @@ impl From<Rendered> for StoredBody {
             summary: r.summary,
             toc: r.toc,
             word_count: r.word_count,
-            diagnostics: r
-                .diagnostics
-                .into_iter()
-                .map(|d| StoredDiagnostic {
-                    error: d.is_error(),
-                    path: d.path,
-                    line: d.line,
-                    column: d.column,
-                    span: d.span,
-                    message: d.message,
-                    hint: d.hint,
-                })
-                .collect(),
+            diagnostics: r.diagnostics.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -160,24 +136,7 @@ impl From<StoredBody> for Rendered {
             summary: s.summary,
             toc: s.toc,
             word_count: s.word_count,
-            diagnostics: s
-                .diagnostics
-                .into_iter()
-                .map(|d| Diagnostic {
-                    severity: if d.error {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    },
-                    path: d.path,
-                    line: d.line,
-                    column: d.column,
-                    span: d.span,
-                    message: d.message,
-                    hint: d.hint,
-                    source_line: None,
-                })
-                .collect(),
+            diagnostics: s.diagnostics.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -193,6 +152,8 @@ pub struct Stored {
     pub outputs: HashMap<String, StoredOutput>,
     /// The search index, when one was built.
     pub index: Option<StoredIndex>,
+    /// What loading each Markdown file found.
+    pub loads: crate::content::LoadMemo,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -22,11 +22,14 @@ use crate::schema::{self, Reporter};
 use crate::slug::{is_slug, slugify};
 use crate::yaml::{self, PathStep};
 
+mod memo;
+pub use memo::LoadMemo;
+
 /// The folder of content files under the site root.
 pub const CONTENT_DIR: &str = "content";
 
 /// A term as written in a page's front matter, with where it was written.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RawTerm {
     /// The text written (a slug or a title).
     pub value: String,
@@ -37,7 +40,7 @@ pub struct RawTerm {
 }
 
 /// Where a value is written in a file: 1-based line and column, length in characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Place {
     /// 1-based line.
     pub line: usize,
@@ -48,7 +51,7 @@ pub struct Place {
 }
 
 /// The front matter of a page or section, checked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct PageMeta {
     /// `title`.
     pub title: String,
@@ -74,11 +77,35 @@ pub struct PageMeta {
     /// `template`.
     pub template: Option<String>,
     /// `extra`.
+    #[serde(with = "json_text")]
     pub extra: Map<String, Value>,
     /// Terms per taxonomy name, as written.
     pub terms: HashMap<String, Vec<RawTerm>>,
     /// The section schema's fields, as written.
+    #[serde(with = "json_text")]
     pub fields: Map<String, Value>,
+}
+
+/// Values of the front matter as JSON text, for the build cache: its format (postcard) can
+/// only read data whose shape it knows.
+mod json_text {
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_json::{Map, Value};
+
+    pub(super) fn serialize<S: Serializer>(
+        map: &Map<String, Value>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&serde_json::to_string(map).map_err(S::Error::custom)?)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Map<String, Value>, D::Error> {
+        serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
+    }
 }
 
 /// A Markdown file: a page, or a section's `_index.md`.
@@ -198,12 +225,31 @@ pub fn load(
     drafts: DraftMode,
     diagnostics: &mut crate::diagnostic::Diagnostics,
 ) -> Site {
-    let (site, found) = load_and_check(root, config, drafts);
+    let (site, found, _) = load_and_check(root, config, drafts, &LoadMemo::default());
     diagnostics.extend(found);
     site
 }
 
-fn load_and_check(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site, Vec<Diagnostic>) {
+/// [`load`], taking from `memo` what it kept of the files that have not changed since; with
+/// what to keep for the next build ([`crate::warm`]).
+pub fn load_reusing(
+    root: &Path,
+    config: &SiteConfig,
+    drafts: DraftMode,
+    memo: &LoadMemo,
+    diagnostics: &mut crate::diagnostic::Diagnostics,
+) -> (Site, LoadMemo) {
+    let (site, found, memo) = load_and_check(root, config, drafts, memo);
+    diagnostics.extend(found);
+    (site, memo)
+}
+
+fn load_and_check(
+    root: &Path,
+    config: &SiteConfig,
+    drafts: DraftMode,
+    memo: &LoadMemo,
+) -> (Site, Vec<Diagnostic>, LoadMemo) {
     let content = root.join(CONTENT_DIR);
     let mut diagnostics = Vec::new();
     if !content.is_dir() {
@@ -212,7 +258,7 @@ fn load_and_check(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site,
                 .in_file(CONTENT_DIR)
                 .with_hint("créez content/_index.md (la page d'accueil) ou indiquez le dossier du site avec --root"),
         );
-        return (Site::default(), diagnostics);
+        return (Site::default(), diagnostics, LoadMemo::default());
     }
     let files = walk_content(root, &content, &mut diagnostics);
     let section_dirs = section_dirs(&files.markdown);
@@ -222,12 +268,18 @@ fn load_and_check(root: &Path, config: &SiteConfig, drafts: DraftMode) -> (Site,
         .filter(|p| p.file_name().is_some_and(|n| n == "index.md"))
         .map(|p| p.parent().unwrap_or(Path::new("")).to_path_buf())
         .collect();
-    let loaded = load_files(&content, &files.markdown, &section_dirs, config);
+    let mut loaded = load_files(&content, &files.markdown, &section_dirs, config, memo);
+    let mut kept = LoadMemo::default();
+    for file in &mut loaded {
+        if let Some(entry) = file.kept.take() {
+            kept.insert(file.relative.clone(), entry);
+        }
+    }
     let mut site = Site::default();
     let section_pages = sort_loaded(loaded, drafts, &section_dirs, &mut site, &mut diagnostics);
     site.sections = sections(&section_dirs, section_pages, config);
     site.assets = assets(files.other, &bundle_dirs, &site.pages);
-    (site, diagnostics)
+    (site, diagnostics, kept)
 }
 
 /// Walks `content/` (links not followed, skipped names left out): its Markdown and other
@@ -355,7 +407,15 @@ fn section_of_dir(section_dirs: &[PathBuf], dir: &Path) -> usize {
 
 /// A Markdown file read and checked: its path relative to `content/`, the page (none when
 /// it could not be read) and its diagnostics.
-type LoadedFile = (PathBuf, Option<Page>, Vec<Diagnostic>);
+/// One Markdown file as loaded.
+struct LoadedFile {
+    /// Its path relative to `content/`.
+    relative: PathBuf,
+    page: Option<Page>,
+    diagnostics: Vec<Diagnostic>,
+    /// What to keep of it for the next build.
+    kept: Option<memo::Loaded>,
+}
 
 /// Reads and checks every Markdown file, in parallel, each in its section.
 fn load_files(
@@ -363,6 +423,7 @@ fn load_files(
     markdown: &[PathBuf],
     section_dirs: &[PathBuf],
     config: &SiteConfig,
+    memo: &LoadMemo,
 ) -> Vec<LoadedFile> {
     markdown
         .par_iter()
@@ -377,15 +438,19 @@ fn load_files(
                 section_of_dir(section_dirs, dir)
             };
             let section_name = to_slash(&section_dirs[section]);
-            let (page, diags) = load_file(
-                content,
-                relative,
+            let file = (
+                relative.as_path(),
                 section.into(),
-                &section_name,
+                section_name.as_str(),
                 is_index,
-                config,
             );
-            (relative.clone(), page, diags)
+            let (page, diagnostics, kept) = load_kept(content, file, config, memo);
+            LoadedFile {
+                relative: relative.clone(),
+                page,
+                diagnostics,
+                kept,
+            }
         })
         .collect()
 }
@@ -400,7 +465,13 @@ fn sort_loaded(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Option<Page>> {
     let mut section_pages: Vec<Option<Page>> = vec![None; section_dirs.len()];
-    for (relative, page, mut diags) in loaded {
+    for LoadedFile {
+        relative,
+        page,
+        diagnostics: mut diags,
+        ..
+    } in loaded
+    {
         if drafts == DraftMode::Exclude {
             // Published as is: an untouched placeholder would reach readers.
             for d in diags
@@ -655,24 +726,103 @@ fn load_file(
     config: &SiteConfig,
 ) -> (Option<Page>, Vec<Diagnostic>) {
     let display_path = Path::new(CONTENT_DIR).join(relative);
+    match read_text(&content.join(relative), &display_path) {
+        Ok(text) => {
+            let parsed = parse_file(
+                content,
+                relative,
+                section,
+                section_name,
+                is_index,
+                config,
+                &text,
+            );
+            (parsed.page, parsed.diagnostics)
+        }
+        Err(d) => (None, vec![*d]),
+    }
+}
+
+/// [`load_file`], with what `memo` kept of the file when it has not changed; and what to
+/// keep of it for the next build.
+fn load_kept(
+    content: &Path,
+    file: (&Path, SectionId, &str, bool),
+    config: &SiteConfig,
+    memo: &LoadMemo,
+) -> (Option<Page>, Vec<Diagnostic>, Option<memo::Loaded>) {
+    let (relative, section, section_name, is_index) = file;
+    let display_path = Path::new(CONTENT_DIR).join(relative);
     let text = match read_text(&content.join(relative), &display_path) {
         Ok(text) => text,
-        Err(d) => return (None, vec![*d]),
+        Err(d) => return (None, vec![*d], None),
     };
-    let split = match frontmatter::split(&text) {
+    let key = memo::key(&text, section_name, is_index);
+    let body = frontmatter::split(&text).map(|split| split.body);
+    if let (Some(kept), Ok(body)) = (memo.get(relative), body) {
+        if let Some((page, diagnostics)) = kept.page(key, content, relative, section, body) {
+            return (Some(page), diagnostics, Some(kept.clone()));
+        }
+    }
+    let parsed = parse_file(
+        content,
+        relative,
+        section,
+        section_name,
+        is_index,
+        config,
+        &text,
+    );
+    let kept = parsed
+        .page
+        .as_ref()
+        .map(|page| memo::Loaded::of(key, page, &parsed.diagnostics, parsed.image.clone()));
+    (parsed.page, parsed.diagnostics, kept)
+}
+
+/// What checking one file's text gave.
+struct Parsed {
+    page: Option<Page>,
+    diagnostics: Vec<Diagnostic>,
+    /// The local image its front matter names, and whether it was found.
+    image: Option<(PathBuf, bool)>,
+}
+
+impl Parsed {
+    fn failed(diagnostics: Vec<Diagnostic>) -> Self {
+        Self {
+            page: None,
+            diagnostics,
+            image: None,
+        }
+    }
+}
+
+/// Checks the text of the Markdown file at `relative`.
+fn parse_file(
+    content: &Path,
+    relative: &Path,
+    section: SectionId,
+    section_name: &str,
+    is_index: bool,
+    config: &SiteConfig,
+    text: &str,
+) -> Parsed {
+    let display_path = Path::new(CONTENT_DIR).join(relative);
+    let split = match frontmatter::split(text) {
         Ok(split) => split,
         Err(e) => {
             let d = Diagnostic::error(e.message)
                 .in_file(&display_path)
                 .at(e.line, 1, 3)
                 .with_hint(e.hint)
-                .with_source(&text);
-            return (None, vec![d]);
+                .with_source(text);
+            return Parsed::failed(vec![d]);
         }
     };
     let mut reporter = FileReporter {
         display_path: &display_path,
-        text: &text,
+        text,
         yaml: split.yaml,
         yaml_line: split.yaml_line,
         diagnostics: Vec::new(),
@@ -680,10 +830,10 @@ fn load_file(
     let front_matter = yaml::parse_front_matter(split.yaml);
     let mut early = syntax_diagnostics(&front_matter.problems, &reporter);
     let map = match front_matter.value.map(|value| fields_of(value, &reporter)) {
-        None => return (None, early),
+        None => return Parsed::failed(early),
         Some(Err(d)) => {
             early.push(*d);
-            return (None, early);
+            return Parsed::failed(early);
         }
         Some(Ok(map)) => map,
     };
@@ -701,11 +851,11 @@ fn load_file(
         &mut reporter,
     );
     let path = url_path(relative, is_index, &meta, &mut reporter);
-    check_front_matter_image(&map, content, relative, &mut reporter);
+    let image = check_front_matter_image(&map, content, relative, &mut reporter);
     if !meta.draft && !is_index {
         reporter
             .diagnostics
-            .extend(placeholders(&text, split.body_line, &display_path));
+            .extend(placeholders(text, split.body_line, &display_path));
     }
     forget_skipped_keys(&mut reporter.diagnostics, &front_matter.skipped_keys);
     early.append(&mut reporter.diagnostics);
@@ -723,7 +873,11 @@ fn load_file(
         front_matter_hash: split.front_matter_hash(),
         unread_keys: front_matter.skipped_keys.clone(),
     };
-    (Some(page), early)
+    Parsed {
+        page: Some(page),
+        diagnostics: early,
+        image,
+    }
 }
 
 /// The text of the file at `path`; an error when it cannot be read or is not UTF-8.
@@ -855,15 +1009,17 @@ fn forget_skipped_keys(diagnostics: &mut Vec<Diagnostic>, skipped_keys: &[String
 /// The front matter's `image: { src, alt }` follows the rules of an image in the body: its
 /// file must exist beside the page (or at the path written from it), and its alternative text
 /// must not be empty (RGAA, criterion 1.1). Addresses (`https://…`, `/…`) are not checked.
+/// Returns the file looked for (relative to `content/`) and whether it was found.
 fn check_front_matter_image(
     map: &Map<String, Value>,
     content: &Path,
     relative: &Path,
     reporter: &mut FileReporter<'_>,
-) {
+) -> Option<(PathBuf, bool)> {
     let Some(Value::Object(image)) = map.get("image") else {
-        return;
+        return None;
     };
+    let mut checked = None;
     let key = |k: &str| vec![PathStep::Key("image".into()), PathStep::Key(k.into())];
     if let Some(Value::String(src)) = image.get("src") {
         let local = !src.contains("://") && !src.starts_with('/') && !src.trim().is_empty();
@@ -876,7 +1032,11 @@ fn check_front_matter_image(
                     std::path::Component::Normal(_) | std::path::Component::CurDir
                 )
             });
-            if !inside || !content.join(&target).is_file() {
+            let found = inside && content.join(&target).is_file();
+            if inside {
+                checked = Some((target.clone(), found));
+            }
+            if !found {
                 reporter.at_value(
                     &key("src"),
                     format!(
@@ -901,6 +1061,7 @@ fn check_front_matter_image(
             Some("décrivez ce que montre l'image, par exemple : alt: Trois salariées autour d'une machine (RGAA, critère 1.1)".into()),
         );
     }
+    checked
 }
 
 /// The placeholder `guide new` writes in every field and under every heading.

@@ -7,10 +7,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The build cannot succeed.
@@ -40,6 +40,50 @@ pub struct Diagnostic {
     /// The offending line of the file, when known.
     #[serde(skip)]
     pub source_line: Option<String>,
+}
+
+/// A diagnostic as the build cache keeps it: every field (its JSON form leaves out the span
+/// and the source line).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Kept {
+    severity: Severity,
+    path: Option<PathBuf>,
+    line: Option<usize>,
+    column: Option<usize>,
+    span: usize,
+    message: String,
+    hint: Option<String>,
+    source_line: Option<String>,
+}
+
+impl From<Diagnostic> for Kept {
+    fn from(d: Diagnostic) -> Self {
+        Self {
+            severity: d.severity,
+            path: d.path,
+            line: d.line,
+            column: d.column,
+            span: d.span,
+            message: d.message,
+            hint: d.hint,
+            source_line: d.source_line,
+        }
+    }
+}
+
+impl From<Kept> for Diagnostic {
+    fn from(k: Kept) -> Self {
+        Self {
+            severity: k.severity,
+            path: k.path,
+            line: k.line,
+            column: k.column,
+            span: k.span,
+            message: k.message,
+            hint: k.hint,
+            source_line: k.source_line,
+        }
+    }
 }
 
 impl Diagnostic {

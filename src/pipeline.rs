@@ -348,7 +348,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         .map(|w| MarkdownCache::from_entries(w.take_bodies()));
     let cache = cache.or(stored_bodies.as_ref());
     let templates = crate::render::load_templates(&options.root, &config);
-    let (site, named_terms, plan) = load_content(options, &config, &mut diagnostics);
+    let (site, named_terms, plan) = load_content(options, &config, warm.as_mut(), &mut diagnostics);
     // `check` sees drafts but refuses links to them, as the build without --drafts will.
     let draft_links =
         if options.mode == OutputMode::CheckOnly || options.drafts == DraftMode::Exclude {
@@ -631,13 +631,28 @@ fn prepare_target(
 fn load_content(
     options: &BuildOptions,
     config: &crate::config::SiteConfig,
+    warm: Option<&mut crate::warm::Warm>,
     diagnostics: &mut Diagnostics,
 ) -> (
     crate::content::Site,
     crate::taxonomy::NamedTerms,
     crate::plan::Plan,
 ) {
-    let site = crate::content::load(&options.root, config, options.drafts, diagnostics);
+    let site = match warm {
+        Some(warm) => {
+            let memo = warm.take_loads();
+            let (site, memo) = crate::content::load_reusing(
+                &options.root,
+                config,
+                options.drafts,
+                &memo,
+                diagnostics,
+            );
+            warm.set_loads(memo);
+            site
+        }
+        None => crate::content::load(&options.root, config, options.drafts, diagnostics),
+    };
     diagnostics.extend(check_unique_urls(&site, config));
     let named = crate::taxonomy::NamedTerms::of(&site, config);
     let plan = crate::plan::Plan::new(&site, config, &named.slugs(config));

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::cache::{Stamp, Stored, StoredBody, StoredIndex, StoredOutput};
+use crate::content::LoadMemo;
 use crate::deps::{Fingerprints, Input};
 use crate::markdown::Rendered;
 use crate::plan::{OutputId, Plan};
@@ -29,6 +30,8 @@ pub struct Warm {
     reused: HashMap<String, Stamp>,
     /// The search index written: its records' hash and files.
     index: Option<(u64, Vec<String>)>,
+    /// What loading each Markdown file found, for the next build.
+    loads: LoadMemo,
 }
 
 impl Warm {
@@ -56,6 +59,7 @@ impl Warm {
             outputs: HashMap::new(),
             reused: HashMap::new(),
             index: None,
+            loads: LoadMemo::default(),
         }
     }
 
@@ -65,6 +69,16 @@ impl Warm {
             .into_iter()
             .map(|(path, (key, body))| (path, (key, body.into())))
             .collect()
+    }
+
+    /// What the last build found loading each Markdown file.
+    pub fn take_loads(&mut self) -> LoadMemo {
+        std::mem::take(&mut self.stored.loads)
+    }
+
+    /// Keeps what this build found loading each Markdown file.
+    pub fn set_loads(&mut self, loads: LoadMemo) {
+        self.loads = loads;
     }
 
     /// The outputs of `plan` to render: those the last output cannot give as they are, and
@@ -160,6 +174,7 @@ impl Warm {
             outputs_key: self.outputs_key,
             outputs,
             index,
+            loads: self.loads,
         };
         crate::cache::save(&self.path, self.settings, &stored)
             .err()

@@ -19,6 +19,8 @@ use common::TestSite;
 use edits::*;
 
 const DEFAULT_SEED: u64 = 0x6361_6368_6500_0001;
+/// The front matter of a case study of the `basic` fixture, without its closing line.
+const CASE_STUDY: &str = "---\ntitle: Fiche essai\nthemes: [qvct]\nmaturite: emergence\nentreprise: { nom: Entreprise E, effectif: 8 }\nillustratif: true\n";
 const DEFAULT_STEPS: usize = 18;
 
 /// Builds `site` into `out` (search index included); returns what it printed. Panics when
@@ -176,4 +178,50 @@ fn a_cache_that_cannot_be_trusted_is_ignored_and_a_file_edited_in_the_output_is_
         .unwrap();
     assert_eq!(failed.status.code(), Some(1));
     assert_eq!((tree(&out), std::fs::read(&cache).unwrap()), before);
+}
+
+/// The warnings and errors a build printed, without its closing lines.
+fn problems(said: &str) -> Vec<&str> {
+    said.lines()
+        .filter(|line| !line.starts_with("Site construit") && !line.starts_with("info :"))
+        .collect()
+}
+
+#[test]
+fn a_warm_build_repeats_the_warnings_of_unchanged_pages_and_checks_their_images_again() {
+    let site = TestSite::new("basic");
+    let config = std::fs::read_to_string(site.path("guide.yaml")).unwrap();
+    let image = "    schema:\n      image:\n        type: map\n        fields:\n          src: { type: string, required: true }\n          alt: { type: string, required: true }\n";
+    site.write("guide.yaml", &config.replacen("    schema:\n", image, 1));
+    site.write(
+        "content/projets/essai.md",
+        &format!("{CASE_STUDY}date: 2024-05-02\nupdated: 2024-01-01\nimage:\n  src: atelier.jpg\n  alt: L’atelier\n---\nTexte.\n"),
+    );
+    site.write("content/projets/atelier.jpg", "une photo");
+    let outside = tempfile::tempdir().unwrap();
+    let out = outside.path().join("public");
+    let cold = build(&site, &out, &["--no-search"]);
+    assert!(cold.contains("« updated » (2024-01-01) précède"), "{cold}");
+
+    // Nothing changed: every page is taken from the cache, and says what it said.
+    let warm = build(&site, &out, &["--no-search"]);
+    assert!(warm.contains("repris tels quels"), "{warm}");
+    assert_eq!(problems(&warm), problems(&cold));
+
+    // The page has not changed, but the image it names is gone.
+    site.remove("content/projets/atelier.jpg");
+    let failed = Command::new(env!("CARGO_BIN_EXE_guide"))
+        .args(["build", "--no-search", "--root"])
+        .arg(site.root())
+        .arg("--output")
+        .arg(&out)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("content/projets/essai.md:10:8\n  image introuvable : « atelier.jpg »"),
+        "{said}"
+    );
 }

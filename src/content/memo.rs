@@ -1,0 +1,130 @@
+//! What loading each Markdown file found, kept by `guide build`'s cache ([`crate::cache`]) so
+//! that the next build takes a file whose text has not changed without parsing its front
+//! matter again (that parse was a third of a build's time after a one-page edit).
+//!
+//! An entry is used only when the file's text, its section and whether it is a section's
+//! `_index.md` are those it was made from, and the local image its front matter names is
+//! still there, or still missing. The rest of what loading a file depends on (`guide.yaml`,
+//! the generator) is in the cache's settings: a cache made under others is not read.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Page, PageMeta, CONTENT_DIR};
+use crate::diagnostic::{Diagnostic, Kept};
+use crate::ids::SectionId;
+
+/// What loading each Markdown file found, by its path relative to `content/`.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct LoadMemo {
+    files: HashMap<PathBuf, Loaded>,
+}
+
+/// What loading one file found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Loaded {
+    /// [`key`] of what it was made from.
+    key: u64,
+    meta: PageMeta,
+    path: String,
+    body_line: usize,
+    front_matter_hash: u64,
+    unread_keys: Vec<String>,
+    diagnostics: Vec<Kept>,
+    /// The local image of the front matter, and whether it was found.
+    image: Option<(PathBuf, bool)>,
+}
+
+/// What a file's loading depends on, besides the settings: its text, its section's folder
+/// and whether it is a section's `_index.md`.
+pub(super) fn key(text: &str, section_name: &str, is_index: bool) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (text, section_name, is_index).hash(&mut hasher);
+    hasher.finish()
+}
+
+impl LoadMemo {
+    /// The entry of the file at `relative`, if there is one.
+    pub(super) fn get(&self, relative: &Path) -> Option<&Loaded> {
+        self.files.get(relative)
+    }
+
+    /// Keeps what loading the file at `relative` found.
+    pub(super) fn insert(&mut self, relative: PathBuf, loaded: Loaded) {
+        self.files.insert(relative, loaded);
+    }
+
+    /// How many files it holds.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+impl Loaded {
+    /// What loading gave: `page` and the file's own `diagnostics`, from text with `key`;
+    /// `image` as [`Loaded::image`].
+    pub(super) fn of(
+        key: u64,
+        page: &Page,
+        diagnostics: &[Diagnostic],
+        image: Option<(PathBuf, bool)>,
+    ) -> Self {
+        Self {
+            key,
+            meta: page.meta.clone(),
+            path: page.path.clone(),
+            body_line: page.body_line,
+            front_matter_hash: page.front_matter_hash,
+            unread_keys: page.unread_keys.clone(),
+            diagnostics: diagnostics.iter().cloned().map(Kept::from).collect(),
+            image,
+        }
+    }
+
+    /// The page of `relative` in `section` and its diagnostics, when this entry was made from
+    /// text with `key` and its image is as it was; `body` is the file's body.
+    pub(super) fn page(
+        &self,
+        key: u64,
+        content: &Path,
+        relative: &Path,
+        section: SectionId,
+        body: &str,
+    ) -> Option<(Page, Vec<Diagnostic>)> {
+        let image_as_it_was = self
+            .image
+            .as_ref()
+            .is_none_or(|(target, found)| content.join(target).is_file() == *found);
+        if self.key != key || !image_as_it_was {
+            return None;
+        }
+        let is_bundle = relative.file_name().is_some_and(|n| n == "index.md");
+        let page = Page {
+            source: relative.to_path_buf(),
+            display_path: Path::new(CONTENT_DIR).join(relative),
+            section,
+            meta: self.meta.clone(),
+            body: body.to_string(),
+            body_line: self.body_line,
+            path: self.path.clone(),
+            bundle_dir: is_bundle.then(|| relative.parent().unwrap_or(Path::new("")).to_path_buf()),
+            front_matter_hash: self.front_matter_hash,
+            unread_keys: self.unread_keys.clone(),
+        };
+        let diagnostics = self
+            .diagnostics
+            .iter()
+            .cloned()
+            .map(Diagnostic::from)
+            .collect();
+        Some((page, diagnostics))
+    }
+}
