@@ -5,7 +5,8 @@
 //! delete (the folder also keeps the output before the current one, `<name>.prev`: see
 //! `output::previous`). It holds:
 //! - the rendered bodies, each with the key it was rendered under (its text, path, first line
-//!   and the site's link targets);
+//!   and the site's link targets); their HTML is in a second file, `<name>.bodies`
+//!   ([`bodies`]);
 //! - what loading each Markdown file found ([`crate::content::LoadMemo`]);
 //! - for every written file, what it read ([`crate::deps::Input`]) with each input's
 //!   fingerprint, and the file's size and modification time once written;
@@ -25,10 +26,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::deps::Input;
+pub use bodies::BodiesFile;
+
+mod bodies;
 use crate::markdown::{Rendered, TocEntry};
 
 /// Changes whenever the layout of [`Stored`] does.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const MAGIC: &str = "guide-cache";
 /// The folder of cache files, beside the output folder.
 pub const DIR: &str = ".guide-cache";
@@ -107,36 +111,34 @@ impl StoredIndex {
     }
 }
 
-/// A rendered body as stored.
+/// The rendered bodies as stored, by source path (for messages), with the key each was
+/// rendered under; their HTML is in `file`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StoredBodies {
+    bodies: HashMap<PathBuf, (u64, StoredBody)>,
+    file: BodiesFile,
+}
+
+/// A rendered body as stored: its HTML is a range of the bodies file ([`bodies`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredBody {
-    html: String,
+    /// Start and length of the HTML in the bodies file's text.
+    html: (u64, u64),
     summary: Option<String>,
     toc: Vec<TocEntry>,
     word_count: usize,
     diagnostics: Vec<crate::diagnostic::Kept>,
 }
 
-impl From<Rendered> for StoredBody {
-    fn from(r: Rendered) -> Self {
+impl StoredBody {
+    /// `rendered`, whose HTML is at `range` of the bodies file's text.
+    fn new(rendered: Rendered, range: std::ops::Range<usize>) -> Self {
         Self {
-            html: r.html,
-            summary: r.summary,
-            toc: r.toc,
-            word_count: r.word_count,
-            diagnostics: r.diagnostics.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<StoredBody> for Rendered {
-    fn from(s: StoredBody) -> Self {
-        Self {
-            html: s.html,
-            summary: s.summary,
-            toc: s.toc,
-            word_count: s.word_count,
-            diagnostics: s.diagnostics.into_iter().map(Into::into).collect(),
+            html: (range.start as u64, range.len() as u64),
+            summary: rendered.summary,
+            toc: rendered.toc,
+            word_count: rendered.word_count,
+            diagnostics: rendered.diagnostics.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -144,8 +146,12 @@ impl From<StoredBody> for Rendered {
 /// What a build keeps for the next one.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Stored {
-    /// Rendered bodies by source path (for messages), with the key they were rendered under.
-    pub bodies: HashMap<PathBuf, (u64, StoredBody)>,
+    /// Rendered bodies by source path (for messages), with the key they were rendered under,
+    /// and the file of their HTML.
+    bodies: StoredBodies,
+    /// Its text, once read.
+    #[serde(skip)]
+    bodies_text: Option<std::sync::Arc<String>>,
     /// [`outputs_key`] when the outputs were written: outputs are reused only under the same.
     pub outputs_key: u64,
     /// Every written file, by its path in the output.
@@ -253,9 +259,81 @@ pub fn load(path: &Path, settings: u64) -> Result<Option<Stored>, String> {
                 .into(),
         );
     }
-    postcard::from_bytes(rest)
-        .map(Some)
-        .map_err(|_| "cache abîmé : construction complète".into())
+    let mut stored: Stored =
+        postcard::from_bytes(rest).map_err(|_| "cache abîmé : construction complète")?;
+    if !stored.bodies.bodies.is_empty() {
+        let text = bodies::read(path, stored.bodies.file)
+            .filter(|text| (stored.bodies.bodies.values()).all(|(_, body)| body.within(text)))
+            .ok_or("cache abîmé : construction complète")?;
+        stored.bodies_text = Some(text);
+    }
+    Ok(Some(stored))
+}
+
+impl StoredBody {
+    /// Whether its HTML lies in `text`, at character boundaries.
+    fn within(&self, text: &str) -> bool {
+        let (start, len) = self.html;
+        let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(len)) else {
+            return false;
+        };
+        start
+            .checked_add(len)
+            .and_then(|end| text.get(start..end))
+            .is_some()
+    }
+}
+
+impl Stored {
+    /// A cache of `bodies` (as [`store_bodies`] wrote them), `outputs` under `outputs_key`,
+    /// the search `index` and the load memo `loads`.
+    pub fn new(
+        bodies: StoredBodies,
+        outputs_key: u64,
+        outputs: HashMap<String, StoredOutput>,
+        index: Option<StoredIndex>,
+        loads: crate::content::LoadMemo,
+    ) -> Self {
+        Self {
+            bodies,
+            bodies_text: None,
+            outputs_key,
+            outputs,
+            index,
+            loads,
+        }
+    }
+
+    /// The stored bodies, by source path, with the key each was rendered under.
+    pub fn take_bodies(&mut self) -> HashMap<PathBuf, (u64, Rendered)> {
+        let Some(text) = self.bodies_text.clone() else {
+            return HashMap::new();
+        };
+        std::mem::take(&mut self.bodies.bodies)
+            .into_iter()
+            .filter_map(|(path, (key, body))| Some((path, (key, bodies::rendered(body, &text)?))))
+            .collect()
+    }
+
+    /// The bodies file read, with its text, for [`store_bodies`].
+    pub fn bodies_read(&self) -> Option<(std::sync::Arc<String>, BodiesFile)> {
+        self.bodies_text
+            .clone()
+            .map(|text| (text, self.bodies.file))
+    }
+}
+
+/// Writes the HTML of `bodies` beside the cache at `path`, appended to the bodies file `read`
+/// ([`Stored::bodies_read`]) when most of it is still used; returns them as the cache stores
+/// them.
+pub fn store_bodies(
+    path: &Path,
+    read: Option<&(std::sync::Arc<String>, BodiesFile)>,
+    bodies: HashMap<PathBuf, (u64, Rendered)>,
+) -> Result<StoredBodies, String> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    bodies::write(path, read.map(|(text, file)| (text, *file)), bodies).map_err(|e| e.to_string())
 }
 
 /// Writes the cache at `path` (through a temporary file, so that a killed build leaves the

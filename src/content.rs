@@ -726,7 +726,11 @@ fn load_file(
     config: &SiteConfig,
 ) -> (Option<Page>, Vec<Diagnostic>) {
     let display_path = Path::new(CONTENT_DIR).join(relative);
-    match read_text(&content.join(relative), &display_path) {
+    let bytes = match read_bytes(&content.join(relative), &display_path) {
+        Ok(bytes) => bytes,
+        Err(d) => return (None, vec![*d]),
+    };
+    match as_text(&bytes, &display_path) {
         Ok(text) => {
             let parsed = parse_file(
                 content,
@@ -735,7 +739,7 @@ fn load_file(
                 section_name,
                 is_index,
                 config,
-                &text,
+                text,
             );
             (parsed.page, parsed.diagnostics)
         }
@@ -753,12 +757,16 @@ fn load_kept(
 ) -> (Option<Page>, Vec<Diagnostic>, Option<memo::Loaded>) {
     let (relative, section, section_name, is_index) = file;
     let display_path = Path::new(CONTENT_DIR).join(relative);
-    let text = match read_text(&content.join(relative), &display_path) {
+    let bytes = match read_bytes(&content.join(relative), &display_path) {
+        Ok(bytes) => bytes,
+        Err(d) => return (None, vec![*d], None),
+    };
+    let text = match as_text(&bytes, &display_path) {
         Ok(text) => text,
         Err(d) => return (None, vec![*d], None),
     };
-    let key = memo::key(&text, section_name, is_index);
-    let body = frontmatter::split(&text).map(|split| split.body);
+    let key = memo::key(text, section_name, is_index);
+    let body = frontmatter::split(text).map(|split| split.body);
     if let (Some(kept), Ok(body)) = (memo.get(relative), body) {
         if let Some((page, diagnostics)) = kept.page(key, content, relative, section, body) {
             return (Some(page), diagnostics, Some(kept.clone()));
@@ -771,7 +779,7 @@ fn load_kept(
         section_name,
         is_index,
         config,
-        &text,
+        text,
     );
     let kept = parsed
         .page
@@ -880,9 +888,9 @@ fn parse_file(
     }
 }
 
-/// The text of the file at `path`; an error when it cannot be read or is not UTF-8.
-fn read_text(path: &Path, display_path: &Path) -> Result<String, Box<Diagnostic>> {
-    let bytes = crate::fs::read(path).map_err(|e| {
+/// The bytes of the file at `path`; an error when it cannot be read.
+fn read_bytes(path: &Path, display_path: &Path) -> Result<Vec<u8>, Box<Diagnostic>> {
+    crate::fs::read(path).map_err(|e| {
         Box::new(
             Diagnostic::error(format!(
                 "impossible de lire ce fichier : {}",
@@ -891,10 +899,17 @@ fn read_text(path: &Path, display_path: &Path) -> Result<String, Box<Diagnostic>
             .in_file(display_path)
             .with_hint("vérifiez que le fichier existe et que vous avez le droit de le lire"),
         )
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+    })
+}
+
+/// `bytes` as text; an error at the first line that is not UTF-8. (`simdutf8` checks the
+/// text of 10 000 pages several times faster than the standard library.)
+fn as_text<'a>(bytes: &'a [u8], display_path: &Path) -> Result<&'a str, Box<Diagnostic>> {
+    simdutf8::basic::from_utf8(bytes).map_err(|_| {
+        let valid_up_to = std::str::from_utf8(bytes)
+            .err()
+            .map_or(bytes.len(), |e| e.valid_up_to());
+        let line = bytes[..valid_up_to].iter().filter(|b| **b == b'\n').count() + 1;
         Box::new(Diagnostic::error("ce fichier n'est pas encodé en UTF-8")
             .in_file(display_path)
             .at_line(line)

@@ -214,7 +214,7 @@ fn hash_all(parts: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) 
 /// The fingerprint of a rendered body.
 pub fn body_hash(rendered: &Rendered) -> u64 {
     hash_all(|h| {
-        rendered.html.hash(h);
+        rendered.html.as_str().hash(h);
         rendered.summary.hash(h);
         rendered.word_count.hash(h);
         serde_json::to_string(&rendered.toc)

@@ -89,11 +89,80 @@ pub struct MarkdownSource<'a> {
     pub draft: bool,
 }
 
+/// A rendered body's HTML: its own text, or a part of a text shared with others (the build
+/// cache reads every stored body in one piece: [`crate::cache`]).
+#[derive(Debug, Clone)]
+pub struct Html(HtmlText);
+
+#[derive(Debug, Clone)]
+enum HtmlText {
+    Own(String),
+    Shared(std::sync::Arc<String>, std::ops::Range<usize>),
+}
+
+impl Html {
+    /// The part `range` of `text`; `None` unless `range` lies within it at character boundaries.
+    pub fn shared(text: &std::sync::Arc<String>, range: std::ops::Range<usize>) -> Option<Self> {
+        text.get(range.clone())?;
+        Some(Self(HtmlText::Shared(std::sync::Arc::clone(text), range)))
+    }
+
+    /// The HTML.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            HtmlText::Own(text) => text,
+            HtmlText::Shared(text, range) => &text[range.clone()],
+        }
+    }
+
+    /// Where it lies in `text`, if it is a part of that very text.
+    pub fn range_in(&self, text: &std::sync::Arc<String>) -> Option<std::ops::Range<usize>> {
+        match &self.0 {
+            HtmlText::Shared(shared, range) if std::sync::Arc::ptr_eq(shared, text) => {
+                Some(range.clone())
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Default for Html {
+    fn default() -> Self {
+        Self(HtmlText::Own(String::new()))
+    }
+}
+
+impl From<String> for Html {
+    fn from(text: String) -> Self {
+        Self(HtmlText::Own(text))
+    }
+}
+
+impl std::ops::Deref for Html {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Html {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Html {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// A rendered body.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
     /// The HTML.
-    pub html: String,
+    pub html: Html,
     /// The HTML before `<!-- more -->`, if the marker is present.
     pub summary: Option<String>,
     /// The table of contents (nested).
@@ -778,7 +847,7 @@ impl<'e> BodyRenderer<'_, 'e, '_> {
             self.rendered.summary = Some(summary);
         }
         pulldown_cmark::html::push_html(&mut html, self.events.into_iter());
-        self.rendered.html = html;
+        self.rendered.html = html.into();
         self.rendered.toc = nest(self.flat_toc);
         self.rendered
     }

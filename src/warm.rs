@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::cache::{Stamp, Stored, StoredBody, StoredIndex, StoredOutput};
+use crate::cache::{Stamp, Stored, StoredIndex, StoredOutput};
 use crate::content::LoadMemo;
 use crate::deps::{Fingerprints, Input};
 use crate::markdown::Rendered;
@@ -65,10 +65,7 @@ impl Warm {
 
     /// The stored bodies, by source path, with the key each was rendered under.
     pub fn take_bodies(&mut self) -> HashMap<PathBuf, (u64, Rendered)> {
-        std::mem::take(&mut self.stored.bodies)
-            .into_iter()
-            .map(|(path, (key, body))| (path, (key, body.into())))
-            .collect()
+        self.stored.take_bodies()
     }
 
     /// What the last build found loading each Markdown file.
@@ -166,19 +163,17 @@ impl Warm {
                 .filter_map(|path| Some((path.clone(), stamp(&path)?)))
                 .collect(),
         });
-        let stored = Stored {
-            bodies: bodies
-                .into_iter()
-                .map(|(path, (key, body))| (path, (key, StoredBody::from(body))))
-                .collect(),
-            outputs_key: self.outputs_key,
-            outputs,
-            index,
-            loads: self.loads,
-        };
-        crate::cache::save(&self.path, self.settings, &stored)
-            .err()
-            .map(|e| format!("le cache n'a pas pu être écrit ({e}) : la prochaine construction sera complète"))
+        let read = self.stored.bodies_read();
+        let saved =
+            crate::cache::store_bodies(&self.path, read.as_ref(), bodies).and_then(|bodies| {
+                let stored = Stored::new(bodies, self.outputs_key, outputs, index, self.loads);
+                crate::cache::save(&self.path, self.settings, &stored)
+            });
+        saved.err().map(|e| {
+            format!(
+                "le cache n'a pas pu être écrit ({e}) : la prochaine construction sera complète"
+            )
+        })
     }
 }
 

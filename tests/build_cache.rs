@@ -141,10 +141,19 @@ fn a_cache_that_cannot_be_trusted_is_ignored_and_a_file_edited_in_the_output_is_
     assert!(!said.contains("repris tels quels"), "{said}");
     assert_eq!(tree(&out), cold);
 
+    // The bodies' file cut short: ignored with a note, and the build is right.
+    build(&site, &out, &[]);
+    let bodies = outside.path().join(".guide-cache/public.bodies");
+    let bytes = std::fs::read(&bodies).unwrap();
+    std::fs::write(&bodies, &bytes[..bytes.len() - 1]).unwrap();
+    let said = build(&site, &out, &[]);
+    assert!(said.contains("info : cache abîmé"), "{said}");
+    assert_eq!(tree(&out), cold);
+
     // From an older format of the cache (postcard: the magic string, the format, the settings).
     let mut older = vec![11];
     older.extend(b"guide-cache");
-    older.extend([0, 1]);
+    older.extend([0, 2]);
     std::fs::write(&cache, &older).unwrap();
     let said = build(&site, &out, &[]);
     assert!(said.contains("info : cache d'un autre format"), "{said}");

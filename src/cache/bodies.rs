@@ -1,0 +1,265 @@
+//! The rendered bodies' HTML, in a file of its own beside the cache
+//! (`.guide-cache/<name>.bodies`): the tens of megabytes of a large site are read in one piece
+//! and shared by the bodies ([`Html::shared`]), instead of being decoded string by string, and
+//! a build appends only the bodies it rendered instead of writing them all again.
+//!
+//! The file is a header (a magic line and the file's id) followed by the bodies' HTML, one
+//! after the other. The cache names the file's id and the length it uses; a body is a range of
+//! that length. Bytes beyond it (appended by a build that was stopped before it wrote the
+//! cache) are ignored, then overwritten. When less than half of the file is still used, the
+//! next build writes a new one, under a new id, through a temporary file.
+
+use std::collections::HashMap;
+use std::io::{Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{StoredBodies, StoredBody};
+use crate::markdown::{Html, Rendered};
+
+const MAGIC: &[u8] = b"guide-bodies\n";
+const HEADER: usize = MAGIC.len() + 8;
+
+/// The bodies file a cache uses: its id and the length of its text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BodiesFile {
+    id: u64,
+    len: u64,
+}
+
+/// The bodies file of the cache at `cache`.
+fn path_of(cache: &Path) -> PathBuf {
+    cache.with_extension("bodies")
+}
+
+/// The text of the bodies file `file` of the cache at `cache`; `None` when it is missing, is
+/// another file or is shorter than the cache says.
+pub(super) fn read(cache: &Path, file: BodiesFile) -> Option<Arc<String>> {
+    let mut bytes = std::fs::read(path_of(cache)).ok()?;
+    let len = usize::try_from(file.len).ok()?;
+    let id_ok = bytes.get(..MAGIC.len()) == Some(MAGIC)
+        && bytes.get(MAGIC.len()..HEADER) == Some(&file.id.to_le_bytes()[..]);
+    if !id_ok || bytes.len() < HEADER + len {
+        return None;
+    }
+    bytes.truncate(HEADER + len);
+    bytes.drain(..HEADER);
+    String::from_utf8(bytes).ok().map(Arc::new)
+}
+
+/// The body `stored` with its HTML taken from `text`; `None` when its range is not in it.
+pub(super) fn rendered(stored: StoredBody, text: &Arc<String>) -> Option<Rendered> {
+    let (start, len) = stored.html;
+    let start = usize::try_from(start).ok()?;
+    let end = start.checked_add(usize::try_from(len).ok()?)?;
+    let html = Html::shared(text, start..end)?;
+    Some(Rendered {
+        html,
+        summary: stored.summary,
+        toc: stored.toc,
+        word_count: stored.word_count,
+        diagnostics: stored.diagnostics.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// Writes the HTML of `bodies` for the cache at `cache`: appended to the file read by this
+/// build (`read`: its text and its [`BodiesFile`]), or to a new file when there is none or
+/// most of it is no longer used. Returns the bodies as stored and the file they are in.
+pub(super) fn write(
+    cache: &Path,
+    read: Option<(&Arc<String>, BodiesFile)>,
+    bodies: HashMap<PathBuf, (u64, Rendered)>,
+) -> std::io::Result<StoredBodies> {
+    let in_read = |rendered: &Rendered| read.and_then(|(text, _)| rendered.html.range_in(text));
+    let still_used: usize = bodies
+        .values()
+        .filter_map(|(_, rendered)| in_read(rendered))
+        .map(|range| range.len())
+        .sum();
+    let append = read.filter(|(text, _)| still_used * 2 >= text.len());
+    let mut len = append.map_or(0, |(text, _)| text.len());
+    let mut added: Vec<u8> = Vec::new();
+    let mut stored = HashMap::with_capacity(bodies.len());
+    for (path, (key, rendered)) in bodies {
+        let range = match append.and_then(|(text, _)| rendered.html.range_in(text)) {
+            Some(range) => range,
+            None => {
+                added.extend_from_slice(rendered.html.as_bytes());
+                len += rendered.html.len();
+                len - rendered.html.len()..len
+            }
+        };
+        stored.insert(path, (key, StoredBody::new(rendered, range)));
+    }
+    let file = match append {
+        Some((text, file)) => {
+            append_to(&path_of(cache), text.len(), &added)?;
+            BodiesFile {
+                id: file.id,
+                len: len as u64,
+            }
+        }
+        None => BodiesFile {
+            id: write_new(&path_of(cache), &added)?,
+            len: len as u64,
+        },
+    };
+    Ok(StoredBodies {
+        bodies: stored,
+        file,
+    })
+}
+
+/// Writes `added` after the first `used` bytes of text of the file at `path` (what lies
+/// beyond them is no body of the cache).
+fn append_to(path: &Path, used: usize, added: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    let end = (HEADER + used) as u64;
+    file.set_len(end)?;
+    file.seek(std::io::SeekFrom::Start(end))?;
+    file.write_all(added)
+}
+
+/// Writes a new bodies file holding `text` at `path` (through a temporary file); returns its
+/// id.
+fn write_new(path: &Path, text: &[u8]) -> std::io::Result<u64> {
+    let id = super::hash_with(|h| {
+        use std::hash::Hash;
+        std::time::SystemTime::now().hash(h);
+        std::process::id().hash(h);
+    });
+    let tmp = path.with_extension(format!("bodies-tmp-{}", std::process::id()));
+    let written = std::fs::File::create(&tmp).and_then(|mut file| {
+        file.write_all(MAGIC)?;
+        file.write_all(&id.to_le_bytes())?;
+        file.write_all(text)
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&tmp, path));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    renamed.map(|()| id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(html: &str) -> Rendered {
+        Rendered {
+            html: html.to_string().into(),
+            ..Rendered::default()
+        }
+    }
+
+    fn bodies(pages: &[(&str, &str)]) -> HashMap<PathBuf, (u64, Rendered)> {
+        pages
+            .iter()
+            .map(|(path, html)| (PathBuf::from(path), (0, body(html))))
+            .collect()
+    }
+
+    /// The bodies as the next build reads them.
+    fn reread(cache: &Path, stored: StoredBodies) -> (Arc<String>, HashMap<PathBuf, Rendered>) {
+        let text = read(cache, stored.file).expect("the bodies file is readable");
+        let bodies = stored
+            .bodies
+            .into_iter()
+            .map(|(path, (_, body))| (path, rendered(body, &text).expect("in the file")))
+            .collect();
+        (text, bodies)
+    }
+
+    fn file_len(cache: &Path) -> usize {
+        std::fs::metadata(path_of(cache)).unwrap().len() as usize
+    }
+
+    #[test]
+    fn a_build_appends_only_the_bodies_it_rendered_and_ignores_what_a_stopped_build_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("public.bin");
+        let stored = write(
+            &cache,
+            None,
+            bodies(&[("a.md", "<p>été</p>"), ("b.md", "<p>B</p>")]),
+        )
+        .unwrap();
+        let first = stored.file;
+        let (text, read_back) = reread(&cache, stored);
+        assert_eq!(read_back[Path::new("a.md")].html.as_str(), "<p>été</p>");
+        let len = file_len(&cache);
+
+        // b.md changed: only its new body is written, after the text the cache uses.
+        let mut next: HashMap<PathBuf, (u64, Rendered)> = read_back
+            .into_iter()
+            .map(|(path, body)| (path, (0, body)))
+            .collect();
+        next.insert("b.md".into(), (0, body("<p>B modifié</p>")));
+        let stored = write(&cache, Some((&text, first)), next).unwrap();
+        let second = stored.file;
+        assert_eq!(file_len(&cache), len + "<p>B modifié</p>".len());
+        // The cache of the previous build still reads its bodies.
+        assert!(read(&cache, first).is_some());
+
+        // A build stopped after appending leaves bytes the cache does not use.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path_of(&cache))
+            .unwrap()
+            .write_all("<p>laissé par une construction arrêtée</p>".as_bytes())
+            .unwrap();
+        let (text, read_back) = reread(&cache, stored);
+        assert_eq!(
+            read_back[Path::new("b.md")].html.as_str(),
+            "<p>B modifié</p>"
+        );
+        let mut next: HashMap<PathBuf, (u64, Rendered)> = read_back
+            .into_iter()
+            .map(|(path, body)| (path, (0, body)))
+            .collect();
+        next.insert("c.md".into(), (0, body("<p>C</p>")));
+        let stored = write(&cache, Some((&text, second)), next).unwrap();
+        let (_, read_back) = reread(&cache, stored);
+        assert_eq!(read_back[Path::new("c.md")].html.as_str(), "<p>C</p>");
+        assert_eq!(file_len(&cache), HEADER + text.len() + "<p>C</p>".len());
+    }
+
+    #[test]
+    fn a_file_mostly_unused_is_written_anew_and_a_cut_or_other_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("public.bin");
+        let big = "<p>long</p>".repeat(100);
+        let stored = write(
+            &cache,
+            None,
+            bodies(&[("a.md", &big), ("b.md", "<p>B</p>")]),
+        )
+        .unwrap();
+        let first = stored.file;
+        let (text, read_back) = reread(&cache, stored);
+
+        // a.md is gone: most of the file is no longer used, so a new one is written.
+        let next = read_back
+            .into_iter()
+            .filter(|(path, _)| path != Path::new("a.md"))
+            .map(|(path, body)| (path, (0, body)))
+            .collect();
+        let stored = write(&cache, Some((&text, first)), next).unwrap();
+        let second = stored.file;
+        assert_ne!(second, first);
+        assert_eq!(file_len(&cache), HEADER + "<p>B</p>".len());
+        assert!(
+            read(&cache, first).is_none(),
+            "the old cache names another file"
+        );
+        let (_, read_back) = reread(&cache, stored);
+        assert_eq!(read_back[Path::new("b.md")].html.as_str(), "<p>B</p>");
+
+        // Cut short: refused.
+        let bytes = std::fs::read(path_of(&cache)).unwrap();
+        std::fs::write(path_of(&cache), &bytes[..bytes.len() - 1]).unwrap();
+        assert!(read(&cache, second).is_none());
+    }
+}
