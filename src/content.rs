@@ -17,7 +17,7 @@ use walkdir::WalkDir;
 use crate::config::SiteConfig;
 use crate::diagnostic::{closest, Diagnostic};
 use crate::frontmatter;
-use crate::ids::SectionId;
+use crate::ids::{PageId, SectionId};
 use crate::schema::{self, Reporter};
 use crate::slug::{is_slug, slugify};
 use crate::yaml::{self, PathStep};
@@ -143,7 +143,7 @@ pub struct Section {
     /// The `_index.md`, read as a page.
     pub index: Page,
     /// The enclosing section, except for the home.
-    pub parent: Option<usize>,
+    pub parent: Option<SectionId>,
 }
 
 /// A file of `content/` that is not Markdown (an image, a PDF…).
@@ -166,6 +166,34 @@ pub struct Site {
     pub assets: Vec<Asset>,
     /// Source paths (as links name them) of the drafts left out of the site.
     pub drafts_left_out: Vec<String>,
+}
+
+impl Site {
+    /// Page `p`.
+    pub fn page(&self, p: PageId) -> &Page {
+        &self.pages[p.index()]
+    }
+
+    /// Section `s`.
+    pub fn section(&self, s: SectionId) -> &Section {
+        &self.sections[s.index()]
+    }
+
+    /// The ids of the pages, in order.
+    pub fn page_ids(&self) -> impl Iterator<Item = PageId> {
+        (0..self.pages.len()).map(PageId::from)
+    }
+
+    /// The ids of the sections, the home first.
+    pub fn section_ids(&self) -> impl Iterator<Item = SectionId> {
+        (0..self.sections.len()).map(SectionId::from)
+    }
+
+    /// The sections whose parent is `s`.
+    pub fn subsections(&self, s: SectionId) -> impl Iterator<Item = SectionId> + '_ {
+        self.section_ids()
+            .filter(move |&i| self.section(i).parent == Some(s))
+    }
 }
 
 /// Whether drafts are part of the site.
@@ -528,10 +556,10 @@ fn sections(
         let parent = if i == 0 {
             None
         } else {
-            Some(section_of_dir(
+            Some(SectionId::from(section_of_dir(
                 section_dirs,
                 dir.parent().unwrap_or(Path::new("")),
-            ))
+            )))
         };
         sections.push(Section {
             name,

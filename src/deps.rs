@@ -19,8 +19,8 @@ use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 use crate::content::Site;
+use crate::ids::{PageId, SectionId, TaxonomyId};
 use crate::markdown::Rendered;
-use crate::plan::PageId;
 use crate::taxonomy::Classification;
 
 /// One thing an output reads.
@@ -37,14 +37,14 @@ pub enum Input {
     Meta(PathBuf),
     /// A page's or section's rendered body, by its path for messages.
     Body(PathBuf),
-    /// The order of the pages of a section, by the section's index.
-    Order(usize),
+    /// The order of the pages of a section.
+    Order(SectionId),
     /// A page's previous and next pages in its section's order, by its path for messages.
     Neighbours(PathBuf),
     /// The related pages of a page, by its path for messages.
     Related(PathBuf),
-    /// The pages of a term: taxonomy index and term slug.
-    Term(usize, String),
+    /// The pages of a term: its taxonomy and its slug.
+    Term(TaxonomyId, String),
     /// The list of every page, in order.
     Pages,
 }
@@ -59,10 +59,10 @@ impl Input {
             Self::Common => (0, &[], 0, ""),
             Self::Meta(p) => path(1, p),
             Self::Body(p) => path(2, p),
-            Self::Order(s) => (3, &[], *s, ""),
+            Self::Order(s) => (3, &[], s.index(), ""),
             Self::Neighbours(p) => path(4, p),
             Self::Related(p) => path(5, p),
-            Self::Term(t, slug) => (6, &[], *t, slug),
+            Self::Term(t, slug) => (6, &[], t.index(), slug),
             Self::Pages => (7, &[], 0, ""),
         }
     }
@@ -199,8 +199,8 @@ pub struct State<'a> {
 pub struct Fingerprints<'a> {
     state: State<'a>,
     /// Each page's index by the bytes of its path (see [`Input`]).
-    pages: HashMap<&'a [u8], usize>,
-    sections: HashMap<&'a [u8], usize>,
+    pages: HashMap<&'a [u8], PageId>,
+    sections: HashMap<&'a [u8], SectionId>,
     known: HashMap<Input, u64>,
     positions: std::sync::OnceLock<HashMap<PageId, usize>>,
 }
@@ -255,14 +255,14 @@ impl<'a> Fingerprints<'a> {
             .pages
             .iter()
             .enumerate()
-            .map(|(p, page)| (bytes(&page.display_path), p))
+            .map(|(p, page)| (bytes(&page.display_path), PageId::from(p)))
             .collect();
         let sections = state
             .site
             .sections
             .iter()
             .enumerate()
-            .map(|(s, section)| (bytes(&section.index.display_path), s))
+            .map(|(s, section)| (bytes(&section.index.display_path), SectionId::from(s)))
             .collect();
         Self {
             state,
@@ -297,13 +297,13 @@ impl<'a> Fingerprints<'a> {
             }
             Input::Body(path) => {
                 match (self.pages.get(bytes(path)), self.sections.get(bytes(path))) {
-                    (Some(&p), _) => state.page_body_hashes[p],
-                    (None, Some(&s)) => body_hash(&state.section_bodies[s]),
+                    (Some(&p), _) => state.page_body_hashes[p.index()],
+                    (None, Some(&s)) => body_hash(&state.section_bodies[s.index()]),
                     _ => GONE,
                 }
             }
-            Input::Order(s) => state.order.get(*s).map_or(GONE, |order| {
-                hash_all(|h| order.iter().for_each(|&p| self.source(p.index()).hash(h)))
+            Input::Order(s) => state.order.get(s.index()).map_or(GONE, |order| {
+                hash_all(|h| order.iter().for_each(|&p| self.source(p).hash(h)))
             }),
             Input::Neighbours(path) => self
                 .pages
@@ -311,34 +311,34 @@ impl<'a> Fingerprints<'a> {
                 .map_or(GONE, |&p| self.neighbours(p)),
             Input::Related(path) => self.pages.get(bytes(path)).map_or(GONE, |&p| {
                 hash_all(|h| {
-                    state.related[p]
+                    state.related[p.index()]
                         .iter()
-                        .for_each(|&q| self.source(q.index()).hash(h))
+                        .for_each(|&q| self.source(q).hash(h))
                 })
             }),
             Input::Term(t, slug) => state
                 .classification
                 .taxonomies
-                .get(*t)
+                .get(t.index())
                 .and_then(|taxonomy| taxonomy.terms.iter().find(|term| term.slug == *slug))
                 .map_or(GONE, |term| {
-                    hash_all(|h| (term.pages.iter()).for_each(|&p| self.source(p.index()).hash(h)))
+                    hash_all(|h| (term.pages.iter()).for_each(|&p| self.source(p).hash(h)))
                 }),
             Input::Pages => hash_all(|h| {
-                (0..state.site.pages.len()).for_each(|p| self.source(p).hash(h));
+                state.site.page_ids().for_each(|p| self.source(p).hash(h));
             }),
         }
     }
 
     /// The sources of the pages before and after `p` in its section's order.
-    fn neighbours(&self, p: usize) -> u64 {
+    fn neighbours(&self, p: PageId) -> u64 {
         let state = self.state;
-        let order = &state.order[state.site.pages[p].section.index()];
-        let position = self.positions().get(&PageId::from(p)).copied();
+        let order = &state.order[state.site.page(p).section.index()];
+        let position = self.positions().get(&p).copied();
         hash_all(|h| {
             if let Some(i) = position {
-                let before = i.checked_sub(1).map(|j| self.source(order[j].index()));
-                let after = order.get(i + 1).map(|&q| self.source(q.index()));
+                let before = i.checked_sub(1).map(|j| self.source(order[j]));
+                let after = order.get(i + 1).map(|&q| self.source(q));
                 (before, after).hash(h);
             }
         })
@@ -356,17 +356,17 @@ impl<'a> Fingerprints<'a> {
     }
 
     /// Page `p`'s path, as bytes (see [`Input`]).
-    fn source(&self, p: usize) -> &[u8] {
-        bytes(&self.state.site.pages[p].display_path)
+    fn source(&self, p: PageId) -> &[u8] {
+        bytes(&self.state.site.page(p).display_path)
     }
 
     /// A page as listings show it: its own part ([`own_hash`]) and its terms (with their
     /// ranks and the size of their taxonomies).
-    fn page_meta(&self, p: usize) -> u64 {
+    fn page_meta(&self, p: PageId) -> u64 {
         let classification = self.state.classification;
         hash_all(|h| {
-            self.state.page_own_hashes[p].hash(h);
-            for (t, terms) in classification.page_terms[p].iter().enumerate() {
+            self.state.page_own_hashes[p.index()].hash(h);
+            for (t, terms) in classification.page_terms[p.index()].iter().enumerate() {
                 let taxonomy = &classification.taxonomies[t];
                 taxonomy.terms.len().hash(h);
                 for &i in terms {
@@ -376,8 +376,8 @@ impl<'a> Fingerprints<'a> {
         })
     }
 
-    fn section_meta(&self, s: usize) -> u64 {
-        let section = &self.state.site.sections[s];
+    fn section_meta(&self, s: SectionId) -> u64 {
+        let section = self.state.site.section(s);
         hash_all(|h| {
             section.index.front_matter_hash.hash(h);
             section.index.path.hash(h);

@@ -3,15 +3,21 @@
 //! that every stage (the loader included) can use them.
 
 /// A page of `Site::pages`, by index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct PageId(pub u32);
 
 /// A section of `Site::sections`, by index (0 is the home).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SectionId(pub u32);
 
 /// A taxonomy of `guide.yaml`, by index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct TaxonomyId(pub u32);
 
 /// A term of a taxonomy, by index in the taxonomy's terms.
@@ -39,6 +45,11 @@ macro_rules! index_conversions {
     )*};
 }
 index_conversions!(PageId, SectionId, TaxonomyId);
+
+impl SectionId {
+    /// The home: the section of `content/_index.md`.
+    pub const HOME: Self = Self(0);
+}
 
 impl TermId {
     /// The term `index` of taxonomy `taxonomy`.

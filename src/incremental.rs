@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::deps::{Fingerprints, Input};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::ids::TaxonomyId;
 use crate::pipeline::Prepared;
 use crate::plan::{OutputId, PageId, Plan, SectionId};
 use crate::render::OutputFile;
@@ -337,14 +338,16 @@ impl Prepared {
             candidates.extend((0..self.site.pages.len()).map(|p| Input::Meta(source(p))));
             for (t, taxonomy) in self.classification.taxonomies.iter().enumerate() {
                 let terms = taxonomy.terms.iter();
-                candidates.extend(terms.map(|term| Input::Term(t, term.slug.clone())));
+                candidates
+                    .extend(terms.map(|term| Input::Term(TaxonomyId::from(t), term.slug.clone())));
             }
         } else if changes.reclassified {
             let touched = changes.touched.iter();
-            candidates.extend(touched.map(|(t, slug)| Input::Term(*t, slug.clone())));
+            candidates
+                .extend(touched.map(|(t, slug)| Input::Term(TaxonomyId::from(*t), slug.clone())));
         }
         for (s, moved) in &changes.orders {
-            candidates.push(Input::Order(s.index()));
+            candidates.push(Input::Order(*s));
             candidates.extend(moved.iter().map(|&p| Input::Neighbours(source(p.index()))));
         }
         candidates.extend((changes.related.iter()).map(|&p| Input::Related(source(p.index()))));

@@ -26,7 +26,7 @@ use crate::config::SiteConfig;
 use crate::content::{Page, Site};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::{Rendered, TocEntry};
-use crate::plan::{OutputId, PageId};
+use crate::plan::{OutputId, PageId, SectionId};
 use crate::taxonomy::{compare_pages, Classification};
 
 pub use crate::files::{CopyFile, OutputFile};
@@ -493,7 +493,7 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
                 file,
                 [Input::Common]
                     .into_iter()
-                    .chain(shared.meta_of_trail(0))
+                    .chain(shared.meta_of_trail(SectionId::HOME))
                     .collect(),
             ),
             Some(Err(d)) => output.diagnostics.push(*d),
@@ -510,11 +510,11 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
                 .map(|page| &page.display_path)
                 .chain(std::iter::once(&site.sections[0].index.display_path))
                 .map(|path| Input::Body(path.clone()));
-            let orders = (0..site.sections.len()).map(Input::Order);
+            let orders = site.section_ids().map(Input::Order);
             let reads = every_page()
                 .chain(bodies)
                 .chain(orders)
-                .chain([Input::Common, shared.meta_of_section(0)])
+                .chain([Input::Common, shared.meta_of_section(SectionId::HOME)])
                 .collect();
             output.push(file, reads);
         }
@@ -533,7 +533,7 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
                 Ok(file) if ids.contains(&id) => {
                     let mut reads: Vec<Input> = every_page().collect();
                     if id == OutputId::OpenDataPage {
-                        reads.extend([Input::Common, shared.meta_of_section(0)]);
+                        reads.extend([Input::Common, shared.meta_of_section(SectionId::HOME)]);
                     }
                     output.push(file, reads);
                 }
@@ -543,7 +543,7 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
         }
     }
     for file in generated::feeds(shared, ids) {
-        let sections = (0..site.sections.len()).map(|s| shared.meta_of_section(s));
+        let sections = site.section_ids().map(|s| shared.meta_of_section(s));
         let reads = every_page()
             .chain(sections)
             .chain([Input::Common])
@@ -657,7 +657,7 @@ pub fn section_order(site: &Site, config: &SiteConfig) -> Vec<Vec<PageId>> {
     for (p, page) in site.pages.iter().enumerate() {
         section_pages[page.section.index()].push(PageId::from(p));
     }
-    for (s, pages) in section_pages.iter_mut().enumerate() {
+    for (s, pages) in site.section_ids().zip(section_pages.iter_mut()) {
         if sort_mode(site, config, s) == crate::config::SortMode::Title {
             // The same order as `compare_in_section`, with each slug computed once.
             let title = |p: PageId| crate::slug::slugify(&site.pages[p.index()].meta.title);
@@ -670,9 +670,9 @@ pub fn section_order(site: &Site, config: &SiteConfig) -> Vec<Vec<PageId>> {
     section_pages
 }
 
-fn sort_mode(site: &Site, config: &SiteConfig, s: usize) -> crate::config::SortMode {
+fn sort_mode(site: &Site, config: &SiteConfig, s: SectionId) -> crate::config::SortMode {
     config
-        .section(&site.sections[s].name)
+        .section(&site.section(s).name)
         .map(|c| c.sort_by)
         .unwrap_or_default()
 }
@@ -681,7 +681,7 @@ fn sort_mode(site: &Site, config: &SiteConfig, s: usize) -> crate::config::SortM
 fn compare_in_section<'a>(
     site: &'a Site,
     config: &SiteConfig,
-    s: usize,
+    s: SectionId,
 ) -> impl Fn(PageId, PageId) -> std::cmp::Ordering + 'a {
     let mode = sort_mode(site, config, s);
     move |a, b| {
@@ -703,9 +703,9 @@ fn compare_in_section<'a>(
 /// Moves page `p` to its place in its section's `order` after its front matter changed (the
 /// other pages keep theirs): what [`section_order`] would give, without sorting every page.
 pub fn reposition(site: &Site, config: &SiteConfig, order: &mut [Vec<PageId>], p: PageId) {
-    let s = site.pages[p.index()].section.index();
+    let s = site.page(p).section;
     let compare = compare_in_section(site, config, s);
-    let pages = &mut order[s];
+    let pages = &mut order[s.index()];
     if let Some(at) = pages.iter().position(|&q| q == p) {
         pages.remove(at);
     }

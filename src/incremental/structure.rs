@@ -16,6 +16,7 @@ use super::Update;
 use crate::content::Page;
 use crate::deps::Input;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::ids::{SectionId, TaxonomyId};
 use crate::markdown::Rendered;
 use crate::pipeline::Prepared;
 use crate::plan::{OutputId, PageId};
@@ -424,7 +425,7 @@ impl Prepared {
     fn candidates_after_move(&self, reached: &Reached, gone: &[PathBuf]) -> Vec<Input> {
         let source = |p: usize| self.site.pages[p].display_path.clone();
         let mut candidates = vec![Input::Common, Input::Pages];
-        candidates.extend((0..self.order.len()).map(Input::Order));
+        candidates.extend((0..self.order.len()).map(|s| Input::Order(SectionId::from(s))));
         let paths = (reached.pages.iter().map(|&p| source(p))).chain(gone.iter().cloned());
         for path in paths {
             candidates.extend([Input::Meta(path.clone()), Input::Body(path)]);
@@ -434,11 +435,13 @@ impl Prepared {
             candidates.extend((0..self.site.pages.len()).map(|p| Input::Meta(source(p))));
             for (t, taxonomy) in self.classification.taxonomies.iter().enumerate() {
                 let terms = taxonomy.terms.iter();
-                candidates.extend(terms.map(|term| Input::Term(t, term.slug.clone())));
+                candidates
+                    .extend(terms.map(|term| Input::Term(TaxonomyId::from(t), term.slug.clone())));
             }
         } else {
             let terms = reached.terms.iter();
-            candidates.extend(terms.map(|(t, slug)| Input::Term(*t, slug.clone())));
+            candidates
+                .extend(terms.map(|(t, slug)| Input::Term(TaxonomyId::from(*t), slug.clone())));
         }
         candidates.extend(
             reached

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::shared::Shared;
 use super::{date_fr, summary_html, tera_message, OutputFile, PageContext};
 use crate::diagnostic::Diagnostic;
-use crate::plan::{feature_path, OutputId, PageId};
+use crate::plan::{feature_path, OutputId, PageId, SectionId, TaxonomyId};
 
 /// Renders a feature's page with its template: a missing template or a failure is an error.
 fn render_feature(
@@ -25,7 +25,12 @@ fn render_feature(
                 .with_hint("la section « reader » de guide.yaml demande ce gabarit ; ajoutez-le au thème ou retirez l'option"),
         ));
     }
-    shared.locate(&mut context, kind, path, &shared.breadcrumbs(0));
+    shared.locate(
+        &mut context,
+        kind,
+        path,
+        &shared.breadcrumbs(SectionId::HOME),
+    );
     match shared.tera.render(template, &context) {
         Ok(html) => Ok(shared.file(crate::plan::html_path(path), html.into_bytes(), origin)),
         Err(e) => Err(Box::new(
@@ -72,15 +77,15 @@ pub(super) fn search_page(shared: &Shared<'_>) -> Option<Result<OutputFile, Box<
 
 /// The record of every page for the search index.
 pub(super) fn search_records(shared: &Shared<'_>) -> Vec<crate::search::SearchRecord> {
-    (0..shared.input.site.pages.len())
+    (shared.input.site.page_ids())
         .map(|p| search_record(shared, p))
         .collect()
 }
 
-fn search_record(shared: &Shared<'_>, p: usize) -> crate::search::SearchRecord {
+fn search_record(shared: &Shared<'_>, p: PageId) -> crate::search::SearchRecord {
     let (site, config) = (shared.input.site, shared.input.config);
-    let page = &site.pages[p];
-    let summary = &shared.summaries[p];
+    let page = site.page(p);
+    let summary = &shared.summaries[p.index()];
     let summary_text = crate::search::plain_text(&summary.summary);
     let mut meta = BTreeMap::new();
     meta.insert("title".to_string(), page.meta.title.clone());
@@ -133,7 +138,7 @@ fn search_record(shared: &Shared<'_>, p: usize) -> crate::search::SearchRecord {
     if let Some(date) = &page.meta.date {
         sort.insert("date".to_string(), date.clone());
     }
-    let html = &shared.input.pages[p].html;
+    let html = &shared.input.pages[p.index()].html;
     let body = if crate::typography::is_french(&shared.input.config.language) {
         crate::search::plain_text(&crate::typography::typeset_html(html))
     } else {
@@ -179,12 +184,14 @@ pub(super) fn print_edition(shared: &Shared<'_>) -> (Option<OutputFile>, Vec<Dia
         .config
         .taxonomies
         .iter()
-        .position(|t| t.name == print.chapters);
+        .position(|t| t.name == print.chapters)
+        .map(TaxonomyId::from);
     let section_index = input
         .site
         .sections
         .iter()
-        .position(|s| s.name == print.section);
+        .position(|s| s.name == print.section)
+        .map(SectionId::from);
     let (Some(t), Some(s)) = (chapter_taxonomy, section_index) else {
         problems.push(
             Diagnostic::error(format!("édition imprimable : la section « {} » ou la taxonomie « {} » n'existe pas", print.section, print.chapters))
@@ -266,12 +273,16 @@ fn print_intro<'s>(
 
 /// Each page of section `s` in its first term's chapter of taxonomy `t`, in the section's
 /// order (one pass); chapters without pages are left out. Returns them and the page count.
-fn print_chapters(shared: &Shared<'_>, t: usize, s: usize) -> (Vec<serde_json::Value>, usize) {
+fn print_chapters(
+    shared: &Shared<'_>,
+    t: TaxonomyId,
+    s: SectionId,
+) -> (Vec<serde_json::Value>, usize) {
     let input = shared.input;
-    let taxonomy = &shared.taxonomies[t];
+    let taxonomy = &shared.taxonomies[t.index()];
     let mut by_term: Vec<Vec<PageId>> = vec![Vec::new(); taxonomy.terms.len()];
-    for &p in &input.order[s] {
-        if let Some(&i) = input.classification.page_terms[p.index()][t].first() {
+    for &p in &input.order[s.index()] {
+        if let Some(&i) = input.classification.page_terms[p.index()][t.index()].first() {
             by_term[i].push(p);
         }
     }
@@ -299,11 +310,9 @@ pub(super) fn open_data(
         return Vec::new();
     };
     let pages: Vec<opendata::DataPage> = site
-        .pages
-        .iter()
-        .enumerate()
-        .filter(|(_, page)| site.sections[page.section.index()].name == open.section)
-        .map(|(p, page)| data_page(shared, p, page))
+        .page_ids()
+        .filter(|&p| site.section(site.page(p).section).name == open.section)
+        .map(|p| data_page(shared, p))
         .collect();
     let schema = config
         .section(&open.section)
@@ -434,12 +443,9 @@ pub(super) fn open_data(
     out
 }
 
-fn data_page(
-    shared: &Shared<'_>,
-    p: usize,
-    page: &crate::content::Page,
-) -> crate::opendata::DataPage {
-    let summary = &shared.summaries[p];
+fn data_page(shared: &Shared<'_>, p: PageId) -> crate::opendata::DataPage {
+    let page = shared.input.site.page(p);
+    let summary = &shared.summaries[p.index()];
     crate::opendata::DataPage {
         url: summary.permalink.clone(),
         title: page.meta.title.clone(),

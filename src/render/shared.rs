@@ -21,7 +21,7 @@ use super::{
 };
 use crate::deps::Input;
 use crate::diagnostic::Diagnostic;
-use crate::plan::PageId;
+use crate::ids::{PageId, SectionId};
 
 /// What every renderer reads.
 pub(super) struct Shared<'a> {
@@ -114,7 +114,7 @@ impl<'a> Shared<'a> {
                     summary: summary_html(page, &input.pages[p], &input.config.language),
                     weight: page.meta.weight,
                     section: &input.site.sections[page.section.index()].name,
-                    taxonomies: self.term_refs(p),
+                    taxonomies: self.term_refs(PageId::from(p)),
                     fields: &page.meta.fields,
                     extra: &page.meta.extra,
                     card: None,
@@ -124,11 +124,11 @@ impl<'a> Shared<'a> {
     }
 
     /// The terms of page `p`, per taxonomy.
-    fn term_refs(&self, p: usize) -> IndexMap<&'a str, Vec<TermRef>> {
+    fn term_refs(&self, p: PageId) -> IndexMap<&'a str, Vec<TermRef>> {
         let classification = self.input.classification;
         let mut taxonomies = IndexMap::new();
         for (t, taxonomy) in classification.taxonomies.iter().enumerate() {
-            let refs: Vec<TermRef> = classification.page_terms[p][t]
+            let refs: Vec<TermRef> = classification.page_terms[p.index()][t]
                 .iter()
                 .map(|&i| {
                     let term = &taxonomy.terms[i];
@@ -182,7 +182,12 @@ impl<'a> Shared<'a> {
     fn menu(&self) -> Vec<Link> {
         let site = self.input.site;
         let mut menu: Vec<(i64, String, Link)> = Vec::new();
-        for section in site.sections.iter().skip(1).filter(|s| s.parent == Some(0)) {
+        for section in site
+            .sections
+            .iter()
+            .skip(1)
+            .filter(|s| s.parent == Some(SectionId::HOME))
+        {
             menu.push((
                 section.index.meta.weight,
                 section.index.meta.title.clone(),
@@ -292,11 +297,11 @@ impl<'a> Shared<'a> {
     }
 
     /// The trail from the home to section `s`, both included.
-    pub(super) fn breadcrumbs(&self, mut s: usize) -> Vec<Link> {
+    pub(super) fn breadcrumbs(&self, mut s: SectionId) -> Vec<Link> {
         let site = self.input.site;
         let mut trail = Vec::new();
         loop {
-            let section = &site.sections[s];
+            let section = site.section(s);
             trail.push(Link {
                 title: section.index.meta.title.clone(),
                 url: self.url(&section.index.path),
@@ -311,8 +316,8 @@ impl<'a> Shared<'a> {
     }
 
     /// Section `s` as a page's `section` variable.
-    pub(super) fn section_ref(&self, s: usize) -> SectionRef {
-        let section = &self.input.site.sections[s];
+    pub(super) fn section_ref(&self, s: SectionId) -> SectionRef {
+        let section = self.input.site.section(s);
         SectionRef {
             title: section.index.meta.title.clone(),
             url: self.url(&section.index.path),
@@ -326,14 +331,14 @@ impl<'a> Shared<'a> {
     }
 
     /// The input of section `s`'s listing facets.
-    pub(super) fn meta_of_section(&self, s: usize) -> Input {
-        Input::Meta(self.input.site.sections[s].index.display_path.clone())
+    pub(super) fn meta_of_section(&self, s: SectionId) -> Input {
+        Input::Meta(self.input.site.section(s).index.display_path.clone())
     }
 
     /// The inputs of [`Shared::breadcrumbs`] to section `s`, and of the section itself.
-    pub(super) fn meta_of_trail(&self, mut s: usize) -> Vec<Input> {
+    pub(super) fn meta_of_trail(&self, mut s: SectionId) -> Vec<Input> {
         let mut trail = vec![self.meta_of_section(s)];
-        while let Some(parent) = self.input.site.sections[s].parent {
+        while let Some(parent) = self.input.site.section(s).parent {
             trail.push(self.meta_of_section(parent));
             s = parent;
         }

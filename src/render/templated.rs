@@ -183,12 +183,12 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
         "highlighted_code",
         &crate::highlight::is_highlighted(&rendered.html),
     );
-    context.insert("section", &shared.section_ref(page.section.index()));
+    context.insert("section", &shared.section_ref(page.section));
     shared.locate(
         context,
         "page",
         &page.path,
-        &shared.breadcrumbs(page.section.index()),
+        &shared.breadcrumbs(page.section),
     );
     let mut reads = vec![
         Input::Common,
@@ -208,7 +208,7 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
             .chain(input.related[p].iter().copied())
             .map(|q| shared.meta_of_page(q)),
     );
-    reads.extend(shared.meta_of_trail(page.section.index()));
+    reads.extend(shared.meta_of_trail(page.section));
     Target {
         template: page_template(page, input.site, input.config)
             .unwrap_or_else(|| "page.html".into()),
@@ -220,15 +220,14 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
 
 fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Target {
     let input = shared.input;
-    let (s, section) = (s.index(), &input.site.sections[s.index()]);
-    let listed = |s: usize| -> Vec<_> {
-        input.order[s]
+    let section = input.site.section(s);
+    let listed = |s: SectionId| -> Vec<_> {
+        input.order[s.index()]
             .iter()
             .map(|&p| &shared.summaries[p.index()])
             .collect()
     };
-    let subsections: Vec<SubsectionContext<'_>> = (0..input.site.sections.len())
-        .filter(|&i| input.site.sections[i].parent == Some(s))
+    let subsections: Vec<SubsectionContext<'_>> = (input.site.subsections(s))
         .map(|i| {
             let r = shared.section_ref(i);
             SubsectionContext {
@@ -239,7 +238,7 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
             }
         })
         .collect();
-    let rendered = &input.sections[s];
+    let rendered = &input.sections[s.index()];
     let ctx = SectionContext {
         title: &section.index.meta.title,
         url: shared.url(&section.index.path),
@@ -260,18 +259,24 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
     let mut trail = shared.breadcrumbs(s);
     trail.pop();
     shared.locate(context, "section", &section.index.path, &trail);
-    let default = if s == 0 { "index.html" } else { "section.html" };
+    let default = if s == SectionId::HOME {
+        "index.html"
+    } else {
+        "section.html"
+    };
     let mut reads = vec![
         Input::Common,
         Input::Body(section.index.display_path.clone()),
     ];
     reads.extend(shared.meta_of_trail(s));
-    for listed in std::iter::once(s)
-        .chain((0..input.site.sections.len()).filter(|&i| input.site.sections[i].parent == Some(s)))
-    {
+    for listed in std::iter::once(s).chain(input.site.subsections(s)) {
         reads.push(Input::Order(listed));
         reads.push(shared.meta_of_section(listed));
-        reads.extend(input.order[listed].iter().map(|&q| shared.meta_of_page(q)));
+        reads.extend(
+            input.order[listed.index()]
+                .iter()
+                .map(|&q| shared.meta_of_page(q)),
+        );
     }
     Target {
         template: section_template(section, input.config).unwrap_or_else(|| default.into()),
@@ -283,9 +288,14 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
 
 fn taxonomy_list(shared: &Shared<'_>, context: &mut tera::Context, t: TaxonomyId) -> Target {
     let path = format!("{}/", shared.taxonomies[t.index()].name);
-    shared.locate(context, "taxonomy", &path, &shared.breadcrumbs(0));
+    shared.locate(
+        context,
+        "taxonomy",
+        &path,
+        &shared.breadcrumbs(SectionId::HOME),
+    );
     let mut reads = vec![Input::Common];
-    reads.extend(shared.meta_of_trail(0));
+    reads.extend(shared.meta_of_trail(SectionId::HOME));
     Target {
         template: "taxonomy_list.html".into(),
         path: crate::plan::html_path(&path),
@@ -306,16 +316,19 @@ fn term_page(shared: &Shared<'_>, context: &mut tera::Context, id: TermId) -> Ta
             .collect(),
     );
     context.insert("term", &term);
-    let mut trail = shared.breadcrumbs(0);
+    let mut trail = shared.breadcrumbs(SectionId::HOME);
     trail.push(Link {
         title: taxonomy.title.to_string(),
         url: taxonomy.url.clone(),
     });
     let path = format!("{}/{}/", taxonomy.name, term.slug);
     shared.locate(context, "term", &path, &trail);
-    let mut reads = vec![Input::Common, Input::Term(t, term.slug.to_string())];
+    let mut reads = vec![
+        Input::Common,
+        Input::Term(TaxonomyId::from(t), term.slug.to_string()),
+    ];
     reads.extend(pages.iter().map(|&q| shared.meta_of_page(q)));
-    reads.extend(shared.meta_of_trail(0));
+    reads.extend(shared.meta_of_trail(SectionId::HOME));
     Target {
         template: "taxonomy_term.html".into(),
         path: crate::plan::html_path(&path),
