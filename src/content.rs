@@ -612,9 +612,9 @@ pub fn reload_page(
     root: &Path,
     config: &SiteConfig,
     site: &Site,
-    p: usize,
+    p: PageId,
 ) -> (Option<Page>, Vec<Diagnostic>) {
-    let page = &site.pages[p];
+    let page = site.page(p);
     load_file(
         &root.join(CONTENT_DIR),
         &page.source,

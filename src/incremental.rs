@@ -31,7 +31,7 @@ mod structure;
 #[derive(Debug)]
 struct Changes {
     /// The saved pages.
-    pages: Vec<usize>,
+    pages: Vec<PageId>,
     /// Whether the classification was made again (terms or their pages' order may differ).
     reclassified: bool,
     /// Whether a taxonomy's terms changed (one came or went): every page's terms may then
@@ -40,7 +40,7 @@ struct Changes {
     vocabulary: bool,
     /// The terms the saved or moved pages are in, before and after: the only terms whose
     /// pages changed when the vocabulary did not.
-    touched: Vec<(usize, String)>,
+    touched: Vec<(TaxonomyId, String)>,
     /// The sections whose order changed, with the pages whose place changed.
     orders: Vec<(SectionId, Vec<PageId>)>,
     /// The pages whose related pages changed.
@@ -78,13 +78,18 @@ fn terms_as_written(page: &crate::content::Page) -> Vec<(&String, Vec<&String>)>
 /// The terms (taxonomy, slug) of `pages` in `classification`.
 fn terms_of<'a>(
     classification: &crate::taxonomy::Classification,
-    pages: impl Iterator<Item = &'a usize>,
-) -> Vec<(usize, String)> {
+    pages: impl Iterator<Item = &'a PageId>,
+) -> Vec<(TaxonomyId, String)> {
     let mut terms = Vec::new();
     for &p in pages {
-        for (t, indices) in classification.page_terms[p].iter().enumerate() {
+        for (t, indices) in classification.page_terms[p.index()].iter().enumerate() {
             let taxonomy = &classification.taxonomies[t];
-            terms.extend(indices.iter().map(|&i| (t, taxonomy.terms[i].slug.clone())));
+            let id = TaxonomyId::from(t);
+            terms.extend(
+                indices
+                    .iter()
+                    .map(|&i| (id, taxonomy.terms[i].slug.clone())),
+            );
         }
     }
     terms
@@ -144,7 +149,8 @@ impl Prepared {
                 .site
                 .pages
                 .iter()
-                .position(|page| page.display_path == *relative);
+                .position(|page| page.display_path == *relative)
+                .map(PageId::from);
             let Some(p) = known.filter(|_| root.join(relative).is_file()) else {
                 return self.update_structure(root, changed);
             };
@@ -152,7 +158,7 @@ impl Prepared {
                 crate::content::reload_page(root, &self.config, &self.site, p);
             update.diagnostics.extend(diagnostics);
             let Some(page) = page else { continue };
-            let old = &self.site.pages[p];
+            let old = self.site.page(p);
             if page.path != old.path || page.meta.aliases != old.meta.aliases {
                 return self.update_structure(root, changed);
             }
@@ -162,12 +168,12 @@ impl Prepared {
             return Some(update);
         }
         update.bodies = pages.len();
-        let saved: Vec<usize> = pages.iter().map(|(p, _)| *p).collect();
+        let saved: Vec<PageId> = pages.iter().map(|(p, _)| *p).collect();
         let Some(changes) = self.put_in_place(root, pages, &mut update.diagnostics) else {
             return Some(update);
         };
         self.find_stale(&changes, &mut update);
-        let now: Vec<OutputId> = saved.iter().map(|&p| OutputId::Page(p.into())).collect();
+        let now: Vec<OutputId> = saved.iter().map(|&p| OutputId::Page(p)).collect();
         update.files = self.render_ids(root, &now, &mut update.diagnostics);
         update.needs_full_build = update.diagnostics.has_errors();
         for file in &update.files {
@@ -181,7 +187,7 @@ impl Prepared {
     fn put_in_place(
         &mut self,
         root: &Path,
-        pages: Vec<(usize, crate::content::Page)>,
+        pages: Vec<(PageId, crate::content::Page)>,
         diagnostics: &mut Diagnostics,
     ) -> Option<Changes> {
         let links = self.links();
@@ -198,7 +204,7 @@ impl Prepared {
         let mut previous = Vec::new();
         let (mut same_terms, mut moved) = (true, Vec::new());
         for (p, page, body) in rendered {
-            let old = &self.site.pages[p];
+            let old = self.site.page(p);
             same_terms &= terms_as_written(&page) == terms_as_written(old);
             // Term pages list their pages by weight, date and title.
             if (page.meta.weight, &page.meta.date, &page.meta.title)
@@ -206,28 +212,29 @@ impl Prepared {
             {
                 moved.push(p);
             }
-            let old_page = std::mem::replace(&mut self.site.pages[p], page);
-            let old_body = std::mem::replace(&mut self.page_bodies[p], body);
+            let old_page = std::mem::replace(&mut self.site.pages[p.index()], page);
+            let old_body = std::mem::replace(&mut self.page_bodies[p.index()], body);
             previous.push((p, old_page, old_body));
         }
         // The same terms, written the same way, resolve as before.
-        let saved: Vec<usize> = previous.iter().map(|(p, _, _)| *p).collect();
+        let saved: Vec<PageId> = previous.iter().map(|(p, _, _)| *p).collect();
         let classification = (!same_terms).then(|| self.classified_again(&saved, diagnostics));
         crate::pipeline::add_source_lines(root, diagnostics.as_mut_slice());
         diagnostics.sort();
         if diagnostics.has_errors() {
             for (p, page, body) in previous {
-                self.site.pages[p] = page;
-                self.page_bodies[p] = body;
+                self.site.pages[p.index()] = page;
+                self.page_bodies[p.index()] = body;
             }
             return None;
         }
         let order_before = self.order.clone();
         for (p, _, _) in &previous {
-            crate::render::reposition(&self.site, &self.config, &mut self.order, (*p).into());
-            self.page_body_hashes[*p] = crate::deps::body_hash(&self.page_bodies[*p]);
-            self.page_own_hashes[*p] =
-                crate::deps::own_hash(&self.site.pages[*p], &self.page_bodies[*p]);
+            crate::render::reposition(&self.site, &self.config, &mut self.order, *p);
+            let q = p.index();
+            self.page_body_hashes[q] = crate::deps::body_hash(&self.page_bodies[q]);
+            self.page_own_hashes[q] =
+                crate::deps::own_hash(&self.site.pages[q], &self.page_bodies[q]);
         }
         let mut touched = terms_of(&self.classification, saved.iter().chain(&moved));
         if let Some(classification) = &classification {
@@ -273,7 +280,7 @@ impl Prepared {
     /// its errors go to `diagnostics`.
     fn classified_again(
         &self,
-        saved: &[usize],
+        saved: &[PageId],
         diagnostics: &mut Diagnostics,
     ) -> crate::taxonomy::Classification {
         let (classification, problems) = crate::taxonomy::reclassify(
@@ -328,14 +335,14 @@ impl Prepared {
     /// terms, every page's facets, every term's pages and the common variables; the order and
     /// the neighbours in a section whose order changed; the related pages that changed.
     fn candidates(&self, changes: &Changes) -> Vec<Input> {
-        let source = |p: usize| self.site.pages[p].display_path.clone();
+        let source = |p: PageId| self.site.page(p).display_path.clone();
         let mut candidates = vec![Input::Common];
         for &p in &changes.pages {
             candidates.push(Input::Meta(source(p)));
             candidates.push(Input::Body(source(p)));
         }
         if changes.vocabulary {
-            candidates.extend((0..self.site.pages.len()).map(|p| Input::Meta(source(p))));
+            candidates.extend(self.site.page_ids().map(|p| Input::Meta(source(p))));
             for (t, taxonomy) in self.classification.taxonomies.iter().enumerate() {
                 let terms = taxonomy.terms.iter();
                 candidates
@@ -343,14 +350,13 @@ impl Prepared {
             }
         } else if changes.reclassified {
             let touched = changes.touched.iter();
-            candidates
-                .extend(touched.map(|(t, slug)| Input::Term(TaxonomyId::from(*t), slug.clone())));
+            candidates.extend(touched.map(|(t, slug)| Input::Term(*t, slug.clone())));
         }
         for (s, moved) in &changes.orders {
             candidates.push(Input::Order(*s));
-            candidates.extend(moved.iter().map(|&p| Input::Neighbours(source(p.index()))));
+            candidates.extend(moved.iter().map(|&p| Input::Neighbours(source(p))));
         }
-        candidates.extend((changes.related.iter()).map(|&p| Input::Related(source(p.index()))));
+        candidates.extend((changes.related.iter()).map(|&p| Input::Related(source(p))));
         candidates
     }
 

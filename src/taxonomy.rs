@@ -131,20 +131,18 @@ impl Classification {
     /// The same terms once pages came, went or moved in the list of pages: `to[p]` is the new
     /// index of page `p` (`None`: gone); the `len - …` new pages have no terms yet (each term
     /// keeps its pages in the same order, so [`reclassify`] can then place the new ones).
-    pub fn renumbered(&self, to: &[Option<usize>], len: usize) -> Self {
+    pub fn renumbered(&self, to: &[Option<PageId>], len: usize) -> Self {
         let mut page_terms = vec![vec![Vec::new(); self.taxonomies.len()]; len];
         for (p, terms) in self.page_terms.iter().enumerate() {
             if let Some(q) = to[p] {
-                page_terms[q].clone_from(terms);
+                page_terms[q.index()].clone_from(terms);
             }
         }
         let renumber = |term: &Term| Term {
             slug: term.slug.clone(),
             title: term.title.clone(),
             description: term.description.clone(),
-            pages: (term.pages.iter())
-                .filter_map(|&p| to[p.index()].map(PageId::from))
-                .collect(),
+            pages: (term.pages.iter()).filter_map(|&p| to[p.index()]).collect(),
         };
         let taxonomies = (self.taxonomies.iter())
             .map(|taxonomy| Taxonomy {
@@ -162,22 +160,22 @@ impl Classification {
 /// Moves page `p` to its place in the page lists of its terms, after a change of its weight,
 /// date or title (its terms unchanged): what [`classify`] would give, without classifying
 /// every page again.
-pub fn reposition(classification: &mut Classification, site: &Site, p: usize) {
-    for (t, terms) in classification.page_terms[p].iter().enumerate() {
+pub fn reposition(classification: &mut Classification, site: &Site, p: PageId) {
+    for (t, terms) in classification.page_terms[p.index()].iter().enumerate() {
         for &i in terms {
             let pages = &mut classification.taxonomies[t].terms[i].pages;
-            pages.retain(|&q| q.index() != p);
+            pages.retain(|&q| q != p);
             insert_in_order(pages, site, p);
         }
     }
 }
 
 /// Inserts page `p` into a term's `pages`, at its place in [`compare_pages`]'s order.
-fn insert_in_order(pages: &mut Vec<PageId>, site: &Site, p: usize) {
+fn insert_in_order(pages: &mut Vec<PageId>, site: &Site, p: PageId) {
     let at = pages.partition_point(|&q| {
-        compare_pages(&site.pages[q.index()], &site.pages[p]) == std::cmp::Ordering::Less
+        compare_pages(site.page(q), site.page(p)) == std::cmp::Ordering::Less
     });
-    pages.insert(at, PageId::from(p));
+    pages.insert(at, p);
 }
 
 /// Classifies `pages` again in `classification` (the current one, given away), after a save
@@ -190,7 +188,7 @@ pub fn reclassify(
     classification: Classification,
     site: &Site,
     config: &SiteConfig,
-    pages: &[usize],
+    pages: &[PageId],
 ) -> Option<(Classification, Vec<Diagnostic>)> {
     if config.taxonomies.iter().any(|t| t.terms.is_none()) {
         return None;
@@ -204,22 +202,22 @@ fn place_again(
     mut classification: Classification,
     site: &Site,
     config: &SiteConfig,
-    pages: &[usize],
+    pages: &[PageId],
 ) -> (Classification, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     for (t, taxonomy) in config.taxonomies.iter().enumerate() {
         let mut table = TermTable::declared(taxonomy);
         for &p in pages {
             let resolved =
-                classify_page(&site.pages[p], site, taxonomy, &mut table, &mut diagnostics);
+                classify_page(site.page(p), site, taxonomy, &mut table, &mut diagnostics);
             let terms = &mut classification.taxonomies[t].terms;
-            for &i in &classification.page_terms[p][t] {
-                terms[i].pages.retain(|&q| q.index() != p);
+            for &i in &classification.page_terms[p.index()][t] {
+                terms[i].pages.retain(|&q| q != p);
             }
             for &i in &resolved {
                 insert_in_order(&mut terms[i].pages, site, p);
             }
-            classification.page_terms[p][t] = resolved;
+            classification.page_terms[p.index()][t] = resolved;
         }
     }
     (classification, diagnostics)

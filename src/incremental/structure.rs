@@ -25,11 +25,11 @@ use crate::plan::{OutputId, PageId};
 #[derive(Default)]
 struct Undo {
     /// Pages replaced by their saved version: the index then, the old page.
-    edited: Vec<(usize, Page)>,
+    edited: Vec<(PageId, Page)>,
     /// Pages taken out: the index then, the page, its body and fingerprints.
-    removed: Vec<(usize, Page, Rendered, u64, u64)>,
+    removed: Vec<(PageId, Page, Rendered, u64, u64)>,
     /// Where the new pages went (ascending).
-    inserted: Vec<usize>,
+    inserted: Vec<PageId>,
     /// The terms the pages named.
     named_terms: crate::taxonomy::NamedTerms,
 }
@@ -37,8 +37,8 @@ struct Undo {
 /// The saved files sorted out.
 #[derive(Default)]
 struct Saves {
-    edited: Vec<(usize, Page)>,
-    deleted: Vec<usize>,
+    edited: Vec<(PageId, Page)>,
+    deleted: Vec<PageId>,
     added: Vec<Page>,
 }
 
@@ -74,7 +74,7 @@ impl Prepared {
         let gone: Vec<PathBuf> = saves
             .deleted
             .iter()
-            .map(|&p| self.site.pages[p].display_path.clone())
+            .map(|&p| self.site.page(p).display_path.clone())
             .collect();
         let before_len = self.site.pages.len();
         let undo = self.move_pages(saves);
@@ -100,7 +100,7 @@ impl Prepared {
         let now: Vec<OutputId> = touched
             .iter()
             .filter_map(|path| self.page_index(path))
-            .map(|p| OutputId::Page(p.into()))
+            .map(OutputId::Page)
             .collect();
         update.files = self.render_ids(root, &now, &mut update.diagnostics);
         update.needs_full_build = update.diagnostics.has_errors();
@@ -110,11 +110,12 @@ impl Prepared {
         Some(update)
     }
 
-    fn page_index(&self, display_path: &Path) -> Option<usize> {
+    fn page_index(&self, display_path: &Path) -> Option<PageId> {
         self.site
             .pages
             .iter()
             .position(|page| page.display_path == display_path)
+            .map(PageId::from)
     }
 
     /// Reads the saved files: pages edited, deleted or new.
@@ -162,13 +163,13 @@ impl Prepared {
             .edited
             .iter()
             .filter(|(p, page)| {
-                let old = &self.site.pages[*p];
+                let old = self.site.page(*p);
                 page.path != old.path || page.meta.aliases != old.meta.aliases
             })
             .map(|(p, _)| *p);
         let mut names = Vec::new();
         for p in saves.deleted.iter().copied().chain(moved) {
-            let page = &self.site.pages[p];
+            let page = self.site.page(p);
             names.extend(
                 page.source
                     .file_stem()
@@ -199,7 +200,7 @@ impl Prepared {
         let config = &self.config;
         let leaving = (saves.edited.iter().map(|(p, _)| *p)).chain(saves.deleted.iter().copied());
         for p in leaving {
-            (self.named_terms).count(&self.site.pages[p], config, Count::Remove);
+            (self.named_terms).count(self.site.page(p), config, Count::Remove);
         }
         let coming = saves
             .edited
@@ -210,18 +211,19 @@ impl Prepared {
             self.named_terms.count(page, config, Count::Add);
         }
         for (p, page) in saves.edited {
-            let old = std::mem::replace(&mut self.site.pages[p], page);
+            let old = std::mem::replace(&mut self.site.pages[p.index()], page);
             undo.edited.push((p, old));
         }
         let mut deleted = saves.deleted;
         deleted.sort_unstable();
         for &p in deleted.iter().rev() {
+            let i = p.index();
             undo.removed.push((
                 p,
-                self.site.pages.remove(p),
-                self.page_bodies.remove(p),
-                self.page_body_hashes.remove(p),
-                self.page_own_hashes.remove(p),
+                self.site.pages.remove(i),
+                self.page_bodies.remove(i),
+                self.page_body_hashes.remove(i),
+                self.page_own_hashes.remove(i),
             ));
         }
         undo.removed.reverse();
@@ -233,9 +235,10 @@ impl Prepared {
             self.page_bodies.insert(at, Rendered::default());
             self.page_body_hashes.insert(at, 0);
             self.page_own_hashes.insert(at, 0);
+            let at = PageId::from(at);
             for earlier in &mut undo.inserted {
                 if *earlier >= at {
-                    *earlier += 1;
+                    earlier.0 += 1;
                 }
             }
             undo.inserted.push(at);
@@ -271,8 +274,8 @@ impl Prepared {
     ) -> Option<Reached> {
         let (before, moved, undo) = (&change.before, &change.moved, &change.undo);
         let touched: HashSet<&Path> = touched.iter().map(PathBuf::as_path).collect();
-        let pages: Vec<usize> = (0..self.site.pages.len())
-            .filter(|&p| touched.contains(self.site.pages[p].display_path.as_path()))
+        let pages: Vec<PageId> = (self.site.page_ids())
+            .filter(|&p| touched.contains(self.site.page(p).display_path.as_path()))
             .collect();
         // The checks of the addresses and the terms do not depend on each other.
         let (problems, classification) = rayon::join(
@@ -281,13 +284,13 @@ impl Prepared {
         );
         update.diagnostics.extend(problems);
         self.patch_tables(before, undo, &pages);
-        let to_render: Vec<usize> = (0..self.site.pages.len())
-            .filter(|&p| pages.contains(&p) || mentions(&self.site.pages[p].body, named))
+        let to_render: Vec<PageId> = (self.site.page_ids())
+            .filter(|&p| pages.contains(&p) || mentions(&self.site.page(p).body, named))
             .collect();
         let links = self.links();
-        let bodies: Vec<(usize, Rendered)> = to_render
+        let bodies: Vec<(PageId, Rendered)> = to_render
             .iter()
-            .map(|&p| (p, crate::pipeline::render_body(&self.site.pages[p], &links)))
+            .map(|&p| (p, crate::pipeline::render_body(self.site.page(p), &links)))
             .collect();
         for (_, body) in &bodies {
             update.diagnostics.extend(body.diagnostics.iter().cloned());
@@ -300,16 +303,17 @@ impl Prepared {
             return None;
         }
         for (p, body) in bodies {
-            self.page_body_hashes[p] = crate::deps::body_hash(&body);
-            self.page_own_hashes[p] = crate::deps::own_hash(&self.site.pages[p], &body);
-            self.page_bodies[p] = body;
+            let i = p.index();
+            self.page_body_hashes[i] = crate::deps::body_hash(&body);
+            self.page_own_hashes[i] = crate::deps::own_hash(self.site.page(p), &body);
+            self.page_bodies[i] = body;
         }
         self.classification = classification.0;
         self.order = (before.order.iter())
             .map(|order| moved.kept(order, &pages))
             .collect();
         for &p in &pages {
-            crate::render::reposition(&self.site, &self.config, &mut self.order, p.into());
+            crate::render::reposition(&self.site, &self.config, &mut self.order, p);
         }
         self.related = crate::render::related_pages(&self.order, &self.classification);
         Some(self.reached(before, moved, pages, to_render))
@@ -320,7 +324,7 @@ impl Prepared {
     /// and the terms only they name or no longer name. In a site without errors each address
     /// has one source (`address_problems` checks that beside), so what a page leaves is its
     /// own; with an error, everything is put back as it was.
-    fn patch_tables(&mut self, before: &Derived, undo: &Undo, pages: &[usize]) {
+    fn patch_tables(&mut self, before: &Derived, undo: &Undo, pages: &[PageId]) {
         let root = self.config.base_path();
         let mut by_source = before.pages_by_source.clone();
         let mut addresses = before.site_paths.clone();
@@ -351,7 +355,7 @@ impl Prepared {
         }
         addresses.extend(now.difference(&was).cloned());
         for &p in pages {
-            let page = &self.site.pages[p];
+            let page = self.site.page(p);
             let url = format!("{root}{}", page.path);
             by_source.insert(crate::markdown::link_key(&page.source), url);
             addresses.extend(page_addresses(page));
@@ -368,7 +372,7 @@ impl Prepared {
         &self,
         before: &crate::taxonomy::Classification,
         moved: &Moved,
-        touched: &[usize],
+        touched: &[PageId],
     ) -> (crate::taxonomy::Classification, Vec<Diagnostic>) {
         let renumbered = before.renumbered(&moved.to, self.site.pages.len());
         let (classification, problems) =
@@ -388,8 +392,8 @@ impl Prepared {
         &self,
         before: &Derived,
         moved: &Moved,
-        pages: Vec<usize>,
-        bodies: Vec<usize>,
+        pages: Vec<PageId>,
+        bodies: Vec<PageId>,
     ) -> Reached {
         let mut terms = super::terms_of(&before.classification, moved.left.iter());
         terms.extend(super::terms_of(&self.classification, pages.iter()));
@@ -400,13 +404,13 @@ impl Prepared {
             neighbours.extend(moved.new_neighbours(order, now));
         }
         for &p in &pages {
-            let order = &self.order[self.site.pages[p].section.index()];
-            neighbours.extend(crate::render::neighbours(p.into(), order));
+            let order = &self.order[self.site.page(p).section.index()];
+            neighbours.extend(crate::render::neighbours(p, order));
         }
         let related = (0..self.related.len()).filter(|&p| {
-            let was = moved.from[p].map(|q| moved.list(&before.related[q]));
+            let was = moved.from[p].map(|q| moved.list(&before.related[q.index()]));
             was.as_ref() != Some(&self.related[p])
-                || self.related[p].iter().any(|q| pages.contains(&q.index()))
+                || self.related[p].iter().any(|q| pages.contains(q))
         });
         Reached {
             vocabulary: !super::same_vocabulary(&before.classification, &self.classification),
@@ -423,7 +427,7 @@ impl Prepared {
     /// rendered again, the terms they left or joined (every term and every page's facets
     /// when a term came or went), the neighbours and related pages that changed.
     fn candidates_after_move(&self, reached: &Reached, gone: &[PathBuf]) -> Vec<Input> {
-        let source = |p: usize| self.site.pages[p].display_path.clone();
+        let source = |p: PageId| self.site.page(p).display_path.clone();
         let mut candidates = vec![Input::Common, Input::Pages];
         candidates.extend((0..self.order.len()).map(|s| Input::Order(SectionId::from(s))));
         let paths = (reached.pages.iter().map(|&p| source(p))).chain(gone.iter().cloned());
@@ -432,7 +436,7 @@ impl Prepared {
         }
         candidates.extend(reached.bodies.iter().map(|&p| Input::Body(source(p))));
         if reached.vocabulary {
-            candidates.extend((0..self.site.pages.len()).map(|p| Input::Meta(source(p))));
+            candidates.extend(self.site.page_ids().map(|p| Input::Meta(source(p))));
             for (t, taxonomy) in self.classification.taxonomies.iter().enumerate() {
                 let terms = taxonomy.terms.iter();
                 candidates
@@ -440,35 +444,35 @@ impl Prepared {
             }
         } else {
             let terms = reached.terms.iter();
-            candidates
-                .extend(terms.map(|(t, slug)| Input::Term(TaxonomyId::from(*t), slug.clone())));
+            candidates.extend(terms.map(|(t, slug)| Input::Term(*t, slug.clone())));
         }
         candidates.extend(
             reached
                 .neighbours
                 .iter()
-                .map(|&p| Input::Neighbours(source(p.index()))),
+                .map(|&p| Input::Neighbours(source(p))),
         );
-        candidates.extend((reached.related.iter()).map(|&p| Input::Related(source(p.index()))));
+        candidates.extend((reached.related.iter()).map(|&p| Input::Related(source(p))));
         candidates
     }
 
     /// Puts the pages and what is derived from them back as they were.
     fn restore(&mut self, undo: Undo, before: Derived) {
-        for &at in undo.inserted.iter().rev() {
+        for at in undo.inserted.iter().rev().map(|p| p.index()) {
             self.site.pages.remove(at);
             self.page_bodies.remove(at);
             self.page_body_hashes.remove(at);
             self.page_own_hashes.remove(at);
         }
         for (p, page, body, body_hash, own_hash) in undo.removed {
-            self.site.pages.insert(p, page);
-            self.page_bodies.insert(p, body);
-            self.page_body_hashes.insert(p, body_hash);
-            self.page_own_hashes.insert(p, own_hash);
+            let i = p.index();
+            self.site.pages.insert(i, page);
+            self.page_bodies.insert(i, body);
+            self.page_body_hashes.insert(i, body_hash);
+            self.page_own_hashes.insert(i, own_hash);
         }
         for (p, page) in undo.edited {
-            self.site.pages[p] = page;
+            self.site.pages[p.index()] = page;
         }
         self.classification = before.classification;
         self.order = before.order;
@@ -500,18 +504,18 @@ struct Move {
 
 /// Where the pages of the last state went.
 struct Moved {
-    /// Each old index's new one (`None`: the page was deleted).
-    to: Vec<Option<usize>>,
-    /// Each new index's old one (`None`: a new page).
-    from: Vec<Option<usize>>,
-    /// The old indices of the pages edited in place and of the deleted ones.
-    left: Vec<usize>,
+    /// Each old page's new id (`None`: the page was deleted).
+    to: Vec<Option<PageId>>,
+    /// Each new page's old id (`None`: a new page).
+    from: Vec<Option<PageId>>,
+    /// The old ids of the pages edited in place and of the deleted ones.
+    left: Vec<PageId>,
 }
 
 impl Moved {
     fn new(before: usize, undo: &Undo, now: usize) -> Self {
-        let removed: Vec<usize> = undo.removed.iter().map(|r| r.0).collect();
-        let edited: Vec<usize> = undo.edited.iter().map(|e| e.0).collect();
+        let removed: Vec<PageId> = undo.removed.iter().map(|r| r.0).collect();
+        let edited: Vec<PageId> = undo.edited.iter().map(|e| e.0).collect();
         Self::from_lists(before, &removed, &undo.inserted, &edited, now)
     }
 
@@ -519,21 +523,25 @@ impl Moved {
     /// `inserted` pages.
     fn from_lists(
         before: usize,
-        removed: &[usize],
-        inserted: &[usize],
-        edited: &[usize],
+        removed: &[PageId],
+        inserted: &[PageId],
+        edited: &[PageId],
         now: usize,
     ) -> Self {
-        let removed: HashSet<usize> = removed.iter().copied().collect();
-        let inserted: HashSet<usize> = inserted.iter().copied().collect();
-        let mut slots = (0..now).filter(|i| !inserted.contains(i));
-        let to: Vec<Option<usize>> = (0..before)
-            .map(|p| (!removed.contains(&p)).then(|| slots.next()).flatten())
+        let removed: HashSet<PageId> = removed.iter().copied().collect();
+        let inserted: HashSet<PageId> = inserted.iter().copied().collect();
+        let mut slots = (0..now).map(PageId::from).filter(|i| !inserted.contains(i));
+        let to: Vec<Option<PageId>> = (0..before)
+            .map(|p| {
+                (!removed.contains(&PageId::from(p)))
+                    .then(|| slots.next())
+                    .flatten()
+            })
             .collect();
         let mut from = vec![None; now];
         for (p, q) in to.iter().enumerate() {
             if let Some(q) = *q {
-                from[q] = Some(p);
+                from[q.index()] = Some(PageId::from(p));
             }
         }
         let mut left = edited.to_vec();
@@ -543,16 +551,15 @@ impl Moved {
 
     /// Old pages renumbered; a deleted page becomes a number no page has.
     fn list(&self, pages: &[PageId]) -> Vec<PageId> {
-        let index = |p: PageId| self.to[p.index()].map_or(PageId(u32::MAX), PageId::from);
+        let index = |p: PageId| self.to[p.index()].unwrap_or(PageId(u32::MAX));
         pages.iter().map(|&p| index(p)).collect()
     }
 
     /// An old order renumbered, without the deleted pages and the `touched` ones (to be put
     /// in their place again).
-    fn kept(&self, order: &[PageId], touched: &[usize]) -> Vec<PageId> {
+    fn kept(&self, order: &[PageId], touched: &[PageId]) -> Vec<PageId> {
         (order.iter().filter_map(|&p| self.to[p.index()]))
             .filter(|p| !touched.contains(p))
-            .map(PageId::from)
             .collect()
     }
 
@@ -578,13 +585,13 @@ impl Moved {
 /// What a move of pages reached (new indices).
 struct Reached {
     /// The pages that came or moved.
-    pages: Vec<usize>,
+    pages: Vec<PageId>,
     /// The bodies rendered again (those pages', and those that may link to what went).
-    bodies: Vec<usize>,
+    bodies: Vec<PageId>,
     /// Whether a taxonomy's terms changed.
     vocabulary: bool,
     /// The terms the pages that came, went or moved left or joined.
-    terms: Vec<(usize, String)>,
+    terms: Vec<(TaxonomyId, String)>,
     /// The pages whose neighbours may have changed.
     neighbours: Vec<PageId>,
     /// The pages whose related pages may have changed.
@@ -628,25 +635,26 @@ mod tests {
     #[test]
     fn pages_that_stay_keep_their_order_when_others_come_and_go() {
         // a b c d e; b and d deleted, two new pages first and fourth: N a c N e.
-        let moved = Moved::from_lists(5, &[1, 3], &[0, 3], &[2], 5);
-        assert_eq!(moved.to, [Some(1), None, Some(2), None, Some(4)]);
-        assert_eq!(moved.from, [None, Some(0), Some(2), None, Some(4)]);
+        let moved = Moved::from_lists(5, &ids(&[1, 3]), &ids(&[0, 3]), &ids(&[2]), 5);
+        let some = |p| Some(PageId(p));
+        assert_eq!(moved.to, [some(1), None, some(2), None, some(4)]);
+        assert_eq!(moved.from, [None, some(0), some(2), None, some(4)]);
         let mut left = moved.left.clone();
         left.sort_unstable();
-        assert_eq!(left, [1, 2, 3]);
+        assert_eq!(left, ids(&[1, 2, 3]));
         assert_eq!(moved.list(&ids(&[4, 3, 0])), ids(&[4, u32::MAX, 1]));
         // The order without the deleted pages and the page to place again.
-        assert_eq!(moved.kept(&ids(&[4, 3, 2, 1, 0]), &[2]), ids(&[4, 1]));
+        assert_eq!(moved.kept(&ids(&[4, 3, 2, 1, 0]), &ids(&[2])), ids(&[4, 1]));
     }
 
     #[test]
     fn only_pages_beside_a_change_get_new_neighbours() {
         // a b c d: the last one deleted; b's next page changed, a's did not.
-        let moved = Moved::from_lists(4, &[3], &[], &[], 3);
+        let moved = Moved::from_lists(4, &ids(&[3]), &[], &[], 3);
         let neighbours = |old: &[u32], now: &[u32]| moved.new_neighbours(&ids(old), &ids(now));
         assert_eq!(neighbours(&[0, 1, 2, 3], &[0, 1, 2]), ids(&[2]));
         // a b c: a new page between a and b.
-        let moved = Moved::from_lists(3, &[], &[1], &[], 4);
+        let moved = Moved::from_lists(3, &[], &ids(&[1]), &[], 4);
         let neighbours = |old: &[u32], now: &[u32]| moved.new_neighbours(&ids(old), &ids(now));
         assert_eq!(neighbours(&[0, 1, 2], &[0, 1, 2, 3]), ids(&[0, 1, 2]));
         assert!(neighbours(&[0], &[0]).is_empty());
