@@ -6,7 +6,7 @@
 //! `output::previous`). It holds:
 //! - the rendered bodies, each with the key it was rendered under (its text, path, first line
 //!   and the site's link targets); their HTML is in a second file, `<name>.bodies`
-//!   ([`bodies`]);
+//!   (`cache/bodies.rs`);
 //! - what loading each Markdown file found ([`crate::content::LoadMemo`]);
 //! - for every written file, what it read ([`crate::deps::Input`]) with each input's
 //!   fingerprint, and the file's size and modification time once written;
@@ -119,7 +119,7 @@ pub struct StoredBodies {
     file: BodiesFile,
 }
 
-/// A rendered body as stored: its HTML is a range of the bodies file ([`bodies`]).
+/// A rendered body as stored: its HTML is a range of the bodies file (`cache/bodies.rs`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredBody {
     /// Start and length of the HTML in the bodies file's text.
