@@ -390,8 +390,8 @@ impl Prepared {
         let output = crate::render::render_site(
             &self.tera,
             &self.render_input(root, crate::render::Scope::Items(ids)),
+            diagnostics,
         );
-        diagnostics.extend(output.diagnostics);
         let reads: HashMap<String, Vec<Input>> = output.reads.into_iter().collect();
         self.record(reads.into_iter().collect());
         output.files

@@ -833,8 +833,7 @@ fn render_all(
     input: &crate::render::RenderInput<'_>,
     diagnostics: &mut Diagnostics,
 ) -> RenderedSite {
-    let output = crate::render::render_site(tera, input);
-    diagnostics.extend(output.diagnostics);
+    let output = crate::render::render_site(tera, input, diagnostics);
     diagnostics.extend(check_unique_paths(&output.files, &output.copies));
     RenderedSite {
         files: output.files,

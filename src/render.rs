@@ -24,7 +24,7 @@ use tera::Tera;
 
 use crate::config::SiteConfig;
 use crate::content::{Page, Site};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::markdown::{Rendered, TocEntry};
 use crate::plan::{OutputId, PageId, SectionId};
 use crate::taxonomy::{compare_pages, Classification};
@@ -239,8 +239,6 @@ pub struct RenderOutput {
     pub files: Vec<OutputFile>,
     /// Files to copy.
     pub copies: Vec<CopyFile>,
-    /// Problems found.
-    pub diagnostics: Vec<Diagnostic>,
     /// The pages to index for search.
     pub search_records: Vec<crate::search::SearchRecord>,
     /// What each rendered file read (by output path), for [`crate::deps`].
@@ -437,24 +435,26 @@ fn check_template(tera: &Tera, name: &str, origin: &Path, diagnostics: &mut Vec<
 
 /// Renders what `input.scope` asks for: builds the plan of the site's outputs, selects the
 /// scope's items, builds the shared context once, then runs one renderer per kind of output.
-pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
+/// Problems go to `diagnostics`.
+pub fn render_site(
+    tera: &Tera,
+    input: &RenderInput<'_>,
+    diagnostics: &mut Diagnostics,
+) -> RenderOutput {
     let plan = crate::plan::Plan::classified(input.site, input.config, input.classification);
     let ids = select(&plan, input);
     let shown = shown_pages(input, &ids);
+    let mut output = RenderOutput::default();
     let shared = match shared::Shared::new(tera, input, shown.as_ref()) {
         Ok(shared) => shared,
-        Err(diagnostics) => {
-            return RenderOutput {
-                diagnostics,
-                ..RenderOutput::default()
-            }
+        Err(problems) => {
+            diagnostics.extend(problems);
+            return output;
         }
     };
-    let mut output = RenderOutput {
-        diagnostics: templated::check_templates(&shared, &ids),
-        ..RenderOutput::default()
-    };
-    if !output.diagnostics.is_empty() {
+    let problems = templated::check_templates(&shared, &ids);
+    if !problems.is_empty() {
+        diagnostics.extend(problems);
         return output;
     }
     if input.search_records && ids.contains(&OutputId::SearchPage) {
@@ -468,16 +468,21 @@ pub fn render_site(tera: &Tera, input: &RenderInput<'_>) -> RenderOutput {
     for result in templated::render(&shared, &ids) {
         match result {
             Ok((file, reads)) => output.push(file, reads),
-            Err(d) => output.diagnostics.push(*d),
+            Err(d) => diagnostics.push(*d),
         }
     }
-    render_the_rest(&shared, &ids, &mut output);
+    render_the_rest(&shared, &ids, &mut output, diagnostics);
     output
 }
 
 /// The outputs that are not rendered one per template: reader features, generated files,
 /// redirects and copies.
-fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut RenderOutput) {
+fn render_the_rest(
+    shared: &shared::Shared<'_>,
+    ids: &[OutputId],
+    output: &mut RenderOutput,
+    diagnostics: &mut Diagnostics,
+) {
     use crate::deps::Input;
     let site = shared.input.site;
     let every_page = || {
@@ -496,13 +501,13 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
                     .chain(shared.meta_of_trail(SectionId::HOME))
                     .collect(),
             ),
-            Some(Err(d)) => output.diagnostics.push(*d),
+            Some(Err(d)) => diagnostics.push(*d),
             None => {}
         }
     }
     if ids.contains(&OutputId::PrintEdition) {
         let (file, problems) = reader::print_edition(shared);
-        output.diagnostics.extend(problems);
+        diagnostics.extend(problems);
         if let Some(file) = file {
             let bodies = site
                 .pages
@@ -538,7 +543,7 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
                     output.push(file, reads);
                 }
                 Ok(_) => {}
-                Err(d) => output.diagnostics.push(*d),
+                Err(d) => diagnostics.push(*d),
             }
         }
     }
@@ -561,7 +566,7 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
         output.push(generated::highlight_css(), Vec::new());
     }
     if matches!(shared.input.scope, Scope::All | Scope::Warm(_)) {
-        let (mut copies, diagnostics) = generated::copies(shared);
+        let (mut copies, problems) = generated::copies(shared);
         if let Some(pdf) =
             (shared.input.config.reader.print.as_ref()).and_then(|print| print.published.as_ref())
         {
@@ -571,7 +576,7 @@ fn render_the_rest(shared: &shared::Shared<'_>, ids: &[OutputId], output: &mut R
             });
         }
         output.copies = copies;
-        output.diagnostics.extend(diagnostics);
+        diagnostics.extend(problems);
     }
 }
 
