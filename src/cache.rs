@@ -32,7 +32,7 @@ mod bodies;
 use crate::markdown::{Rendered, TocEntry};
 
 /// Changes whenever the layout of [`Stored`] does.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 const MAGIC: &str = "guide-cache";
 /// The folder of cache files, beside the output folder.
 pub const DIR: &str = ".guide-cache";
@@ -116,6 +116,8 @@ impl StoredIndex {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StoredBodies {
     bodies: HashMap<PathBuf, (u64, StoredBody)>,
+    /// The pages' cards by source path.
+    cards: HashMap<PathBuf, bodies::StoredCard>,
     file: BodiesFile,
 }
 
@@ -261,9 +263,10 @@ pub fn load(path: &Path, settings: u64) -> Result<Option<Stored>, String> {
     }
     let mut stored: Stored =
         postcard::from_bytes(rest).map_err(|_| "cache abîmé : construction complète")?;
-    if !stored.bodies.bodies.is_empty() {
+    if !stored.bodies.bodies.is_empty() || !stored.bodies.cards.is_empty() {
         let text = bodies::read(path, stored.bodies.file)
             .filter(|text| (stored.bodies.bodies.values()).all(|(_, body)| body.within(text)))
+            .filter(|text| (stored.bodies.cards.values()).all(|card| card.card(text).is_some()))
             .ok_or("cache abîmé : construction complète")?;
         stored.bodies_text = Some(text);
     }
@@ -315,6 +318,17 @@ impl Stored {
             .collect()
     }
 
+    /// The stored cards, by source path, with the key each was rendered under.
+    pub fn take_cards(&mut self) -> HashMap<PathBuf, (u64, crate::render::Cards)> {
+        let Some(text) = self.bodies_text.clone() else {
+            return HashMap::new();
+        };
+        std::mem::take(&mut self.bodies.cards)
+            .into_iter()
+            .filter_map(|(path, card)| Some((path, card.card(&text)?)))
+            .collect()
+    }
+
     /// The bodies file read, with its text, for [`store_bodies`].
     pub fn bodies_read(&self) -> Option<(std::sync::Arc<String>, BodiesFile)> {
         self.bodies_text
@@ -323,17 +337,19 @@ impl Stored {
     }
 }
 
-/// Writes the HTML of `bodies` beside the cache at `path`, appended to the bodies file `read`
-/// ([`Stored::bodies_read`]) when most of it is still used; returns them as the cache stores
-/// them.
+/// Writes the HTML of `bodies` and `cards` beside the cache at `path`, appended to the bodies
+/// file `read` ([`Stored::bodies_read`]) when most of it is still used; returns them as the
+/// cache stores them.
 pub fn store_bodies(
     path: &Path,
     read: Option<&(std::sync::Arc<String>, BodiesFile)>,
     bodies: HashMap<PathBuf, (u64, Rendered)>,
+    cards: HashMap<PathBuf, (u64, crate::render::Cards)>,
 ) -> Result<StoredBodies, String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    bodies::write(path, read.map(|(text, file)| (text, *file)), bodies).map_err(|e| e.to_string())
+    bodies::write(path, read.map(|(text, file)| (text, *file)), bodies, cards)
+        .map_err(|e| e.to_string())
 }
 
 /// Writes the cache at `path` (through a temporary file, so that a killed build leaves the

@@ -181,6 +181,7 @@ impl Prepared {
             build_date: &self.build_date,
             order: &self.order,
             related: &self.related,
+            known_cards: None,
             search_records: false,
             records_to: None,
             keep_contents: true,
@@ -403,6 +404,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                 build_date: &build_date,
                 order: &order,
                 related: &related,
+                known_cards: None,
                 search_records: options.search == SearchMode::Build
                     && options.mode != OutputMode::CheckOnly,
                 records_to: overlap.then_some(&records_to),
@@ -560,12 +562,32 @@ fn render_warm(
     let ids = warm.to_render(outputs_key, &plan, &mut fingerprints, output, |id| {
         search && id == crate::plan::OutputId::SearchPage
     });
-    let input = crate::render::RenderInput {
-        scope: crate::render::Scope::Warm(&ids),
-        ..*input
+    // Cards are kept when every page shows: the key of each page's card costs a fingerprint
+    // of every page, more than the few cards a page shows.
+    let card_keys: Vec<u64> = if crate::render::shows_every_page(&ids) {
+        let common = fingerprints.of(&crate::deps::Input::Common);
+        (input.site.pages.iter())
+            .map(|page| {
+                let meta = fingerprints.of(&crate::deps::Input::Meta(page.display_path.clone()));
+                crate::warm::card_key(meta, common, outputs_key)
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
-    let rendered = render_all(tera, &input, diagnostics);
+    let known = warm.known_cards(input.site, &card_keys);
+    let mut rendered = render_all(
+        tera,
+        &crate::render::RenderInput {
+            scope: crate::render::Scope::Warm(&ids),
+            known_cards: (!card_keys.is_empty()).then_some(known.as_slice()),
+            ..*input
+        },
+        diagnostics,
+    );
     warm.record(&mut fingerprints, &rendered.reads);
+    let shown = std::mem::take(&mut rendered.cards);
+    warm.keep_cards(input.site, &card_keys, known, shown);
     rendered
 }
 
@@ -825,6 +847,7 @@ struct RenderedSite {
     copies: Vec<crate::render::CopyFile>,
     records: Vec<crate::search::SearchRecord>,
     reads: Vec<(String, Vec<crate::deps::Input>)>,
+    cards: Vec<(crate::ids::PageId, crate::render::Cards)>,
 }
 
 /// Renders every output, and checks that no two share a path.
@@ -840,6 +863,7 @@ fn render_all(
         copies: output.copies,
         records: output.search_records,
         reads: output.reads,
+        cards: output.cards,
     }
 }
 

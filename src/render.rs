@@ -120,9 +120,11 @@ struct PageSummary<'a> {
 
 /// A page's card HTML, for a listing whose card titles are `h2` or `h3`.
 #[derive(Debug, Clone, Serialize)]
-struct Cards {
-    h2: String,
-    h3: String,
+pub struct Cards {
+    /// With an `h2` title.
+    pub h2: crate::markdown::Html,
+    /// With an `h3` title.
+    pub h3: crate::markdown::Html,
 }
 
 #[derive(Debug, Serialize)]
@@ -207,6 +209,9 @@ pub struct RenderInput<'a> {
     pub order: &'a [Vec<PageId>],
     /// Related pages of each page (from [`related_pages`]).
     pub related: &'a [Vec<PageId>],
+    /// Cards an earlier build rendered, by page, for the pages whose card would be the same
+    /// (`build` with its cache: [`crate::warm`]); the others are rendered.
+    pub known_cards: Option<&'a [Option<Cards>]>,
     /// Whether to prepare the records of the search index.
     pub search_records: bool,
     /// Where to send the search records as soon as they are made, before the pages render
@@ -243,6 +248,8 @@ pub struct RenderOutput {
     pub search_records: Vec<crate::search::SearchRecord>,
     /// What each rendered file read (by output path), for [`crate::deps`].
     pub reads: Vec<(String, Vec<crate::deps::Input>)>,
+    /// The cards of the pages shown, rendered or known.
+    pub cards: Vec<(PageId, Cards)>,
 }
 
 impl RenderOutput {
@@ -457,6 +464,7 @@ pub fn render_site(
         diagnostics.extend(problems);
         return output;
     }
+    output.cards = shared.cards();
     if input.search_records && ids.contains(&OutputId::SearchPage) {
         let records = reader::search_records(&shared);
         match input.records_to {
@@ -583,19 +591,13 @@ fn render_the_rest(
 /// The pages whose summaries a render of `ids` shows: for pages alone, each page, its
 /// neighbours and related pages; `None` (every page) as soon as a listing is rendered.
 fn shown_pages(input: &RenderInput<'_>, ids: &[OutputId]) -> Option<BTreeSet<PageId>> {
-    if matches!(input.scope, Scope::All) {
+    if matches!(input.scope, Scope::All) || shows_every_page(ids) {
         return None;
     }
     let mut shown = BTreeSet::new();
     for &id in ids {
         let OutputId::Page(p) = id else {
-            if matches!(
-                id,
-                OutputId::HighlightCss | OutputId::Robots | OutputId::Redirect(..)
-            ) {
-                continue;
-            }
-            return None;
+            continue;
         };
         shown.insert(p);
         shown.extend(neighbours(
@@ -605,6 +607,18 @@ fn shown_pages(input: &RenderInput<'_>, ids: &[OutputId]) -> Option<BTreeSet<Pag
         shown.extend(input.related[p.index()].iter().copied());
     }
     Some(shown)
+}
+
+/// Whether rendering `ids` shows every page (in a listing, the feed, the search page…), and
+/// so needs every page's summary and card; pages show only themselves, their neighbours and
+/// their related pages.
+pub fn shows_every_page(ids: &[OutputId]) -> bool {
+    ids.iter().any(|id| {
+        !matches!(
+            id,
+            OutputId::Page(_) | OutputId::HighlightCss | OutputId::Robots | OutputId::Redirect(..)
+        )
+    })
 }
 
 /// The outputs of the plan that `input.scope` asks for, in render order.

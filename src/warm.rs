@@ -10,10 +10,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::cache::{Stamp, Stored, StoredIndex, StoredOutput};
-use crate::content::LoadMemo;
+use crate::content::{LoadMemo, Site};
 use crate::deps::{Fingerprints, Input};
+use crate::ids::PageId;
 use crate::markdown::Rendered;
 use crate::plan::{OutputId, Plan};
+use crate::render::Cards;
 
 /// The cache of one output folder, during a build.
 #[derive(Debug)]
@@ -32,6 +34,8 @@ pub struct Warm {
     index: Option<(u64, Vec<String>)>,
     /// What loading each Markdown file found, for the next build.
     loads: LoadMemo,
+    /// Each page's card with the key it was rendered under, for the next build.
+    cards: HashMap<PathBuf, (u64, Cards)>,
 }
 
 impl Warm {
@@ -60,6 +64,7 @@ impl Warm {
             reused: HashMap::new(),
             index: None,
             loads: LoadMemo::default(),
+            cards: HashMap::new(),
         }
     }
 
@@ -76,6 +81,44 @@ impl Warm {
     /// Keeps what this build found loading each Markdown file.
     pub fn set_loads(&mut self, loads: LoadMemo) {
         self.loads = loads;
+    }
+
+    /// The cards the last build rendered that are still right, by page: those whose key is
+    /// the one `keys` gives the page now ([`card_key`]). Without keys, none: the cards of the
+    /// last build are kept as they are for the next one.
+    pub fn known_cards(&mut self, site: &Site, keys: &[u64]) -> Vec<Option<Cards>> {
+        let mut stored = self.stored.take_cards();
+        if keys.is_empty() {
+            self.cards = stored;
+            return Vec::new();
+        }
+        (site.pages.iter().zip(keys))
+            .map(|(page, &key)| {
+                (stored.remove(&page.display_path))
+                    .filter(|(stored_key, _)| *stored_key == key)
+                    .map(|(_, card)| card)
+            })
+            .collect()
+    }
+
+    /// Keeps each page's card for the next build, with its key: the one the render showed, or
+    /// else the one known. Without keys, the cards of the last build stay as they are.
+    pub fn keep_cards(
+        &mut self,
+        site: &Site,
+        keys: &[u64],
+        mut known: Vec<Option<Cards>>,
+        shown: Vec<(PageId, Cards)>,
+    ) {
+        if keys.is_empty() {
+            return;
+        }
+        for (p, card) in shown {
+            known[p.index()] = Some(card);
+        }
+        self.cards = (site.pages.iter().zip(keys).zip(known))
+            .filter_map(|((page, &key), card)| Some((page.display_path.clone(), (key, card?))))
+            .collect();
     }
 
     /// The outputs of `plan` to render: those the last output cannot give as they are, and
@@ -164,17 +207,27 @@ impl Warm {
                 .collect(),
         });
         let read = self.stored.bodies_read();
-        let saved =
-            crate::cache::store_bodies(&self.path, read.as_ref(), bodies).and_then(|bodies| {
-                let stored = Stored::new(bodies, self.outputs_key, outputs, index, self.loads);
-                crate::cache::save(&self.path, self.settings, &stored)
-            });
+        let saved = crate::cache::store_bodies(&self.path, read.as_ref(), bodies, self.cards);
+        let saved = saved.and_then(|bodies| {
+            let stored = Stored::new(bodies, self.outputs_key, outputs, index, self.loads);
+            crate::cache::save(&self.path, self.settings, &stored)
+        });
         saved.err().map(|e| {
             format!(
                 "le cache n'a pas pu être écrit ({e}) : la prochaine construction sera complète"
             )
         })
     }
+}
+
+/// What a page's card depends on: its facets (`meta`, the fingerprint of its
+/// [`Input::Meta`]), the variables every template has (`common`, of [`Input::Common`]) and the
+/// theme (`outputs_key`, [`crate::cache::outputs_key`]).
+pub fn card_key(meta: u64, common: u64, outputs_key: u64) -> u64 {
+    crate::cache::hash_with(|h| {
+        use std::hash::Hash;
+        (meta, common, outputs_key).hash(h);
+    })
 }
 
 /// Whether the file at `path` of `output` is still the one the last build wrote.

@@ -155,12 +155,13 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// The site's own files: everything under its root but the output folder.
 fn sources(site: &TestSite) -> BTreeMap<String, Vec<u8>> {
     let public = site.path("public");
-    // The build cache is written beside the output, and only there (docs/configuration.md).
-    let cache = site.path(".guide-cache/public.bin");
+    // The build cache is written beside the output, and only there (docs/configuration.md):
+    // the cache and the bodies' file.
+    let cache = [".guide-cache/public.bin", ".guide-cache/public.bodies"].map(|p| site.path(p));
     let mut out = snapshot(site.root());
     out.retain(|k, _| {
         let path = site.root().join(k);
-        !path.starts_with(&public) && path != cache
+        !path.starts_with(&public) && !cache.contains(&path)
     });
     out
 }
@@ -206,7 +207,7 @@ fn assert_outputs_inside(site: &TestSite) {
 }
 
 /// Builds `site`, asserts success, that it wrote only inside `public/` (and its cache,
-/// `.guide-cache/public.bin`) and left its sources and the folder beside it clean; returns
+/// `.guide-cache/public.bin` and `public.bodies`) and left its sources and the folder beside it clean; returns
 /// the run.
 fn build_ok(site: &TestSite, limit: Duration) -> Outcome {
     let before = sources(site);

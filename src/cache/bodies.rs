@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{StoredBodies, StoredBody};
 use crate::markdown::{Html, Rendered};
+use crate::render::Cards;
 
 const MAGIC: &[u8] = b"guide-bodies\n";
 const HEADER: usize = MAGIC.len() + 8;
@@ -64,52 +65,110 @@ pub(super) fn rendered(stored: StoredBody, text: &Arc<String>) -> Option<Rendere
     })
 }
 
-/// Writes the HTML of `bodies` for the cache at `cache`: appended to the file read by this
-/// build (`read`: its text and its [`BodiesFile`]), or to a new file when there is none or
-/// most of it is no longer used. Returns the bodies as stored and the file they are in.
+/// Writes the HTML of `bodies` and `cards` for the cache at `cache`: appended to the file
+/// read by this build (`read`: its text and its [`BodiesFile`]), or to a new file when there is
+/// none or most of it is no longer used. Returns them as stored and the file they are in.
 pub(super) fn write(
     cache: &Path,
     read: Option<(&Arc<String>, BodiesFile)>,
     bodies: HashMap<PathBuf, (u64, Rendered)>,
+    cards: HashMap<PathBuf, (u64, Cards)>,
 ) -> std::io::Result<StoredBodies> {
-    let in_read = |rendered: &Rendered| read.and_then(|(text, _)| rendered.html.range_in(text));
-    let still_used: usize = bodies
-        .values()
-        .filter_map(|(_, rendered)| in_read(rendered))
+    let texts = (bodies.values().map(|(_, rendered)| &rendered.html))
+        .chain(cards.values().flat_map(|(_, card)| [&card.h2, &card.h3]));
+    let still_used: usize = texts
+        .filter_map(|html| read.and_then(|(text, _)| html.range_in(text)))
         .map(|range| range.len())
         .sum();
     let append = read.filter(|(text, _)| still_used * 2 >= text.len());
-    let mut len = append.map_or(0, |(text, _)| text.len());
-    let mut added: Vec<u8> = Vec::new();
-    let mut stored = HashMap::with_capacity(bodies.len());
-    for (path, (key, rendered)) in bodies {
-        let range = match append.and_then(|(text, _)| rendered.html.range_in(text)) {
-            Some(range) => range,
-            None => {
-                added.extend_from_slice(rendered.html.as_bytes());
-                len += rendered.html.len();
-                len - rendered.html.len()..len
-            }
-        };
-        stored.insert(path, (key, StoredBody::new(rendered, range)));
-    }
+    let mut placer = Placer {
+        read: append.map(|(text, _)| text),
+        len: append.map_or(0, |(text, _)| text.len()),
+        added: Vec::new(),
+    };
+    let bodies = (bodies.into_iter())
+        .map(|(path, (key, rendered))| {
+            let range = placer.place(&rendered.html);
+            (path, (key, StoredBody::new(rendered, range)))
+        })
+        .collect();
+    let cards = (cards.into_iter())
+        .map(|(path, (key, card))| {
+            let (h2, h3) = (placer.place(&card.h2), placer.place(&card.h3));
+            (path, StoredCard::new(key, h2, h3))
+        })
+        .collect();
+    let len = placer.len as u64;
     let file = match append {
         Some((text, file)) => {
-            append_to(&path_of(cache), text.len(), &added)?;
-            BodiesFile {
-                id: file.id,
-                len: len as u64,
-            }
+            append_to(&path_of(cache), text.len(), &placer.added)?;
+            BodiesFile { id: file.id, len }
         }
         None => BodiesFile {
-            id: write_new(&path_of(cache), &added)?,
-            len: len as u64,
+            id: write_new(&path_of(cache), &placer.added)?,
+            len,
         },
     };
     Ok(StoredBodies {
-        bodies: stored,
+        bodies,
+        cards,
         file,
     })
+}
+
+/// Gives each HTML its range in the file: where it already is in the text read, else after
+/// what is there, to be written.
+struct Placer<'a> {
+    read: Option<&'a Arc<String>>,
+    len: usize,
+    added: Vec<u8>,
+}
+
+impl Placer<'_> {
+    fn place(&mut self, html: &Html) -> std::ops::Range<usize> {
+        if let Some(range) = self.read.and_then(|text| html.range_in(text)) {
+            return range;
+        }
+        self.added.extend_from_slice(html.as_bytes());
+        self.len += html.len();
+        self.len - html.len()..self.len
+    }
+}
+
+/// A card as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct StoredCard {
+    /// The key it was rendered under.
+    key: u64,
+    /// Start and length of each HTML in the file's text.
+    h2: (u64, u64),
+    h3: (u64, u64),
+}
+
+impl StoredCard {
+    fn new(key: u64, h2: std::ops::Range<usize>, h3: std::ops::Range<usize>) -> Self {
+        let span = |r: std::ops::Range<usize>| (r.start as u64, r.len() as u64);
+        Self {
+            key,
+            h2: span(h2),
+            h3: span(h3),
+        }
+    }
+
+    /// Its key and the card, with its HTML taken from `text`; `None` when a range is not in it.
+    pub(super) fn card(&self, text: &Arc<String>) -> Option<(u64, Cards)> {
+        let html = |(start, len): (u64, u64)| {
+            let start = usize::try_from(start).ok()?;
+            Html::shared(text, start..start.checked_add(usize::try_from(len).ok()?)?)
+        };
+        Some((
+            self.key,
+            Cards {
+                h2: html(self.h2)?,
+                h3: html(self.h3)?,
+            },
+        ))
+    }
 }
 
 /// Writes `added` after the first `used` bytes of text of the file at `path` (what lies
@@ -184,6 +243,7 @@ mod tests {
             &cache,
             None,
             bodies(&[("a.md", "<p>été</p>"), ("b.md", "<p>B</p>")]),
+            HashMap::new(),
         )
         .unwrap();
         let first = stored.file;
@@ -197,7 +257,7 @@ mod tests {
             .map(|(path, body)| (path, (0, body)))
             .collect();
         next.insert("b.md".into(), (0, body("<p>B modifié</p>")));
-        let stored = write(&cache, Some((&text, first)), next).unwrap();
+        let stored = write(&cache, Some((&text, first)), next, HashMap::new()).unwrap();
         let second = stored.file;
         assert_eq!(file_len(&cache), len + "<p>B modifié</p>".len());
         // The cache of the previous build still reads its bodies.
@@ -220,7 +280,7 @@ mod tests {
             .map(|(path, body)| (path, (0, body)))
             .collect();
         next.insert("c.md".into(), (0, body("<p>C</p>")));
-        let stored = write(&cache, Some((&text, second)), next).unwrap();
+        let stored = write(&cache, Some((&text, second)), next, HashMap::new()).unwrap();
         let (_, read_back) = reread(&cache, stored);
         assert_eq!(read_back[Path::new("c.md")].html.as_str(), "<p>C</p>");
         assert_eq!(file_len(&cache), HEADER + text.len() + "<p>C</p>".len());
@@ -235,6 +295,7 @@ mod tests {
             &cache,
             None,
             bodies(&[("a.md", &big), ("b.md", "<p>B</p>")]),
+            HashMap::new(),
         )
         .unwrap();
         let first = stored.file;
@@ -246,7 +307,7 @@ mod tests {
             .filter(|(path, _)| path != Path::new("a.md"))
             .map(|(path, body)| (path, (0, body)))
             .collect();
-        let stored = write(&cache, Some((&text, first)), next).unwrap();
+        let stored = write(&cache, Some((&text, first)), next, HashMap::new()).unwrap();
         let second = stored.file;
         assert_ne!(second, first);
         assert_eq!(file_len(&cache), HEADER + "<p>B</p>".len());

@@ -259,7 +259,7 @@ impl<'a> Shared<'a> {
     /// Listings show the same page many times (its section, each of its terms, related
     /// pages): the theme's `card.html` renders each page's card once instead.
     fn add_cards(&mut self, shown: Option<&BTreeSet<PageId>>) -> Result<(), Vec<Diagnostic>> {
-        let (tera, common) = (self.tera, &self.common);
+        let (tera, common, known) = (self.tera, &self.common, self.input.known_cards);
         let cards: Vec<Result<Option<Cards>, tera::Error>> = self
             .summaries
             .par_iter()
@@ -271,12 +271,18 @@ impl<'a> Shared<'a> {
                     if shown.is_some_and(|shown| !shown.contains(&PageId::from(p))) {
                         return Ok(None);
                     }
+                    if let Some(Some(card)) = known.and_then(|known| known.get(p)) {
+                        return Ok(Some(card.clone()));
+                    }
                     context.insert("p", summary);
                     context.insert("h", &2);
                     let h2 = tera.render(CARD_TEMPLATE, context)?.trim_end().to_string();
                     context.insert("h", &3);
                     let h3 = tera.render(CARD_TEMPLATE, context)?.trim_end().to_string();
-                    Ok(Some(Cards { h2, h3 }))
+                    Ok(Some(Cards {
+                        h2: h2.into(),
+                        h3: h3.into(),
+                    }))
                 },
             )
             .collect();
@@ -294,6 +300,13 @@ impl<'a> Shared<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The cards of the pages shown, by page.
+    pub(super) fn cards(&self) -> Vec<(PageId, Cards)> {
+        (self.summaries.iter().enumerate())
+            .filter_map(|(p, summary)| Some((PageId::from(p), summary.card.clone()?)))
+            .collect()
     }
 
     /// The trail from the home to section `s`, both included.
