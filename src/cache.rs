@@ -319,7 +319,7 @@ impl Stored {
     }
 
     /// The stored cards, by source path, with the key each was rendered under.
-    pub fn take_cards(&mut self) -> HashMap<PathBuf, (u64, crate::render::Cards)> {
+    pub fn take_cards(&mut self) -> HashMap<PathBuf, (u64, crate::cards::Cards)> {
         let Some(text) = self.bodies_text.clone() else {
             return HashMap::new();
         };
@@ -344,7 +344,7 @@ pub fn store_bodies(
     path: &Path,
     read: Option<&(std::sync::Arc<String>, BodiesFile)>,
     bodies: HashMap<PathBuf, (u64, Rendered)>,
-    cards: HashMap<PathBuf, (u64, crate::render::Cards)>,
+    cards: HashMap<PathBuf, (u64, crate::cards::Cards)>,
 ) -> Result<StoredBodies, String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;

@@ -4,6 +4,7 @@
 //! The pipeline is described in `docs/ARCHITECTURE.md`; [`pipeline::run`] runs it.
 
 pub mod cache;
+pub mod cards;
 pub mod cmd;
 pub mod cms;
 pub mod config;

@@ -847,7 +847,7 @@ struct RenderedSite {
     copies: Vec<crate::render::CopyFile>,
     records: Vec<crate::search::SearchRecord>,
     reads: Vec<(String, Vec<crate::deps::Input>)>,
-    cards: Vec<(crate::ids::PageId, crate::render::Cards)>,
+    cards: Vec<(crate::ids::PageId, crate::cards::Cards)>,
 }
 
 /// Renders every output, and checks that no two share a path.

@@ -118,14 +118,7 @@ struct PageSummary<'a> {
     card: Option<Cards>,
 }
 
-/// A page's card HTML, for a listing whose card titles are `h2` or `h3`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Cards {
-    /// With an `h2` title.
-    pub h2: crate::markdown::Html,
-    /// With an `h3` title.
-    pub h3: crate::markdown::Html,
-}
+pub use crate::cards::Cards;
 
 #[derive(Debug, Serialize)]
 struct PageContext<'a> {

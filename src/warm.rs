@@ -10,12 +10,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::cache::{Stamp, Stored, StoredIndex, StoredOutput};
+use crate::cards::Cards;
 use crate::content::{LoadMemo, Site};
 use crate::deps::{Fingerprints, Input};
 use crate::ids::PageId;
 use crate::markdown::Rendered;
 use crate::plan::{OutputId, Plan};
-use crate::render::Cards;
 
 /// The cache of one output folder, during a build.
 #[derive(Debug)]

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{StoredBodies, StoredBody};
+use crate::cards::Cards;
 use crate::markdown::{Html, Rendered};
-use crate::render::Cards;
 
 const MAGIC: &[u8] = b"guide-bodies\n";
 const HEADER: usize = MAGIC.len() + 8;
