@@ -743,6 +743,10 @@ impl Reporter for FileReporter<'_> {
     }
 }
 
+/// A Markdown file to load: its path relative to `content/`, its section (and the section's
+/// folder), and whether it is the section's `_index.md`.
+type FileAt<'a> = (&'a Path, SectionId, &'a str, bool);
+
 /// Reads and checks one Markdown file of section `section` (`section_name`); `None` when
 /// it cannot be read, split or parsed into fields.
 fn load_file(
@@ -753,24 +757,11 @@ fn load_file(
     is_index: bool,
     config: &SiteConfig,
 ) -> (Option<Page>, Vec<Diagnostic>) {
-    let display_path = Path::new(CONTENT_DIR).join(relative);
-    let bytes = match read_bytes(&content.join(relative), &display_path) {
-        Ok(bytes) => bytes,
-        Err(d) => return (None, vec![*d]),
-    };
-    match as_text(&bytes, &display_path) {
-        Ok(text) => {
-            let parsed = parse_file(
-                content,
-                relative,
-                section,
-                section_name,
-                is_index,
-                config,
-                text,
-            );
-            (parsed.page, parsed.diagnostics)
-        }
+    let file = (relative, section, section_name, is_index);
+    match with_text(content, relative, |text| {
+        parse_file(content, file, config, text)
+    }) {
+        Ok(parsed) => (parsed.page, parsed.diagnostics),
         Err(d) => (None, vec![*d]),
     }
 }
@@ -779,41 +770,37 @@ fn load_file(
 /// keep of it for the next build.
 fn load_kept(
     content: &Path,
-    file: (&Path, SectionId, &str, bool),
+    file: FileAt<'_>,
     config: &SiteConfig,
     memo: &LoadMemo,
 ) -> (Option<Page>, Vec<Diagnostic>, Option<memo::Loaded>) {
     let (relative, section, section_name, is_index) = file;
-    let display_path = Path::new(CONTENT_DIR).join(relative);
-    let bytes = match read_bytes(&content.join(relative), &display_path) {
-        Ok(bytes) => bytes,
-        Err(d) => return (None, vec![*d], None),
-    };
-    let text = match as_text(&bytes, &display_path) {
-        Ok(text) => text,
-        Err(d) => return (None, vec![*d], None),
-    };
-    let key = memo::key(text, section_name, is_index);
-    let body = frontmatter::split(text).map(|split| split.body);
-    if let (Some(kept), Ok(body)) = (memo.get(relative), body) {
-        if let Some((page, diagnostics)) = kept.page(key, content, relative, section, body) {
-            return (Some(page), diagnostics, Some(kept.clone()));
+    let kept_or_parsed = |text: &str| {
+        let key = memo::key(text, section_name, is_index);
+        let body = frontmatter::split(text).map(|split| split.body);
+        if let (Some(kept), Ok(body)) = (memo.get(relative), body) {
+            if let Some((page, diagnostics)) = kept.page(key, content, relative, section, body) {
+                return (Some(page), diagnostics, Some(kept.clone()));
+            }
         }
-    }
-    let parsed = parse_file(
-        content,
-        relative,
-        section,
-        section_name,
-        is_index,
-        config,
-        text,
-    );
-    let kept = parsed
-        .page
-        .as_ref()
-        .map(|page| memo::Loaded::of(key, page, &parsed.diagnostics, parsed.image.clone()));
-    (parsed.page, parsed.diagnostics, kept)
+        let parsed = parse_file(content, file, config, text);
+        let kept = (parsed.page.as_ref())
+            .map(|page| memo::Loaded::of(key, page, &parsed.diagnostics, parsed.image.clone()));
+        (parsed.page, parsed.diagnostics, kept)
+    };
+    with_text(content, relative, kept_or_parsed).unwrap_or_else(|d| (None, vec![*d], None))
+}
+
+/// What `then` gives of the text of the Markdown file at `relative`; the error when it cannot
+/// be read or is not UTF-8.
+fn with_text<T>(
+    content: &Path,
+    relative: &Path,
+    then: impl FnOnce(&str) -> T,
+) -> Result<T, Box<Diagnostic>> {
+    let display_path = Path::new(CONTENT_DIR).join(relative);
+    let bytes = read_bytes(&content.join(relative), &display_path)?;
+    Ok(then(as_text(&bytes, &display_path)?))
 }
 
 /// What checking one file's text gave.
@@ -835,15 +822,8 @@ impl Parsed {
 }
 
 /// Checks the text of the Markdown file at `relative`.
-fn parse_file(
-    content: &Path,
-    relative: &Path,
-    section: SectionId,
-    section_name: &str,
-    is_index: bool,
-    config: &SiteConfig,
-    text: &str,
-) -> Parsed {
+fn parse_file(content: &Path, file: FileAt<'_>, config: &SiteConfig, text: &str) -> Parsed {
+    let (relative, section, section_name, is_index) = file;
     let display_path = Path::new(CONTENT_DIR).join(relative);
     let split = match frontmatter::split(text) {
         Ok(split) => split,
