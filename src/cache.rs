@@ -31,8 +31,8 @@ pub use bodies::BodiesFile;
 mod bodies;
 use crate::markdown::{Rendered, TocEntry};
 
-/// Changes whenever the layout of [`Stored`] does.
-const FORMAT: u32 = 4;
+/// Changes whenever the layout of [`Stored`] does, or what one of its fingerprints covers.
+const FORMAT: u32 = 5;
 const MAGIC: &str = "guide-cache";
 /// The folder of cache files, beside the output folder.
 pub const DIR: &str = ".guide-cache";

@@ -8,8 +8,10 @@
 //! any output that was never rendered.
 //!
 //! Over-approximations, where exactness would cost more than it saves:
-//! - `Common` (the menu, the taxonomies with their counts) is read by every templated output,
-//!   since every page may show them;
+//! - `Common` (the menu, the taxonomies and their terms) is read by every templated output,
+//!   since every page may show them; `Counts` (each term's page count) by the outputs whose
+//!   template may show one (`theme::counts`: a static reading of the templates, which says
+//!   yes when unsure) and by every output that is not a page, a section or the 404 page;
 //! - a page's card is part of its `Meta`;
 //! - sections, the config, templates and static files change only through a full build, which
 //!   renders everything: their fingerprints here only cover what a page save can change.
@@ -30,8 +32,11 @@ use crate::taxonomy::Classification;
 /// of the change path's time on 10 000 pages.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Input {
-    /// The variables every template has: the menu, the taxonomies and their counts.
+    /// The variables every template has: the menu, the taxonomies and their terms (without
+    /// the terms' page counts).
     Common,
+    /// The page count of every term, which the variable `taxonomies` holds too.
+    Counts,
     /// How a page or section shows in listings (title, address, date, summary, terms, fields,
     /// card), by its path for messages.
     Meta(PathBuf),
@@ -64,6 +69,7 @@ impl Input {
             Self::Related(p) => path(5, p),
             Self::Term(t, slug) => (6, &[], t.index(), slug),
             Self::Pages => (7, &[], 0, ""),
+            Self::Counts => (8, &[], 0, ""),
         }
     }
 }
@@ -288,6 +294,15 @@ impl<'a> Fingerprints<'a> {
         let state = self.state;
         match input {
             Input::Common => self.common(),
+            Input::Counts => hash_all(|h| {
+                for taxonomy in &state.classification.taxonomies {
+                    taxonomy.terms.len().hash(h);
+                    taxonomy
+                        .terms
+                        .iter()
+                        .for_each(|term| term.pages.len().hash(h));
+                }
+            }),
             Input::Meta(path) => {
                 match (self.pages.get(bytes(path)), self.sections.get(bytes(path))) {
                     (Some(&p), _) => self.page_meta(p),
@@ -385,7 +400,7 @@ impl<'a> Fingerprints<'a> {
         })
     }
 
-    /// The menu (the home's pages) and every term with its page count.
+    /// The menu (the home's pages) and every term (its page count is [`Input::Counts`]).
     fn common(&self) -> u64 {
         let state = self.state;
         hash_all(|h| {
@@ -395,7 +410,7 @@ impl<'a> Fingerprints<'a> {
             }
             for taxonomy in &state.classification.taxonomies {
                 for term in &taxonomy.terms {
-                    (&term.slug, &term.title, term.pages.len()).hash(h);
+                    (&term.slug, &term.title).hash(h);
                 }
             }
         })

@@ -331,12 +331,13 @@ impl Prepared {
         self.deps = deps;
     }
 
-    /// The inputs a change may have reached: the saved pages' facets and bodies; with other
-    /// terms, every page's facets, every term's pages and the common variables; the order and
-    /// the neighbours in a section whose order changed; the related pages that changed.
+    /// The inputs a change may have reached: the common variables, the terms' counts, the
+    /// saved pages' facets and bodies; with other terms, every page's facets and every term's
+    /// pages; the order and the neighbours in a section whose order changed; the related pages
+    /// that changed.
     fn candidates(&self, changes: &Changes) -> Vec<Input> {
         let source = |p: PageId| self.site.page(p).display_path.clone();
-        let mut candidates = vec![Input::Common];
+        let mut candidates = vec![Input::Common, Input::Counts];
         for &p in &changes.pages {
             candidates.push(Input::Meta(source(p)));
             candidates.push(Input::Body(source(p)));

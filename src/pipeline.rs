@@ -566,10 +566,13 @@ fn render_warm(
     // of every page, more than the few cards a page shows.
     let card_keys: Vec<u64> = if crate::render::shows_every_page(&ids) {
         let common = fingerprints.of(&crate::deps::Input::Common);
+        let readers = crate::theme::counts::CountReaders::of(tera);
+        let counts = (readers.may_read(crate::render::CARD_TEMPLATE))
+            .then(|| fingerprints.of(&crate::deps::Input::Counts));
         (input.site.pages.iter())
             .map(|page| {
                 let meta = fingerprints.of(&crate::deps::Input::Meta(page.display_path.clone()));
-                crate::warm::card_key(meta, common, outputs_key)
+                crate::warm::card_key(meta, common, counts, outputs_key)
             })
             .collect()
     } else {

@@ -497,7 +497,7 @@ fn render_the_rest(
         match reader::search_page(shared) {
             Some(Ok(file)) => output.push(
                 file,
-                [Input::Common]
+                [Input::Common, Input::Counts]
                     .into_iter()
                     .chain(shared.meta_of_trail(SectionId::HOME))
                     .collect(),
@@ -520,7 +520,11 @@ fn render_the_rest(
             let reads = every_page()
                 .chain(bodies)
                 .chain(orders)
-                .chain([Input::Common, shared.meta_of_section(SectionId::HOME)])
+                .chain([
+                    Input::Common,
+                    Input::Counts,
+                    shared.meta_of_section(SectionId::HOME),
+                ])
                 .collect();
             output.push(file, reads);
         }
@@ -539,7 +543,11 @@ fn render_the_rest(
                 Ok(file) if ids.contains(&id) => {
                     let mut reads: Vec<Input> = every_page().collect();
                     if id == OutputId::OpenDataPage {
-                        reads.extend([Input::Common, shared.meta_of_section(SectionId::HOME)]);
+                        reads.extend([
+                            Input::Common,
+                            Input::Counts,
+                            shared.meta_of_section(SectionId::HOME),
+                        ]);
                     }
                     output.push(file, reads);
                 }
@@ -552,7 +560,7 @@ fn render_the_rest(
         let sections = site.section_ids().map(|s| shared.meta_of_section(s));
         let reads = every_page()
             .chain(sections)
-            .chain([Input::Common])
+            .chain([Input::Common, Input::Counts])
             .collect();
         output.push(file, reads);
     }

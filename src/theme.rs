@@ -13,6 +13,7 @@
 //!    the thread's stack runs low, long before it overflows;
 //! 5. `get_env` is replaced by a function that fails, should a call escape step 3.
 
+pub mod counts;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 

@@ -221,12 +221,13 @@ impl Warm {
 }
 
 /// What a page's card depends on: its facets (`meta`, the fingerprint of its
-/// [`Input::Meta`]), the variables every template has (`common`, of [`Input::Common`]) and the
-/// theme (`outputs_key`, [`crate::cache::outputs_key`]).
-pub fn card_key(meta: u64, common: u64, outputs_key: u64) -> u64 {
+/// [`Input::Meta`]), the variables every template has (`common`, of [`Input::Common`]), the
+/// terms' counts when the card's template may show them (`counts`, of [`Input::Counts`]) and
+/// the theme (`outputs_key`, [`crate::cache::outputs_key`]).
+pub fn card_key(meta: u64, common: u64, counts: Option<u64>, outputs_key: u64) -> u64 {
     crate::cache::hash_with(|h| {
         use std::hash::Hash;
-        (meta, common, outputs_key).hash(h);
+        (meta, common, counts, outputs_key).hash(h);
     })
 }
 

@@ -247,3 +247,24 @@ fn the_text_checker_finds_the_faults_it_looks_for() {
     );
     assert_eq!(typographic_faults(&text).len(), 6, "{text}");
 }
+
+/// A save that changes a case study's terms must not render the whole guide again: the
+/// guide's theme shows counts on its listings and facets, never on a case study, a page or a card.
+#[test]
+fn the_guides_case_studies_and_cards_do_not_read_term_counts_its_listings_do() {
+    let mut diagnostics = guide::diagnostic::Diagnostics::new();
+    let config = guide::config::load(repo(), &mut diagnostics).unwrap();
+    let tera = guide::render::load_templates(repo(), &config).unwrap();
+    let readers = guide::theme::counts::CountReaders::of(&tera);
+    for template in ["projet.html", "page.html", "card.html", "404.html"] {
+        assert!(!readers.may_read(template), "{template} reads counts");
+    }
+    for template in [
+        "taxonomy_list.html",
+        "taxonomy_term.html",
+        "section.html",
+        "index.html",
+    ] {
+        assert!(readers.may_read(template), "{template} shows counts");
+    }
+}

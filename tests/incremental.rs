@@ -10,7 +10,9 @@
 //! static file. They come from a small xorshift generator: a seed replays a sequence exactly.
 //! The fixture `tests/fixtures/incremental` holds no case study (its `a-propos.md` links to
 //! `fiche-1.md`): the test writes them. Its theme shows what a change reaches far: term counts
-//! in every page's footer, cards (`card.html`) in listings and as related pages, neighbours.
+//! in the footer of every page but a case study (`projet.html` replaces the footer's block with
+//! the terms without their counts, so that its pages do not depend on counts), cards
+//! (`card.html`) in listings and as related pages, neighbours.
 //!
 //! - `GUIDE_INCREMENTAL_SEED=0x1234` runs that seed only (decimal or `0x` hexadecimal);
 //! - `GUIDE_INCREMENTAL_CASES=5` runs five sequences (seeds following the first one);

@@ -356,6 +356,47 @@ fn a_saved_page_is_rendered_at_once_and_what_shows_it_when_asked_even_for_a_new_
     assert!(get(&server, "/projets.json").1.contains("partage-valeur"));
 }
 
+/// A save that adds a term to a case study changes the counts of that term: the pages whose
+/// templates show counts (the taxonomy's list) are rendered again, a page whose template does
+/// not (`page.html` of the `basic` theme shows neither counts nor the page's terms) is not.
+#[test]
+fn a_term_added_to_a_page_leaves_stale_only_what_shows_counts_or_lists_the_page() {
+    let site = TestSite::new("basic");
+    site.write(
+        "content/autre.md",
+        "---\ntitle: Autre page\n---\nSans lien.\n",
+    );
+    let server = start(&site);
+    let mut stream = events(&server);
+    assert!(edit_fiche_b(
+        &site,
+        &mut stream,
+        "themes: [qvct]",
+        "themes: [qvct, partage-valeur]",
+        "reload"
+    ));
+    let before = counters(&server)["rendered_on_request"].as_u64().unwrap();
+    assert_eq!(get(&server, "/autre/").0, 200);
+    let after = counters(&server)["rendered_on_request"].as_u64().unwrap();
+    assert_eq!(
+        after,
+        before,
+        "a page that shows no count was not stale: {}",
+        counters(&server)
+    );
+    let (_, list) = get(&server, "/themes/");
+    assert!(
+        list.contains("Partage de la valeur</a> (2)"),
+        "the taxonomy's list shows the new count: {list}"
+    );
+    assert!(
+        counters(&server)["rendered_on_request"].as_u64().unwrap() > after,
+        "the taxonomy's list was stale"
+    );
+    let (_, term) = get(&server, "/themes/partage-valeur/");
+    assert!(term.contains("Fiche B"), "{term}");
+}
+
 #[test]
 fn serve_refuses_paths_outside_the_site_and_answers_404() {
     let site = TestSite::new("basic");

@@ -422,13 +422,13 @@ impl Prepared {
         }
     }
 
-    /// The inputs a move may have changed: the pages' list and the common variables, every
-    /// section's order, the facets and bodies of the pages that came, went, moved or were
-    /// rendered again, the terms they left or joined (every term and every page's facets
-    /// when a term came or went), the neighbours and related pages that changed.
+    /// The inputs a move may have changed: the pages' list, the common variables and the
+    /// terms' counts, every section's order, the facets and bodies of the pages that came,
+    /// went, moved or were rendered again, the terms they left or joined (every term and every
+    /// page's facets when a term came or went), the neighbours and related pages that changed.
     fn candidates_after_move(&self, reached: &Reached, gone: &[PathBuf]) -> Vec<Input> {
         let source = |p: PageId| self.site.page(p).display_path.clone();
-        let mut candidates = vec![Input::Common, Input::Pages];
+        let mut candidates = vec![Input::Common, Input::Counts, Input::Pages];
         candidates.extend((0..self.order.len()).map(|s| Input::Order(SectionId::from(s))));
         let paths = (reached.pages.iter().map(|&p| source(p))).chain(gone.iter().cloned());
         for path in paths {

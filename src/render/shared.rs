@@ -37,6 +37,8 @@ pub(super) struct Shared<'a> {
     pub(super) taxonomies: Vec<TaxonomyContext<'a>>,
     /// The variables every template has.
     pub(super) common: tera::Context,
+    /// The templates that may show a term's page count.
+    pub(super) count_readers: crate::theme::counts::CountReaders,
     /// The theme's templates folder, for messages.
     pub(super) templates_dir: PathBuf,
     /// Each page's position in its section's order, for its neighbours.
@@ -71,6 +73,7 @@ impl<'a> Shared<'a> {
             summaries: Vec::new(),
             taxonomies: Vec::new(),
             common: tera::Context::new(),
+            count_readers: crate::theme::counts::CountReaders::of(tera),
             templates_dir: Path::new("themes").join(&config.theme).join("templates"),
             positions: positions_in_sections(input),
         };

@@ -104,13 +104,16 @@ fn render_one(
     context: &mut tera::Context,
     id: OutputId,
 ) -> Result<Rendered, Box<Diagnostic>> {
-    let target = match id {
+    let mut target = match id {
         OutputId::Page(p) => page(shared, context, p),
         OutputId::Section(s) => section(shared, context, s),
         OutputId::TaxonomyList(t) => taxonomy_list(shared, context, t),
         OutputId::Term(term) => term_page(shared, context, term),
         _ => not_found(shared, context),
     };
+    if shared.count_readers.may_read(&target.template) {
+        target.reads.push(Input::Counts);
+    }
     // Rendered straight into bytes: `Tera::render` would check the whole page is UTF-8.
     let mut html = Vec::new();
     match shared.tera.render_to(&target.template, context, &mut html) {
