@@ -32,7 +32,7 @@ mod bodies;
 use crate::markdown::{Rendered, TocEntry};
 
 /// Changes whenever the layout of [`Stored`] does, or what one of its fingerprints covers.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 const MAGIC: &str = "guide-cache";
 /// The folder of cache files, beside the output folder.
 pub const DIR: &str = ".guide-cache";
@@ -80,11 +80,23 @@ impl Stamp {
     }
 }
 
+/// What the written files read. After a build every input has one fingerprint, whichever
+/// file read it (a file is reused only when its inputs kept theirs, and the others were read
+/// in this build's state): each input is stored once, and files name their inputs by index.
+/// On 10 000 pages that is a fifth of the size of a list of inputs per file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StoredOutputs {
+    /// Every input some file read, with its fingerprint.
+    pub inputs: Vec<(Input, u64)>,
+    /// Every written file, by its path in the output.
+    pub files: HashMap<String, StoredOutput>,
+}
+
 /// A written file: what it read, and its stamp in the output.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredOutput {
-    /// Each input it read, with the input's fingerprint then.
-    pub inputs: Vec<(Input, u64)>,
+    /// The inputs it read, as indices in [`StoredOutputs::inputs`].
+    pub inputs: Vec<u32>,
     /// The file as written.
     pub stamp: Stamp,
 }
@@ -156,8 +168,8 @@ pub struct Stored {
     bodies_text: Option<std::sync::Arc<String>>,
     /// [`outputs_key`] when the outputs were written: outputs are reused only under the same.
     pub outputs_key: u64,
-    /// Every written file, by its path in the output.
-    pub outputs: HashMap<String, StoredOutput>,
+    /// What the written files read.
+    pub outputs: StoredOutputs,
     /// The search index, when one was built.
     pub index: Option<StoredIndex>,
     /// What loading each Markdown file found.
@@ -293,7 +305,7 @@ impl Stored {
     pub fn new(
         bodies: StoredBodies,
         outputs_key: u64,
-        outputs: HashMap<String, StoredOutput>,
+        outputs: StoredOutputs,
         index: Option<StoredIndex>,
         loads: crate::content::LoadMemo,
     ) -> Self {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::cache::{Stamp, Stored, StoredIndex, StoredOutput};
+use crate::cache::{Stamp, Stored, StoredIndex, StoredOutput, StoredOutputs};
 use crate::cards::Cards;
 use crate::content::{LoadMemo, Site};
 use crate::deps::{Fingerprints, Input};
@@ -25,8 +25,11 @@ pub struct Warm {
     stored: Stored,
     /// The new outputs key, once known.
     outputs_key: u64,
-    /// What the new output's files read (stamps come once they are written).
-    outputs: HashMap<String, Vec<(Input, u64)>>,
+    /// What the new output's files read, as indices in `inputs` (stamps come once they are
+    /// written).
+    outputs: HashMap<String, Vec<u32>>,
+    /// The inputs the new output's files read, each once.
+    inputs: InputTable,
     /// The files taken from the last output, with the stamps checked before they were taken
     /// (the new output has them as they were).
     reused: HashMap<String, Stamp>,
@@ -61,6 +64,7 @@ impl Warm {
             stored: Stored::default(),
             outputs_key: 0,
             outputs: HashMap::new(),
+            inputs: InputTable::default(),
             reused: HashMap::new(),
             index: None,
             loads: LoadMemo::default(),
@@ -129,24 +133,45 @@ impl Warm {
         plan: &Plan,
         fingerprints: &mut Fingerprints<'_>,
         output: &Path,
-        always: impl Fn(OutputId) -> bool,
+        always: impl Fn(OutputId) -> bool + Sync,
     ) -> Vec<OutputId> {
+        use rayon::prelude::*;
         self.outputs_key = outputs_key;
+        let stored = std::mem::take(&mut self.stored.outputs);
+        let same_outputs = self.stored.outputs_key == outputs_key;
+        // The files' stamps first, on every core: one `statx` per file of the output.
+        let written: Vec<bool> = (plan.items.par_iter())
+            .map(|item| {
+                same_outputs
+                    && !always(item.id)
+                    && (stored.files.get(&item.path))
+                        .is_some_and(|file| still_written(output, &item.path, file))
+            })
+            .collect();
+        // Each input once, however many files read it.
+        let kept: Vec<bool> = (stored.inputs.iter())
+            .map(|(input, value)| fingerprints.of(input) == *value)
+            .collect();
+        let mut ids: Vec<Option<u32>> = vec![None; stored.inputs.len()];
         let mut render = Vec::new();
-        for item in &plan.items {
-            match self.stored.outputs.get(&item.path) {
-                Some(stored)
-                    if self.stored.outputs_key == outputs_key
-                        && !always(item.id)
-                        && still_written(output, &item.path, stored)
-                        && unchanged(&stored.inputs, fingerprints) =>
-                {
-                    self.outputs
-                        .insert(item.path.clone(), stored.inputs.clone());
-                    self.reused.insert(item.path.clone(), stored.stamp);
-                }
-                _ => render.push(item.id),
-            }
+        for (item, written) in plan.items.iter().zip(written) {
+            let file = stored.files.get(&item.path).filter(|file| {
+                written && (file.inputs.iter()).all(|&i| kept.get(i as usize) == Some(&true))
+            });
+            let Some(file) = file else {
+                render.push(item.id);
+                continue;
+            };
+            let inputs = (file.inputs.iter())
+                .map(|&i| {
+                    *ids[i as usize].get_or_insert_with(|| {
+                        let (input, value) = &stored.inputs[i as usize];
+                        self.inputs.id(input, || *value)
+                    })
+                })
+                .collect();
+            self.reused.insert(item.path.clone(), file.stamp);
+            self.outputs.insert(item.path.clone(), inputs);
         }
         render
     }
@@ -164,9 +189,8 @@ impl Warm {
     /// Keeps what each rendered file read, fingerprinted in the current state.
     pub fn record(&mut self, fingerprints: &mut Fingerprints<'_>, reads: &[(String, Vec<Input>)]) {
         for (path, inputs) in reads {
-            let inputs = inputs
-                .iter()
-                .map(|input| (input.clone(), fingerprints.of(input)))
+            let inputs = (inputs.iter())
+                .map(|input| self.inputs.id(input, || fingerprints.of(input)))
                 .collect();
             self.outputs.insert(path.clone(), inputs);
         }
@@ -189,7 +213,7 @@ impl Warm {
     pub fn save(self, output: &Path, bodies: HashMap<PathBuf, (u64, Rendered)>) -> Option<String> {
         let stamp = |path: &String| Stamp::of(&output.join(path));
         let reused = self.reused;
-        let outputs = self
+        let files = self
             .outputs
             .into_iter()
             .filter_map(|(path, inputs)| {
@@ -199,6 +223,10 @@ impl Warm {
                 Some((path, StoredOutput { inputs, stamp }))
             })
             .collect();
+        let outputs = StoredOutputs {
+            inputs: self.inputs.into_inputs(),
+            files,
+        };
         let index = self.index.map(|(records, files)| StoredIndex {
             records,
             files: files
@@ -231,14 +259,37 @@ pub fn card_key(meta: u64, common: u64, counts: Option<u64>, outputs_key: u64) -
     })
 }
 
+/// The inputs the files of an output read, each once, with its fingerprint.
+#[derive(Debug, Default)]
+struct InputTable {
+    ids: HashMap<Input, (u32, u64)>,
+}
+
+impl InputTable {
+    /// The index of `input`, added with the fingerprint `value` gives when it is new.
+    fn id(&mut self, input: &Input, value: impl FnOnce() -> u64) -> u32 {
+        if let Some(&(id, _)) = self.ids.get(input) {
+            return id;
+        }
+        let id = u32::try_from(self.ids.len()).expect("fewer than 2³² inputs");
+        self.ids.insert(input.clone(), (id, value()));
+        id
+    }
+
+    /// The inputs in the order of their indices.
+    fn into_inputs(self) -> Vec<(Input, u64)> {
+        let mut inputs: Vec<(u32, Input, u64)> = (self.ids.into_iter())
+            .map(|(input, (id, value))| (id, input, value))
+            .collect();
+        inputs.sort_unstable_by_key(|(id, _, _)| *id);
+        inputs
+            .into_iter()
+            .map(|(_, input, value)| (input, value))
+            .collect()
+    }
+}
+
 /// Whether the file at `path` of `output` is still the one the last build wrote.
 fn still_written(output: &Path, path: &str, stored: &StoredOutput) -> bool {
     Stamp::of(&output.join(path)) == Some(stored.stamp)
-}
-
-/// Whether every input has the fingerprint it had.
-fn unchanged(inputs: &[(Input, u64)], fingerprints: &mut Fingerprints<'_>) -> bool {
-    inputs
-        .iter()
-        .all(|(input, value)| fingerprints.of(input) == *value)
 }
