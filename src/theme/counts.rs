@@ -108,7 +108,8 @@ impl<'a> Facts<'a> {
     }
 
     /// Template `name` as Tera renders it: its top parent's nodes, each block taken from the
-    /// nearest template of its chain that defines it.
+    /// nearest template of its chain that defines it. (What the others hold outside their
+    /// blocks is read too: more than Tera renders, never less.)
     fn template(&mut self, tera: &'a Tera, name: &'a str) {
         if !self.templates.insert(name) {
             return;
@@ -116,10 +117,10 @@ impl<'a> Facts<'a> {
         let Ok(template) = tera.get_template(name) else {
             return;
         };
-        let top = (template.parents.last())
-            .and_then(|parent| tera.get_template(parent).ok())
-            .unwrap_or(template);
-        self.nodes(tera, template, &top.ast);
+        let parents = (template.parents.iter()).filter_map(|parent| tera.get_template(parent).ok());
+        for t in parents.rev().chain(std::iter::once(template)) {
+            self.nodes(tera, template, &t.ast);
+        }
     }
 
     /// Block `block` of the template `rendered`: its nearest definition, and the ones after
