@@ -251,6 +251,15 @@ impl RenderOutput {
         self.reads.push((file.path.clone(), reads));
         self.files.push(file);
     }
+
+    /// Adds what `other` holds after what this one holds.
+    fn append(&mut self, mut other: Self) {
+        self.files.append(&mut other.files);
+        self.copies.append(&mut other.copies);
+        self.search_records.append(&mut other.search_records);
+        self.reads.append(&mut other.reads);
+        self.cards.append(&mut other.cards);
+    }
 }
 
 /// A file's size as readers read it: « 850 octets », « 19,2 Ko », « 1,4 Mo ».
@@ -466,13 +475,25 @@ pub fn render_site(
             None => output.search_records = records,
         }
     }
-    for result in templated::render(&shared, &ids) {
+    // The rest (open data, feeds…) beside the templated outputs: a few large listings leave
+    // a core idle, which the open data files fill.
+    let (templated, (rest, problems)) = rayon::join(
+        || templated::render(&shared, &ids),
+        || {
+            let mut rest = RenderOutput::default();
+            let mut problems = Diagnostics::new();
+            render_the_rest(&shared, &ids, &mut rest, &mut problems);
+            (rest, problems)
+        },
+    );
+    for result in templated {
         match result {
             Ok((file, reads)) => output.push(file, reads),
             Err(d) => diagnostics.push(*d),
         }
     }
-    render_the_rest(&shared, &ids, &mut output, diagnostics);
+    output.append(rest);
+    diagnostics.extend(problems.into_vec());
     output
 }
 

@@ -326,18 +326,19 @@ pub(super) fn open_data(
         origin: origin.clone(),
     };
     let name = &open.name;
-    let json = file(
-        format!("{name}.json"),
-        opendata::to_json(&pages, &open.licence),
+    // Tens of megabytes each on a large site: written side by side.
+    let (json, (csv, excel)) = rayon::join(
+        || opendata::to_json(&pages, &open.licence),
+        || {
+            rayon::join(
+                || opendata::to_csv(&pages, &columns, Dialect::Standard),
+                || opendata::to_csv(&pages, &columns, Dialect::Excel),
+            )
+        },
     );
-    let csv = file(
-        format!("{name}.csv"),
-        opendata::to_csv(&pages, &columns, Dialect::Standard),
-    );
-    let excel = file(
-        format!("{name}-excel.csv"),
-        opendata::to_csv(&pages, &columns, Dialect::Excel),
-    );
+    let json = file(format!("{name}.json"), json);
+    let csv = file(format!("{name}.csv"), csv);
+    let excel = file(format!("{name}-excel.csv"), excel);
     let schema_file = file(
         format!("{name}.schema.json"),
         opendata::table_schema(&columns, &open.licence),
