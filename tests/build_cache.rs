@@ -120,6 +120,30 @@ fn a_warm_build_after_random_edits_writes_what_a_cold_build_writes() {
     );
 }
 
+/// A theme whose cards show term counts: a page that shows cards (a case study, its related
+/// pages) then depends on the counts through them, although its own template shows none.
+#[test]
+fn a_term_edit_reaches_the_pages_whose_cards_show_counts() {
+    let site = TestSite::new("incremental");
+    let card = "themes/plain/templates/card.html";
+    let text = std::fs::read_to_string(site.path(card)).unwrap();
+    let counts = "<p class=\"comptes\">{% for tax in taxonomies %}{% for term in tax.terms %}{{ term.slug }} {{ term.count }} {% endfor %}{% endfor %}</p>";
+    site.write(card, &format!("{text}{counts}\n"));
+    let mut rng = Rng::new(DEFAULT_SEED);
+    let mut model = Model::new(&mut rng, &site);
+    let outside = tempfile::tempdir().unwrap();
+    let out = outside.path().join("public");
+    build(&site, &out, &["--no-search"]);
+    for step in 0..4 {
+        let what = apply(Kind::Terms, &mut model, &mut rng, &site);
+        build(&site, &out, &["--no-search"]);
+        let cold = outside.path().join(format!("cold-{step}"));
+        build(&site, &cold, &["--no-search", "--no-cache"]);
+        let differ = differences(&tree(&out), &tree(&cold));
+        assert!(differ.is_empty(), "step {step} ({what}): {differ:?}");
+    }
+}
+
 #[test]
 fn a_cache_that_cannot_be_trusted_is_ignored_and_a_file_edited_in_the_output_is_rewritten() {
     let site = TestSite::new("incremental");

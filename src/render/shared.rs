@@ -39,6 +39,9 @@ pub(super) struct Shared<'a> {
     pub(super) common: tera::Context,
     /// The templates that may show a term's page count.
     pub(super) count_readers: crate::theme::counts::CountReaders,
+    /// Whether the theme's cards may show a term's page count: then every output that shows a
+    /// card does.
+    pub(super) cards_show_counts: bool,
     /// The theme's templates folder, for messages.
     pub(super) templates_dir: PathBuf,
     /// Each page's position in its section's order, for its neighbours.
@@ -74,6 +77,7 @@ impl<'a> Shared<'a> {
             taxonomies: Vec::new(),
             common: tera::Context::new(),
             count_readers: crate::theme::counts::CountReaders::of(tera),
+            cards_show_counts: false,
             templates_dir: Path::new("themes").join(&config.theme).join("templates"),
             positions: positions_in_sections(input),
         };
@@ -81,6 +85,7 @@ impl<'a> Shared<'a> {
         shared.taxonomies = shared.taxonomy_contexts();
         shared.common = shared.common_context();
         if tera.get_template(CARD_TEMPLATE).is_ok() {
+            shared.cards_show_counts = shared.count_readers.may_read(CARD_TEMPLATE);
             shared.add_cards(shown)?;
         }
         Ok(shared)

@@ -111,7 +111,7 @@ fn render_one(
         OutputId::Term(term) => term_page(shared, context, term),
         _ => not_found(shared, context),
     };
-    if shared.count_readers.may_read(&target.template) {
+    if shared.cards_show_counts || shared.count_readers.may_read(&target.template) {
         target.reads.push(Input::Counts);
     }
     // Rendered straight into bytes: `Tera::render` would check the whole page is UTF-8.
