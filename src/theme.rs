@@ -68,6 +68,9 @@ enum Reference<'a> {
     Include(&'a str),
     /// A call of a function by name.
     Function(&'a str),
+    /// A variable's path, as Tera writes it (`page.taxonomies["mots-cles"]`), also the one a
+    /// test is applied to.
+    Ident(&'a str),
 }
 
 fn visit_nodes<'a>(nodes: &'a [Node], visit: &mut impl FnMut(Reference<'a>)) {
@@ -144,7 +147,10 @@ fn visit_value<'a>(value: &'a ExprVal, visit: &mut impl FnMut(Reference<'a>)) {
             visit_expr(&within.lhs, visit);
             visit_expr(&within.rhs, visit);
         }
-        ExprVal::Test(test) => test.args.iter().for_each(|e| visit_expr(e, visit)),
+        ExprVal::Test(test) => {
+            visit(Reference::Ident(&test.ident));
+            test.args.iter().for_each(|e| visit_expr(e, visit));
+        }
         ExprVal::MacroCall(call) => call.args.values().for_each(|e| visit_expr(e, visit)),
         ExprVal::FunctionCall(call) => {
             visit(Reference::Function(&call.name));
@@ -152,11 +158,8 @@ fn visit_value<'a>(value: &'a ExprVal, visit: &mut impl FnMut(Reference<'a>)) {
         }
         ExprVal::Array(items) => items.iter().for_each(|e| visit_expr(e, visit)),
         ExprVal::StringConcat(concat) => concat.values.iter().for_each(|v| visit_value(v, visit)),
-        ExprVal::String(_)
-        | ExprVal::Int(_)
-        | ExprVal::Float(_)
-        | ExprVal::Bool(_)
-        | ExprVal::Ident(_) => {}
+        ExprVal::Ident(ident) => visit(Reference::Ident(ident)),
+        ExprVal::String(_) | ExprVal::Int(_) | ExprVal::Float(_) | ExprVal::Bool(_) => {}
     }
 }
 

@@ -135,6 +135,19 @@ fn edit_fiche_b(
     wait_event(stream, name, Duration::from_secs(2))
 }
 
+/// Serves `site` with a page that links to nothing (`/autre/`), then replaces `from` by `to`
+/// in fiche B and waits for the reload.
+fn serve_beside_another_page_and_edit_fiche_b(site: &TestSite, from: &str, to: &str) -> Server {
+    site.write(
+        "content/autre.md",
+        "---\ntitle: Autre page\n---\nSans lien.\n",
+    );
+    let server = start(site);
+    let mut stream = events(&server);
+    assert!(edit_fiche_b(site, &mut stream, from, to, "reload"));
+    server
+}
+
 /// Waits up to `limit` until the page at `path` satisfies `test`.
 fn wait_page(server: &Server, path: &str, limit: Duration, test: impl Fn(&str) -> bool) -> bool {
     let started = Instant::now();
@@ -362,19 +375,11 @@ fn a_saved_page_is_rendered_at_once_and_what_shows_it_when_asked_even_for_a_new_
 #[test]
 fn a_term_added_to_a_page_leaves_stale_only_what_shows_counts_or_lists_the_page() {
     let site = TestSite::new("basic");
-    site.write(
-        "content/autre.md",
-        "---\ntitle: Autre page\n---\nSans lien.\n",
-    );
-    let server = start(&site);
-    let mut stream = events(&server);
-    assert!(edit_fiche_b(
+    let server = serve_beside_another_page_and_edit_fiche_b(
         &site,
-        &mut stream,
         "themes: [qvct]",
         "themes: [qvct, partage-valeur]",
-        "reload"
-    ));
+    );
     let before = counters(&server)["rendered_on_request"].as_u64().unwrap();
     assert_eq!(get(&server, "/autre/").0, 200);
     let after = counters(&server)["rendered_on_request"].as_u64().unwrap();
@@ -453,19 +458,11 @@ fn ctrl_c_stops_the_server_even_with_an_open_page() {
 #[test]
 fn a_front_matter_change_re_renders_the_page_and_its_listings_only() {
     let site = TestSite::new("basic");
-    site.write(
-        "content/autre.md",
-        "---\ntitle: Autre page\n---\nSans lien.\n",
-    );
-    let server = start(&site);
-    let mut stream = events(&server);
-    assert!(edit_fiche_b(
+    let server = serve_beside_another_page_and_edit_fiche_b(
         &site,
-        &mut stream,
         "title: Fiche B",
         "title: Fiche B renommée",
-        "reload"
-    ));
+    );
     let (_, term) = get(&server, "/themes/qvct/");
     assert!(
         term.contains("Fiche B renommée"),

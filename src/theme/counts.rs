@@ -200,13 +200,12 @@ impl<'a> Facts<'a> {
         self.value(tera, &expr.val);
         // What each filter is applied to: the value and the arguments of the filters before.
         let mut so_far = Sources::default();
-        collect_value(&expr.val, &mut so_far);
+        super::visit_value(&expr.val, &mut collector(&mut so_far));
         for filter in &expr.filters {
             self.filter(tera, filter, so_far.clone());
-            filter
-                .args
-                .values()
-                .for_each(|arg| collect_expr(arg, &mut so_far));
+            for arg in filter.args.values() {
+                super::visit_expr(arg, &mut collector(&mut so_far));
+            }
         }
     }
 
@@ -292,62 +291,31 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// The variables `expr` names (through its filters' arguments too) and whether it calls a
-/// function.
+/// The variables `expr` names (through its filters' and calls' arguments too) and whether it
+/// calls a function.
 fn sources(expr: &Expr) -> Sources<'_> {
     let mut found = Sources::default();
-    collect_expr(expr, &mut found);
+    super::visit_expr(expr, &mut collector(&mut found));
     found
 }
 
-/// Adds what `expr` names to `found`.
-fn collect_expr<'a>(expr: &'a Expr, found: &mut Sources<'a>) {
-    collect_value(&expr.val, found);
-    for filter in &expr.filters {
-        filter
-            .args
-            .values()
-            .for_each(|arg| collect_expr(arg, found));
+/// What adds the variables and calls of the references it is given to `found`.
+fn collector<'a, 'b>(found: &'b mut Sources<'a>) -> impl FnMut(super::Reference<'a>) + 'b {
+    move |reference| match reference {
+        super::Reference::Ident(ident) => add_roots(ident, &mut found.names),
+        super::Reference::Function(_) => found.calls = true,
+        super::Reference::Include(_) => {}
     }
 }
 
-fn collect_value<'a>(value: &'a ExprVal, found: &mut Sources<'a>) {
-    match value {
-        ExprVal::Ident(ident) => collect_ident(ident, found),
-        ExprVal::Math(math) => {
-            collect_expr(&math.lhs, found);
-            collect_expr(&math.rhs, found);
-        }
-        ExprVal::Logic(logic) => {
-            collect_expr(&logic.lhs, found);
-            collect_expr(&logic.rhs, found);
-        }
-        ExprVal::In(within) => {
-            collect_expr(&within.lhs, found);
-            collect_expr(&within.rhs, found);
-        }
-        ExprVal::Test(test) => {
-            collect_ident(&test.ident, found);
-            test.args.iter().for_each(|arg| collect_expr(arg, found));
-        }
-        ExprVal::MacroCall(call) => call.args.values().for_each(|arg| collect_expr(arg, found)),
-        ExprVal::FunctionCall(call) => {
-            found.calls = true;
-            call.args.values().for_each(|arg| collect_expr(arg, found));
-        }
-        ExprVal::Array(items) => items.iter().for_each(|e| collect_expr(e, found)),
-        ExprVal::StringConcat(concat) => concat.values.iter().for_each(|v| collect_value(v, found)),
-        ExprVal::String(_) | ExprVal::Int(_) | ExprVal::Float(_) | ExprVal::Bool(_) => {}
-    }
-}
-
-fn collect_ident<'a>(ident: &'a str, found: &mut Sources<'a>) {
+/// The variable of `ident`, and those of its subscripts by a variable.
+fn add_roots<'a>(ident: &'a str, names: &mut Vec<&'a str>) {
     let parts = Ident::parse(ident);
-    found.names.push(parts.root);
+    names.push(parts.root);
     parts
         .dynamic
         .into_iter()
-        .for_each(|inner| collect_ident(inner, found));
+        .for_each(|inner| add_roots(inner, names));
 }
 
 /// A variable's path as Tera writes it: `page.taxonomies["mots-cles"]`, `menu[chemin]`.
