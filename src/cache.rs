@@ -10,7 +10,8 @@
 //! - what loading each Markdown file found ([`crate::content::LoadMemo`]);
 //! - for every written file, what it read ([`crate::deps::Input`]) with each input's
 //!   fingerprint, and the file's size and modification time once written;
-//! - the search index's files, with a hash of the records they were built from.
+//! - the search index's parts, each with its files, its words and a key of what its records
+//!   were made from.
 //!
 //! The file starts with a header: the generator's version, the executable and the build's
 //! settings (`guide.yaml`'s bytes, `--base-url`, `--drafts`, `--no-search`). A cache from
@@ -32,7 +33,7 @@ mod bodies;
 use crate::markdown::{Rendered, TocEntry};
 
 /// Changes whenever the layout of [`Stored`] does, or what one of its fingerprints covers.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 const MAGIC: &str = "guide-cache";
 /// The folder of cache files, beside the output folder.
 pub const DIR: &str = ".guide-cache";
@@ -101,25 +102,33 @@ pub struct StoredOutput {
     pub stamp: Stamp,
 }
 
-/// The search index's files and the records they came from.
+/// A part of the search index ([`crate::search::Layout`]) as the last build wrote it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredIndex {
-    /// [`records_hash`] of the records.
-    pub records: u64,
-    /// Each file of the index, with its stamp.
+pub struct StoredPart {
+    /// What its records were made from (`pipeline`'s part keys).
+    pub key: u64,
+    /// Each of its files, with its stamp.
     pub files: Vec<(String, Stamp)>,
+    /// The words of its records.
+    pub lexicon: crate::search::Lexicon,
 }
 
-impl StoredIndex {
-    /// The index's files (relative to `output`), when they were made from the same records
-    /// and are still in `output` as they were written.
-    pub fn reusable(&self, records: u64, output: &Path) -> Option<Vec<String>> {
+impl StoredPart {
+    /// The part's files (relative to `output`) and words, when they were made under the same
+    /// `key` and the files are still in `output` as they were written.
+    pub fn reusable(
+        &self,
+        key: u64,
+        output: &Path,
+    ) -> Option<(Vec<String>, crate::search::Lexicon)> {
         let intact = self
             .files
             .iter()
             .all(|(path, stamp)| Stamp::of(&output.join(path)) == Some(*stamp));
-        (self.records == records && intact)
-            .then(|| self.files.iter().map(|(path, _)| path.clone()).collect())
+        (self.key == key && intact).then(|| {
+            let files = self.files.iter().map(|(path, _)| path.clone()).collect();
+            (files, self.lexicon.clone())
+        })
     }
 }
 
@@ -170,8 +179,8 @@ pub struct Stored {
     pub outputs_key: u64,
     /// What the written files read.
     pub outputs: StoredOutputs,
-    /// The search index, when one was built.
-    pub index: Option<StoredIndex>,
+    /// The search index's parts, by number, when one was built.
+    pub index: HashMap<u32, StoredPart>,
     /// What loading each Markdown file found.
     pub loads: crate::content::LoadMemo,
 }
@@ -249,11 +258,6 @@ pub fn outputs_key(
     })
 }
 
-/// A hash of the search records, in order.
-pub fn records_hash(records: &[crate::search::SearchRecord]) -> u64 {
-    hash_with(|h| records.hash(h))
-}
-
 /// Reads the cache at `path` made under `settings`. `Err` holds the note to show when a cache
 /// exists but cannot be used; a missing cache is `Ok(None)`.
 pub fn load(path: &Path, settings: u64) -> Result<Option<Stored>, String> {
@@ -306,7 +310,7 @@ impl Stored {
         bodies: StoredBodies,
         outputs_key: u64,
         outputs: StoredOutputs,
-        index: Option<StoredIndex>,
+        index: HashMap<u32, StoredPart>,
         loads: crate::content::LoadMemo,
     ) -> Self {
         Self {

@@ -215,6 +215,11 @@ pub struct OutputConfig {
     /// output instead of deleting, e.g. `CNAME`, `.well-known/`. `.git` always is.
     #[serde(default)]
     pub keep: Vec<String>,
+    /// About how many pages each part of the search index holds (`search_part_size`): a build
+    /// after an edit makes again the parts whose pages changed, and the search page merges
+    /// the parts. `None`: [`crate::search::PART_SIZE`].
+    #[serde(default)]
+    pub search_part_size: Option<usize>,
 }
 
 /// How Markdown is turned into HTML.

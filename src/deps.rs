@@ -185,8 +185,6 @@ impl Graph {
 pub struct State<'a> {
     /// The content.
     pub site: &'a Site,
-    /// Rendered bodies of the pages.
-    pub page_bodies: &'a [Rendered],
     /// Rendered bodies of the sections.
     pub section_bodies: &'a [Rendered],
     /// The terms of every page.

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+mod index;
+
 use crate::content::DraftMode;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::markdown::{LinkContext, MarkdownSource, Rendered};
@@ -139,7 +141,6 @@ impl Prepared {
     pub(crate) fn deps_state(&self) -> crate::deps::State<'_> {
         crate::deps::State {
             site: &self.site,
-            page_bodies: &self.page_bodies,
             section_bodies: &self.section_bodies,
             classification: &self.classification,
             order: &self.order,
@@ -182,7 +183,7 @@ impl Prepared {
             order: &self.order,
             related: &self.related,
             known_cards: None,
-            search_records: false,
+            search_records: None,
             records_to: None,
             keep_contents: true,
             sink: None,
@@ -384,15 +385,38 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     let mut bodies = bodies;
     let mut rendered = RenderedSite::default();
     let staging = begin_staging(target, &mut diagnostics);
-    // A build that writes indexes the records while the pages render (see [`Indexer`]).
-    let overlap = options.mode == OutputMode::Write && options.search == SearchMode::Build;
+    // With a cache, the fingerprints of this build's state: what the last output can give.
+    let hashes = (warm.as_ref()).map(|_| crate::deps::page_hashes(&site, &bodies.pages));
+    let mut fingerprints = hashes.as_ref().map(|(body, own)| {
+        crate::deps::Fingerprints::new(crate::deps::State {
+            site: &site,
+            section_bodies: &bodies.sections,
+            classification: &classification,
+            order: &order,
+            related: &related,
+            page_body_hashes: body,
+            page_own_hashes: own,
+        })
+    });
+    // The index goes with the search page: a site without one has none.
+    let indexed = options.search == SearchMode::Build && options.mode != OutputMode::CheckOnly;
+    let search = (indexed && config.reader.search.is_some()).then(|| {
+        let cached = warm.as_ref().zip(fingerprints.as_mut());
+        index::SearchPlan::new(&site, &config, cached, &report.output)
+    });
+    let wanted = search.as_ref().map(|plan| plan.wanted.clone());
+    // A build that writes indexes the records while the pages render (see [`index::Indexer`]).
+    let overlap = options.mode == OutputMode::Write && search.is_some();
     let staging = std::thread::scope(|scope| {
         let (records_to, records_from) = std::sync::mpsc::channel();
-        let indexer = overlap.then(|| {
-            let stored = warm.as_ref().and_then(crate::warm::Warm::stored_index);
-            let language = config.language.clone();
-            start_indexer(scope, records_from, language, stored, report.output.clone())
-        });
+        let (indexer, search) = match search {
+            Some(plan) if overlap => {
+                let language = config.language.clone();
+                let indexer = index::start_indexer(scope, records_from, plan, language);
+                (Some(indexer), None)
+            }
+            search => (None, search),
+        };
         if let Some(tera) = tera.as_ref().filter(|_| !diagnostics.has_errors()) {
             let input = crate::render::RenderInput {
                 root: &options.root,
@@ -405,16 +429,22 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                 order: &order,
                 related: &related,
                 known_cards: None,
-                search_records: options.search == SearchMode::Build
-                    && options.mode != OutputMode::CheckOnly,
+                search_records: wanted.as_deref(),
                 records_to: overlap.then_some(&records_to),
                 keep_contents: options.mode != OutputMode::CheckOnly,
                 sink: staging.as_ref().map(|s| s as &dyn crate::render::FileSink),
                 scope: crate::render::Scope::All,
             };
-            rendered = match warm.as_mut() {
-                Some(warm) => render_warm(tera, &input, warm, &report.output, &mut diagnostics),
-                None => render_all(tera, &input, &mut diagnostics),
+            rendered = match (warm.as_mut(), fingerprints.as_mut()) {
+                (Some(warm), Some(fingerprints)) => render_warm(
+                    tera,
+                    &input,
+                    warm,
+                    fingerprints,
+                    &report.output,
+                    &mut diagnostics,
+                ),
+                _ => render_all(tera, &input, &mut diagnostics),
             };
         }
         // Records not sent by now never will be: the indexer stops waiting.
@@ -431,7 +461,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             &mut rendered,
             &mut bodies.pages,
             warm.as_mut(),
-            indexer,
+            (indexer, search),
             &mut diagnostics,
             &mut report,
         )
@@ -529,20 +559,10 @@ fn render_warm(
     tera: &tera::Tera,
     input: &crate::render::RenderInput<'_>,
     warm: &mut crate::warm::Warm,
+    fingerprints: &mut crate::deps::Fingerprints<'_>,
     output: &Path,
     diagnostics: &mut Diagnostics,
 ) -> RenderedSite {
-    let (body_hashes, own_hashes) = crate::deps::page_hashes(input.site, input.pages);
-    let mut fingerprints = crate::deps::Fingerprints::new(crate::deps::State {
-        site: input.site,
-        page_bodies: input.pages,
-        section_bodies: input.sections,
-        classification: input.classification,
-        order: input.order,
-        related: input.related,
-        page_body_hashes: &body_hashes,
-        page_own_hashes: &own_hashes,
-    });
     let plan = crate::plan::Plan::classified(input.site, input.config, input.classification);
     let published_pdf = input
         .config
@@ -558,10 +578,7 @@ fn render_warm(
         input.build_date,
         published_pdf,
     );
-    let search = input.search_records;
-    let ids = warm.to_render(outputs_key, &plan, &mut fingerprints, output, |id| {
-        search && id == crate::plan::OutputId::SearchPage
-    });
+    let ids = warm.to_render(outputs_key, &plan, fingerprints, output);
     // Cards are kept when every page shows: the key of each page's card costs a fingerprint
     // of every page, more than the few cards a page shows.
     let card_keys: Vec<u64> = if crate::render::shows_every_page(&ids) {
@@ -588,7 +605,7 @@ fn render_warm(
         },
         diagnostics,
     );
-    warm.record(&mut fingerprints, &rendered.reads);
+    warm.record(fingerprints, &rendered.reads);
     let shown = std::mem::take(&mut rendered.cards);
     warm.keep_cards(input.site, &card_keys, known, shown);
     rendered
@@ -848,7 +865,7 @@ fn render_bodies(
 struct RenderedSite {
     files: Vec<crate::render::OutputFile>,
     copies: Vec<crate::render::CopyFile>,
-    records: Vec<crate::search::SearchRecord>,
+    records: crate::render::Records,
     reads: Vec<(String, Vec<crate::deps::Input>)>,
     cards: Vec<(crate::ids::PageId, crate::cards::Cards)>,
 }
@@ -868,66 +885,6 @@ fn render_all(
         reads: output.reads,
         cards: output.cards,
     }
-}
-
-/// The search index of a build: built, or the last output's files reused.
-enum Index {
-    Built(Result<Vec<crate::render::OutputFile>, String>),
-    Reused(Vec<String>),
-}
-
-/// The search index of `records`, with the hash of the records: the last output's index
-/// (`stored`, from the cache) when it came from the same records and is intact, else built by
-/// Pagefind. `None` without records.
-fn index_records(
-    records: Vec<crate::search::SearchRecord>,
-    language: &str,
-    stored: Option<&crate::cache::StoredIndex>,
-    output: &Path,
-) -> Option<(u64, Index)> {
-    if records.is_empty() {
-        return None;
-    }
-    let hash = crate::cache::records_hash(&records);
-    if let Some(files) = stored.and_then(|index| index.reusable(hash, output)) {
-        return Some((hash, Index::Reused(files)));
-    }
-    Some((
-        hash,
-        Index::Built(crate::search::build_index(records, language)),
-    ))
-}
-
-/// Notes in the cache the index a build writes (built or reused).
-fn note_index(warm: Option<&mut crate::warm::Warm>, hash: u64, index: &Index) {
-    let files = match index {
-        Index::Reused(files) => files.clone(),
-        Index::Built(Ok(files)) => files.iter().map(|f| f.path.clone()).collect(),
-        Index::Built(Err(_)) => return,
-    };
-    if let Some(warm) = warm {
-        warm.set_index(hash, files);
-    }
-}
-
-/// The search index of a build, built beside the render: the render sends the records as
-/// soon as it makes them (before the pages), and Pagefind, which works on one core, indexes
-/// them while the pages render and are written.
-type Indexer<'scope> = std::thread::ScopedJoinHandle<'scope, Option<(u64, Index)>>;
-
-/// Starts the [`Indexer`] on `scope`: it waits for the records on the channel (none when the
-/// sender is dropped unused, e.g. after an error).
-fn start_indexer<'scope>(
-    scope: &'scope std::thread::Scope<'scope, '_>,
-    records: std::sync::mpsc::Receiver<Vec<crate::search::SearchRecord>>,
-    language: String,
-    stored: Option<crate::cache::StoredIndex>,
-    output: PathBuf,
-) -> Indexer<'scope> {
-    scope.spawn(move || {
-        let records = records.recv().ok()?;
-        index_records(records, &language, stored.as_ref(), &output)
-    })
 }
 
 /// For `build` into a usable output folder, unless the site already has errors: the staging
@@ -950,9 +907,10 @@ fn begin_staging(
 }
 
 /// For `build`: writes the files the render did not put in the staging folder yet (and links
-/// those the cache reuses) while the [`Indexer`] finishes the index, then the index. For
-/// `check` and `serve`: builds the index alone when asked, in memory. Returns the staging
-/// folder, to commit once every error is known; on an error it is dropped, which removes it.
+/// those the cache reuses) while the [`index::Indexer`] finishes the index (or, without one,
+/// the index is built from the plan of its parts), then the index. For `check` and `serve`:
+/// builds the index alone when asked, in memory. Returns the staging folder, to commit once
+/// every error is known; on an error it is dropped, which removes it.
 #[allow(clippy::too_many_arguments)]
 fn write_and_index(
     options: &BuildOptions,
@@ -961,14 +919,16 @@ fn write_and_index(
     rendered: &mut RenderedSite,
     page_bodies: &mut Vec<Rendered>,
     warm: Option<&mut crate::warm::Warm>,
-    indexer: Option<Indexer<'_>>,
+    (indexer, search): (Option<index::Indexer<'_>>, Option<index::SearchPlan>),
     diagnostics: &mut Diagnostics,
     report: &mut BuildReport,
 ) -> Option<crate::output::Staging> {
-    let stored = warm.as_deref().and_then(crate::warm::Warm::stored_index);
     // Every path written, with the file it comes from (for a clash with the search index).
     let mut written: HashMap<String, PathBuf> = HashMap::new();
     let staging = staging.filter(|_| !diagnostics.has_errors());
+    let records = std::mem::take(&mut rendered.records);
+    let index_alone =
+        |records| search.and_then(|plan| index::index_records(plan, records, language));
     let index = match &staging {
         Some(staging) => {
             written = written_paths(&options.root, rendered);
@@ -980,9 +940,7 @@ fn write_and_index(
             drop(std::mem::take(page_bodies));
             let files = std::mem::take(&mut rendered.files);
             let copies = std::mem::take(&mut rendered.copies);
-            let records = std::mem::take(&mut rendered.records);
             // The rest is written while the index is finished, each file freed once written.
-            let output = &report.output;
             let (wrote, built) = std::thread::scope(|scope| {
                 let writer = scope.spawn(move || {
                     staging
@@ -991,7 +949,7 @@ fn write_and_index(
                 });
                 let built = match indexer {
                     Some(indexer) => indexer.join().ok().flatten(),
-                    None => index_records(records, language, stored.as_ref(), output),
+                    None => index_alone(records),
                 };
                 (writer.join(), built)
             });
@@ -1004,48 +962,59 @@ fn write_and_index(
             }
             built
         }
-        None if !diagnostics.has_errors() => {
-            let records = std::mem::take(&mut rendered.records);
-            index_records(records, language, None, &report.output)
-        }
+        None if !diagnostics.has_errors() => index_alone(records),
         None => None,
     };
-    let index = index.map(|(hash, index)| {
-        note_index(warm, hash, &index);
-        index
-    });
-    match index {
-        Some(Index::Built(Ok(index))) => {
-            diagnostics.extend(index_clashes(index.iter().map(|f| &f.path), &written));
-            match &staging {
-                Some(staging) if !diagnostics.has_errors() => {
-                    let count = index.len();
-                    match staging.write(index, Vec::new()) {
-                        Ok(()) => report.files += count,
-                        Err(errors) => diagnostics.extend(errors),
-                    }
-                }
-                Some(_) => {}
-                None => rendered.files.extend(index),
-            }
-        }
-        Some(Index::Reused(paths)) => {
-            diagnostics.extend(index_clashes(&paths, &written));
-            if let Some(staging) = staging.as_ref().filter(|_| !diagnostics.has_errors()) {
-                let count = paths.len();
-                match staging.reuse(paths) {
-                    Ok(()) => {
-                        report.files += count;
-                        report.files_reused += count;
-                    }
-                    Err(errors) => diagnostics.extend(errors),
-                }
-            }
-        }
-        Some(Index::Built(Err(message))) => diagnostics.push(Diagnostic::error(message)),
-        None => {}
+    if let Some(mut index) = index {
+        index::note_index(warm, &mut index);
+        place_index(
+            index,
+            staging.as_ref(),
+            &written,
+            rendered,
+            diagnostics,
+            report,
+        );
     }
     staging
+}
+
+/// Puts the search index in the staging folder (`build`: its files built, and those of the
+/// last output it reuses) or with the rendered files (`serve`), unless one of its paths is a
+/// file of the site's.
+fn place_index(
+    index: index::Index,
+    staging: Option<&crate::output::Staging>,
+    written: &HashMap<String, PathBuf>,
+    rendered: &mut RenderedSite,
+    diagnostics: &mut Diagnostics,
+    report: &mut BuildReport,
+) {
+    let built = match index.built {
+        Ok(built) => built,
+        Err(message) => {
+            diagnostics.push(Diagnostic::error(message));
+            return;
+        }
+    };
+    let paths = built.iter().map(|f| &f.path).chain(&index.reused);
+    diagnostics.extend(index_clashes(paths, written));
+    let Some(staging) = staging else {
+        rendered.files.extend(built);
+        return;
+    };
+    if diagnostics.has_errors() {
+        return;
+    }
+    let (count, reused) = (built.len(), index.reused.len());
+    let placed = (staging.write(built, Vec::new())).and_then(|()| staging.reuse(index.reused));
+    match placed {
+        Ok(()) => {
+            report.files += count + reused;
+            report.files_reused += reused;
+        }
+        Err(errors) => diagnostics.extend(errors),
+    }
 }
 
 /// Every output path of a render, with the file it comes from.

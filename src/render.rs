@@ -30,6 +30,7 @@ use crate::plan::{OutputId, PageId, SectionId};
 use crate::taxonomy::{compare_pages, Classification};
 
 pub use crate::files::{CopyFile, OutputFile};
+pub use reader::search_record_inputs;
 
 /// Where a render puts each page as soon as it is typeset (`build`: the staging folder), so
 /// that a build does not hold every rendered page until the end. A page the sink takes is
@@ -205,11 +206,12 @@ pub struct RenderInput<'a> {
     /// Cards an earlier build rendered, by page, for the pages whose card would be the same
     /// (`build` with its cache: [`crate::warm`]); the others are rendered.
     pub known_cards: Option<&'a [Option<Cards>]>,
-    /// Whether to prepare the records of the search index.
-    pub search_records: bool,
+    /// The pages whose search records to prepare, by page index (`build` with its cache
+    /// makes those of the parts of the index it builds again); `None`: no records.
+    pub search_records: Option<&'a [bool]>,
     /// Where to send the search records as soon as they are made, before the pages render
     /// (`build` indexes them meanwhile); without it they are in [`RenderOutput`].
-    pub records_to: Option<&'a std::sync::mpsc::Sender<Vec<crate::search::SearchRecord>>>,
+    pub records_to: Option<&'a std::sync::mpsc::Sender<Records>>,
     /// Whether to keep the rendered bytes: `check` renders every template to find its errors,
     /// then drops the result (the files keep their paths, for the duplicate check).
     pub keep_contents: bool,
@@ -230,6 +232,9 @@ pub enum Scope<'a> {
     Warm(&'a [OutputId]),
 }
 
+/// Search records, each with its page.
+pub type Records = Vec<(PageId, crate::search::SearchRecord)>;
+
 /// What the render stage produced.
 #[derive(Debug, Default)]
 pub struct RenderOutput {
@@ -238,7 +243,7 @@ pub struct RenderOutput {
     /// Files to copy.
     pub copies: Vec<CopyFile>,
     /// The pages to index for search.
-    pub search_records: Vec<crate::search::SearchRecord>,
+    pub search_records: Records,
     /// What each rendered file read (by output path), for [`crate::deps`].
     pub reads: Vec<(String, Vec<crate::deps::Input>)>,
     /// The cards of the pages shown, rendered or known.
@@ -467,8 +472,8 @@ pub fn render_site(
         return output;
     }
     output.cards = shared.cards();
-    if input.search_records && ids.contains(&OutputId::SearchPage) {
-        let records = reader::search_records(&shared);
+    if let Some(wanted) = input.search_records {
+        let records = reader::search_records(&shared, wanted);
         match input.records_to {
             // A closed channel means the build no longer wants an index.
             Some(to) => drop(to.send(records)),
@@ -616,7 +621,10 @@ fn shown_pages(input: &RenderInput<'_>, ids: &[OutputId]) -> Option<BTreeSet<Pag
     if matches!(input.scope, Scope::All) || shows_every_page(ids) {
         return None;
     }
-    let mut shown = BTreeSet::new();
+    let mut shown: BTreeSet<PageId> = (input.search_records.into_iter().flatten().enumerate())
+        .filter(|(_, &wanted)| wanted)
+        .map(|(p, _)| PageId::from(p))
+        .collect();
     for &id in ids {
         let OutputId::Page(p) = id else {
             continue;

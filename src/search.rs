@@ -8,10 +8,14 @@
 //! 3. Pagefind builds a chunked index with French stemming and accent folding, returned as
 //!    files under `pagefind/` that the `output` stage writes with the rest of the site.
 
+mod parts;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::files::OutputFile;
+
+pub use parts::{build_part, Layout, PARTS_FILE, PART_SIZE};
 
 /// The folder of the index in the output.
 pub const BUNDLE_DIR: &str = "pagefind";
@@ -73,48 +77,94 @@ pub fn split_elisions(text: &str) -> String {
     out
 }
 
-/// The words of the records, for suggestions: `{"mots": [[word, pages]…], "termes": […]}`,
-/// words of three letters or more but the stop words, most frequent first; `termes` are the
-/// other names of terms (synonyms, slugs) and their titles as written.
-pub fn lexicon(records: &[SearchRecord]) -> String {
-    let mut pages: BTreeMap<String, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
-    let mut names: Vec<String> = Vec::new();
-    for record in records {
-        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-        let mut text = record.content.clone();
-        for (key, value) in &record.meta {
-            if key == OTHER_NAMES_META || key.starts_with("tax_") {
-                text.push(' ');
-                text.push_str(value);
-                for name in value.split(" · ") {
-                    if !names.iter().any(|n| n == name) {
-                        names.push(name.to_string());
+/// The words of some records, for suggestions: each word (folded as Pagefind folds it) with
+/// the number of pages that have it and how often each spelling is written, and the other
+/// names of terms with the first page (by source path, and place in it) that has each. A part
+/// of the index keeps its own ([`Lexicon::of`]); [`lexicon_file`] adds them up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Lexicon {
+    words: BTreeMap<String, (u32, BTreeMap<String, u32>)>,
+    names: BTreeMap<String, (String, u32)>,
+}
+
+impl Lexicon {
+    /// The words of `records`, each with its page's source path: words of three letters or
+    /// more but the stop words; names are the other names of terms (synonyms, slugs) and their
+    /// titles as written.
+    pub fn of<'a>(records: impl IntoIterator<Item = (&'a str, &'a SearchRecord)>) -> Self {
+        let mut lexicon = Self::default();
+        for (page, record) in records {
+            let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+            let mut text = record.content.clone();
+            let mut place = 0;
+            for (key, value) in &record.meta {
+                if key == OTHER_NAMES_META || key.starts_with("tax_") {
+                    text.push(' ');
+                    text.push_str(value);
+                    for name in value.split(" · ") {
+                        let here = (page, place);
+                        let first = (lexicon.names.entry(name.to_string()))
+                            .or_insert_with(|| (page.to_string(), place));
+                        if (first.0.as_str(), first.1) > here {
+                            *first = (page.to_string(), place);
+                        }
+                        place += 1;
                     }
                 }
             }
+            for raw in text.split_whitespace() {
+                if raw.contains('\u{2060}') {
+                    continue;
+                }
+                let word = raw
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase();
+                if word.chars().count() < 3
+                    || !word.chars().all(|c| c.is_alphabetic() || c == '-')
+                    || STOP_WORDS.contains(&word.as_str())
+                {
+                    continue;
+                }
+                let key = fold(&word);
+                let entry = lexicon.words.entry(key.clone()).or_default();
+                *entry.1.entry(word).or_default() += 1;
+                if seen.insert(key) {
+                    entry.0 += 1;
+                }
+            }
         }
-        for raw in text.split_whitespace() {
-            if raw.contains('\u{2060}') {
-                continue;
+        lexicon
+    }
+
+    /// Adds the words of `other`.
+    fn add(&mut self, other: &Self) {
+        for (key, (pages, spellings)) in &other.words {
+            let entry = self.words.entry(key.clone()).or_default();
+            entry.0 += pages;
+            for (spelling, count) in spellings {
+                *entry.1.entry(spelling.clone()).or_default() += count;
             }
-            let word = raw
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase();
-            if word.chars().count() < 3
-                || !word.chars().all(|c| c.is_alphabetic() || c == '-')
-                || STOP_WORDS.contains(&word.as_str())
-            {
-                continue;
-            }
-            let key = fold(&word);
-            let entry = pages.entry(key.clone()).or_default();
-            *entry.1.entry(word).or_default() += 1;
-            if seen.insert(key) {
-                entry.0 += 1;
+        }
+        for (name, first) in &other.names {
+            let entry = self
+                .names
+                .entry(name.clone())
+                .or_insert_with(|| first.clone());
+            if *first < *entry {
+                *entry = first.clone();
             }
         }
     }
-    let mut words: Vec<(String, usize)> = pages
+}
+
+/// The index's file of the words of `parts` ([`LEXICON_FILE`]): `{"mots": [[word, pages]…],
+/// "termes": […]}`, each word in its most frequent spelling, most frequent words first;
+/// `termes` in the order of the source paths of the first pages that have them.
+pub fn lexicon_file<'a>(parts: impl IntoIterator<Item = &'a Lexicon>) -> OutputFile {
+    let mut all = Lexicon::default();
+    parts.into_iter().for_each(|part| all.add(part));
+    let mut words: Vec<(String, u32)> = all
+        .words
         .into_values()
         .map(|(count, spellings)| {
             let spelling = spellings
@@ -126,7 +176,16 @@ pub fn lexicon(records: &[SearchRecord]) -> String {
         })
         .collect();
     words.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    serde_json::json!({ "mots": words, "termes": names }).to_string()
+    let mut names: Vec<(String, (String, u32))> = all.names.into_iter().collect();
+    names.sort_by(|a, b| a.1.cmp(&b.1));
+    let names: Vec<String> = names.into_iter().map(|(name, _)| name).collect();
+    OutputFile {
+        path: format!("{BUNDLE_DIR}/{LEXICON_FILE}"),
+        contents: serde_json::json!({ "mots": words, "termes": names })
+            .to_string()
+            .into_bytes(),
+        origin: PathBuf::from(BUNDLE_DIR),
+    }
 }
 
 /// Lowercase without diacritics, as Pagefind folds words (for the lexicon's keys).
@@ -215,8 +274,11 @@ pub fn plain_text(html: &str) -> String {
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Builds the index; returns its files, relative to the output root.
-pub fn build_index(records: Vec<SearchRecord>, language: &str) -> Result<Vec<OutputFile>, String> {
+/// The files Pagefind makes for `records`, relative to the index's folder.
+fn pagefind_files(
+    records: Vec<SearchRecord>,
+    language: &str,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
     let fail = |e: anyhow::Error| format!("l'index de recherche n'a pas pu être construit : {e}");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -228,7 +290,6 @@ pub fn build_index(records: Vec<SearchRecord>, language: &str) -> Result<Vec<Out
             .force_language(language.to_string())
             .build();
         let mut index = pagefind::api::PagefindIndex::new(Some(options)).map_err(fail)?;
-        let lexicon = lexicon(&records);
         for record in records {
             index
                 .add_custom_record(
@@ -243,11 +304,6 @@ pub fn build_index(records: Vec<SearchRecord>, language: &str) -> Result<Vec<Out
                 .map_err(fail)?;
         }
         let files = index.get_files().await.map_err(fail)?;
-        let lexicon = OutputFile {
-            path: format!("{BUNDLE_DIR}/{LEXICON_FILE}"),
-            contents: lexicon.into_bytes(),
-            origin: PathBuf::from(BUNDLE_DIR),
-        };
         Ok(files
             .into_iter()
             .map(|file| {
@@ -261,14 +317,8 @@ pub fn build_index(records: Vec<SearchRecord>, language: &str) -> Result<Vec<Out
                     .iter()
                     .rposition(|c| c == BUNDLE_DIR)
                     .map_or(0, |i| i + 1);
-                let relative = components[start..].join("/");
-                OutputFile {
-                    path: format!("{BUNDLE_DIR}/{relative}"),
-                    contents: file.contents,
-                    origin: PathBuf::from(BUNDLE_DIR),
-                }
+                (components[start..].join("/"), file.contents)
             })
-            .chain(std::iter::once(lexicon))
             .collect())
     })
 }
@@ -301,33 +351,72 @@ mod tests {
         assert_eq!(split_elisions("jusqu’à"), format!("jusqu’{mark}à"));
     }
 
-    #[test]
-    fn the_lexicon_counts_pages_per_word_without_stop_words_nor_elided_articles() {
-        let record = |url: &str, content: &str| SearchRecord {
+    fn lexicon_json(parts: &[Lexicon]) -> serde_json::Value {
+        serde_json::from_slice(&lexicon_file(parts).contents).unwrap()
+    }
+
+    fn record(url: &str, content: &str, names: &str) -> SearchRecord {
+        SearchRecord {
             url: url.into(),
             content: split_elisions(content),
-            meta: BTreeMap::from([(OTHER_NAMES_META.to_string(), "qvct · QVT".to_string())]),
+            meta: BTreeMap::from([(OTHER_NAMES_META.to_string(), names.to_string())]),
             filters: BTreeMap::new(),
             sort: BTreeMap::new(),
-        };
-        let json = lexicon(&[
-            record("/a/", "L’innovation de l’entreprise, innovation."),
-            record("/b/", "Une Innovation"),
-        ]);
-        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_lexicon_counts_pages_per_word_without_stop_words_nor_elided_articles() {
+        let records = [
+            record(
+                "/a/",
+                "L’innovation de l’entreprise, innovation.",
+                "qvct · QVT",
+            ),
+            record("/b/", "Une Innovation", "qvct · QVT"),
+        ];
+        let value = lexicon_json(&[Lexicon::of([("a.md", &records[0]), ("b.md", &records[1])])]);
         let words = value["mots"].as_array().unwrap();
-        assert_eq!(words[0], serde_json::json!(["innovation", 2]), "{json}");
-        assert!(words.iter().all(|w| w[0] != "de" && w[0] != "l’"), "{json}");
-        assert!(words.iter().any(|w| w[0] == "qvt"), "{json}");
+        assert_eq!(words[0], serde_json::json!(["innovation", 2]), "{value}");
+        assert!(
+            words.iter().all(|w| w[0] != "de" && w[0] != "l’"),
+            "{value}"
+        );
+        assert!(words.iter().any(|w| w[0] == "qvt"), "{value}");
         assert_eq!(
             value["termes"],
             serde_json::json!(["qvct", "QVT"]),
-            "{json}"
+            "{value}"
         );
     }
 
     #[test]
-    fn the_index_is_written_under_the_bundle_folder() {
+    fn the_lexicon_of_parts_is_the_lexicon_of_the_whole() {
+        let records = [
+            record(
+                "/a/",
+                "Le télétravail, la qualité du travail",
+                "dialogue-social · Dialogue social",
+            ),
+            record("/b/", "Télétravail et travail", "qvct · QVT"),
+            record("/c/", "La Qualité et le TRAVAIL", "qvct · dialogue-social"),
+        ];
+        let paths = ["a.md", "b.md", "c.md"];
+        let numbered = || paths.into_iter().zip(records.iter());
+        let whole = lexicon_json(&[Lexicon::of(numbered())]);
+        let odd = Lexicon::of(numbered().filter(|(p, _)| *p == "b.md"));
+        let even = Lexicon::of(numbered().filter(|(p, _)| *p != "b.md"));
+        assert_eq!(lexicon_json(&[odd.clone(), even.clone()]), whole);
+        assert_eq!(lexicon_json(&[even, odd]), whole);
+        assert_eq!(
+            whole["termes"],
+            serde_json::json!(["dialogue-social", "Dialogue social", "qvct", "QVT"]),
+            "{whole}"
+        );
+    }
+
+    #[test]
+    fn a_part_other_than_the_main_one_keeps_its_index_only() {
         let record = SearchRecord {
             url: "/projets/a/".into(),
             content: "La négociation de l'accord sur le temps de travail".into(),
@@ -335,16 +424,35 @@ mod tests {
             filters: BTreeMap::from([("themes".to_string(), vec!["Dialogue social".to_string()])]),
             sort: BTreeMap::new(),
         };
-        let files = build_index(vec![record], "fr").unwrap();
-        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let main = build_part(vec![record.clone()], "fr", "pagefind/", true).unwrap();
+        let paths: Vec<&str> = main.iter().map(|f| f.path.as_str()).collect();
         assert!(paths.contains(&"pagefind/pagefind.js"), "{paths:?}");
-        assert!(paths.contains(&"pagefind/guide-lexique.json"), "{paths:?}");
+        assert!(paths.contains(&"pagefind/pagefind-entry.json"), "{paths:?}");
         assert!(
             paths.iter().any(|p| p.starts_with("pagefind/wasm.fr")),
             "{paths:?}"
         );
         assert!(
             paths.iter().all(|p| crate::output::is_safe_relative(p)),
+            "{paths:?}"
+        );
+        let other = build_part(vec![record], "fr", "pagefind/part-3/", false).unwrap();
+        let paths: Vec<&str> = other.iter().map(|f| f.path.as_str()).collect();
+        assert!(
+            paths.contains(&"pagefind/part-3/pagefind-entry.json"),
+            "{paths:?}"
+        );
+        assert!(
+            paths
+                .iter()
+                .any(|p| p.starts_with("pagefind/part-3/fragment/")),
+            "{paths:?}"
+        );
+        assert!(paths.iter().any(|p| p.ends_with(".pf_meta")), "{paths:?}");
+        assert!(
+            paths
+                .iter()
+                .all(|p| !p.ends_with(".js") && !p.contains("wasm")),
             "{paths:?}"
         );
     }

@@ -3,13 +3,13 @@
 //!
 //! A file is reused when the cache's outputs key ([`crate::cache::outputs_key`]) is unchanged,
 //! every input it read has the fingerprint it had then ([`crate::deps::Fingerprints`]), and the
-//! file is still in the output as written. Everything else in the plan is rendered; the search
-//! index is reused when its records are the same.
+//! file is still in the output as written. Everything else in the plan is rendered; a part of
+//! the search index is reused when what its records are made from is the same.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::cache::{Stamp, Stored, StoredIndex, StoredOutput, StoredOutputs};
+use crate::cache::{Stamp, Stored, StoredOutput, StoredOutputs, StoredPart};
 use crate::cards::Cards;
 use crate::content::{LoadMemo, Site};
 use crate::deps::{Fingerprints, Input};
@@ -33,8 +33,8 @@ pub struct Warm {
     /// The files taken from the last output, with the stamps checked before they were taken
     /// (the new output has them as they were).
     reused: HashMap<String, Stamp>,
-    /// The search index written: its records' hash and files.
-    index: Option<(u64, Vec<String>)>,
+    /// The parts of the search index written (built or reused), by number.
+    index: HashMap<u32, WrittenPart>,
     /// What loading each Markdown file found, for the next build.
     loads: LoadMemo,
     /// Each page's card with the key it was rendered under, for the next build.
@@ -66,7 +66,7 @@ impl Warm {
             outputs: HashMap::new(),
             inputs: InputTable::default(),
             reused: HashMap::new(),
-            index: None,
+            index: HashMap::new(),
             loads: LoadMemo::default(),
             cards: HashMap::new(),
         }
@@ -125,15 +125,14 @@ impl Warm {
             .collect();
     }
 
-    /// The outputs of `plan` to render: those the last output cannot give as they are, and
-    /// those `always` names. The others are reused ([`Warm::reused`]).
+    /// The outputs of `plan` to render: those the last output cannot give as they are. The
+    /// others are reused ([`Warm::reused`]).
     pub fn to_render(
         &mut self,
         outputs_key: u64,
         plan: &Plan,
         fingerprints: &mut Fingerprints<'_>,
         output: &Path,
-        always: impl Fn(OutputId) -> bool + Sync,
     ) -> Vec<OutputId> {
         use rayon::prelude::*;
         self.outputs_key = outputs_key;
@@ -143,7 +142,6 @@ impl Warm {
         let written: Vec<bool> = (plan.items.par_iter())
             .map(|item| {
                 same_outputs
-                    && !always(item.id)
                     && (stored.files.get(&item.path))
                         .is_some_and(|file| still_written(output, &item.path, file))
             })
@@ -196,16 +194,26 @@ impl Warm {
         }
     }
 
-    /// The search index of the last output, to check against the new records
-    /// ([`crate::cache::StoredIndex::reusable`]); a copy, so that it can be checked beside the
-    /// render.
-    pub fn stored_index(&self) -> Option<crate::cache::StoredIndex> {
-        self.stored.index.clone()
+    /// For each part of the search index (`keys`: what each part's records are made from, by
+    /// part number), the files and words of the last output's part when they can be reused
+    /// ([`StoredPart::reusable`]).
+    pub fn reusable_parts(
+        &self,
+        keys: &[Option<u64>],
+        output: &Path,
+    ) -> Vec<Option<(Vec<String>, crate::search::Lexicon)>> {
+        use rayon::prelude::*;
+        (keys.par_iter().enumerate())
+            .map(|(part, key)| {
+                let stored = self.stored.index.get(&u32::try_from(part).ok()?)?;
+                stored.reusable((*key)?, output)
+            })
+            .collect()
     }
 
-    /// Notes the search index written (built or reused).
-    pub fn set_index(&mut self, records: u64, files: Vec<String>) {
-        self.index = Some((records, files));
+    /// Notes a part of the search index written (built or reused).
+    pub fn set_index_part(&mut self, part: u32, written: WrittenPart) {
+        self.index.insert(part, written);
     }
 
     /// Writes the cache for the output just committed; `bodies` are the site's bodies by
@@ -227,13 +235,19 @@ impl Warm {
             inputs: self.inputs.into_inputs(),
             files,
         };
-        let index = self.index.map(|(records, files)| StoredIndex {
-            records,
-            files: files
-                .into_iter()
-                .filter_map(|path| Some((path.clone(), stamp(&path)?)))
-                .collect(),
-        });
+        let index = (self.index.into_iter())
+            .map(|(part, written)| {
+                let files = (written.files.into_iter())
+                    .filter_map(|path| Some((path.clone(), stamp(&path)?)))
+                    .collect();
+                let stored = StoredPart {
+                    key: written.key,
+                    files,
+                    lexicon: written.lexicon,
+                };
+                (part, stored)
+            })
+            .collect();
         let read = self.stored.bodies_read();
         let saved = crate::cache::store_bodies(&self.path, read.as_ref(), bodies, self.cards);
         let saved = saved.and_then(|bodies| {
@@ -257,6 +271,17 @@ pub fn card_key(meta: u64, common: u64, counts: Option<u64>, outputs_key: u64) -
         use std::hash::Hash;
         (meta, common, counts, outputs_key).hash(h);
     })
+}
+
+/// A part of the search index as this build writes it, for the next build.
+#[derive(Debug)]
+pub struct WrittenPart {
+    /// What its records are made from.
+    pub key: u64,
+    /// Its files, relative to the output.
+    pub files: Vec<String>,
+    /// The words of its records.
+    pub lexicon: crate::search::Lexicon,
 }
 
 /// The inputs the files of an output read, each once, with its fingerprint.

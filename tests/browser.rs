@@ -66,3 +66,92 @@ fn browser_tests_pass_in_headless_chromium() {
     );
     eprintln!("{report}");
 }
+
+/// The search page on an index in parts (`output.search_part_size`, for big sites): the
+/// guide built with parts of four pages, and the search tests run against it: the parts are
+/// merged (results of every part, filter counts added up). The download budget of a cold
+/// search is the one-part index's (tests/browser/recherche-filtres.test.mjs): not run here,
+/// each part adds its own small files.
+#[test]
+fn search_merges_the_parts_of_an_index_in_parts() {
+    let missing = common::missing_browser_tools(&["playwright-core"]);
+    if !missing.is_empty() {
+        let message = format!("the browser tests need {}", missing.join(", "));
+        common::missing_tool(&message);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("guide");
+    for folder in ["content", "themes"] {
+        common::copy_dir(&repo().join(folder), &root.join(folder));
+    }
+    let config = std::fs::read_to_string(repo().join("guide.yaml")).unwrap();
+    assert!(
+        !config.contains("\noutput:"),
+        "guide.yaml has an output: key"
+    );
+    std::fs::write(
+        root.join("guide.yaml"),
+        format!("{config}\noutput:\n  search_part_size: 4\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("public");
+    let built = Command::new(env!("CARGO_BIN_EXE_guide"))
+        .args(["build", "--root"])
+        .arg(&root)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let parts: Vec<String> =
+        serde_json::from_slice(&std::fs::read(out.join("pagefind/guide-parties.json")).unwrap())
+            .unwrap();
+    assert!(parts.len() >= 3, "{parts:?}");
+
+    let files: Vec<PathBuf> = test_files()
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains("/recherche"))
+        .collect();
+    assert_eq!(files.len(), 3, "{files:?}");
+    let output = Command::new("node")
+        .args(["--test", "--test-reporter=spec", "--test-timeout=240000"])
+        // Every test but « a cold search downloads… »: a name matching any pattern runs.
+        .args(
+            [
+                "filter counts",
+                "ticking filters",
+                "elision",
+                "hyphenated",
+                "synonyms",
+                "stop words",
+                "misspelling",
+                "single letter",
+                "accent",
+                "stemming",
+            ]
+            .map(|name| format!("--test-name-pattern={name}")),
+        )
+        .args(&files)
+        .current_dir(repo())
+        .env("GUIDE_PUBLIC", &out)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the search tests failed on an index in parts ({}):\n{report}",
+        output.status
+    );
+    // Node skips the tests the pattern leaves out: the others must have run.
+    let passed: usize = (report.lines())
+        .find_map(|line| line.trim().strip_prefix("ℹ pass "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(passed >= 10, "{passed} search tests passed:\n{report}");
+}

@@ -78,6 +78,12 @@ fn a_warm_build_after_random_edits_writes_what_a_cold_build_writes() {
     let seed = env_number("GUIDE_CACHE_SEED", DEFAULT_SEED);
     let steps = env_number("GUIDE_CACHE_STEPS", DEFAULT_STEPS as u64) as usize;
     let site = TestSite::new("incremental");
+    // The search index in parts of two pages: an edit builds again some parts only.
+    let config = std::fs::read_to_string(site.path("guide.yaml")).unwrap();
+    site.write(
+        "guide.yaml",
+        &format!("{config}output:\n  search_part_size: 2\n"),
+    );
     let outside = tempfile::tempdir().unwrap();
     // With the search index (every page shows in the search page, so every card is kept) and
     // without (a page edit shows a few pages only).
@@ -118,6 +124,71 @@ fn a_warm_build_after_random_edits_writes_what_a_cold_build_writes() {
         2 * steps,
         history.join("\n  ")
     );
+}
+
+/// The index's folder, each file with its inode (a file taken from the last output is a link
+/// to it: same inode).
+fn index_inodes(out: &Path) -> BTreeMap<String, u64> {
+    use std::os::unix::fs::MetadataExt;
+    let mut files = BTreeMap::new();
+    read_tree(out, &out.join("pagefind"), &mut files);
+    (files.into_keys())
+        .map(|path| {
+            let inode = std::fs::metadata(out.join(&path)).unwrap().ino();
+            (path, inode)
+        })
+        .collect()
+}
+
+/// The part of the search index a file of it belongs to: `part-N`, or the main one.
+fn index_part(path: &str) -> &str {
+    let rest = path.strip_prefix("pagefind/").unwrap_or(path);
+    match rest.split_once('/') {
+        Some((folder, _)) if folder.starts_with("part-") => folder,
+        _ => "main",
+    }
+}
+
+/// A site whose search index is in parts (`output.search_part_size`): a body edit builds
+/// again the part of the edited page only, the others are the last output's files, and the
+/// whole is a cold build's.
+#[test]
+fn a_body_edit_builds_again_the_search_part_of_its_page_only() {
+    let site = TestSite::new("incremental");
+    let config = std::fs::read_to_string(site.path("guide.yaml")).unwrap();
+    site.write(
+        "guide.yaml",
+        &format!("{config}output:\n  search_part_size: 1\n"),
+    );
+    let mut rng = Rng::new(DEFAULT_SEED);
+    let mut model = Model::new(&mut rng, &site);
+    let outside = tempfile::tempdir().unwrap();
+    let out = outside.path().join("public");
+    build(&site, &out, &[]);
+    let before = index_inodes(&out);
+    let parts: BTreeSet<&str> = before.keys().map(|path| index_part(path)).collect();
+    assert!(parts.len() >= 3, "the index is not in parts: {parts:?}");
+    let what = edit_fiche(Kind::Text, &mut model, 0, &mut rng);
+    site.write(&model.fiches[0].path(), &model.fiches[0].text());
+    build(&site, &out, &[]);
+    let after = index_inodes(&out);
+    // The lexicon and the list of parts are written by every build.
+    let built: BTreeSet<&str> = (after.iter())
+        .filter(|(path, inode)| before.get(*path) != Some(inode))
+        .filter(|(path, _)| {
+            !path.ends_with("guide-lexique.json") && !path.ends_with("guide-parties.json")
+        })
+        .map(|(path, _)| index_part(path))
+        .collect();
+    assert_eq!(
+        built.len(),
+        1,
+        "{what}: parts built again: {built:?} of {parts:?}"
+    );
+    let cold = outside.path().join("cold");
+    build(&site, &cold, &["--no-cache"]);
+    let differ = differences(&tree(&out), &tree(&cold));
+    assert!(differ.is_empty(), "{what}: {differ:?}");
 }
 
 /// A theme whose cards show term counts: a page that shows cards (a case study, its related

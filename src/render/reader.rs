@@ -75,11 +75,29 @@ pub(super) fn search_page(shared: &Shared<'_>) -> Option<Result<OutputFile, Box<
     ))
 }
 
-/// The record of every page for the search index.
-pub(super) fn search_records(shared: &Shared<'_>) -> Vec<crate::search::SearchRecord> {
-    (shared.input.site.page_ids())
-        .map(|p| search_record(shared, p))
+/// The record for the search index of every page `wanted` names, in page order.
+pub(super) fn search_records(shared: &Shared<'_>, wanted: &[bool]) -> super::Records {
+    use rayon::prelude::*;
+    let pages: Vec<PageId> = (shared.input.site.page_ids())
+        .filter(|p| wanted.get(p.index()) == Some(&true))
+        .collect();
+    (pages.into_par_iter())
+        .map(|p| (p, search_record(shared, p)))
         .collect()
+}
+
+/// What the search record of page `p` is made from ([`search_record`]): the page as listings
+/// show it (title, address, date, weight, summary, terms with their ranks), its body, and its
+/// section as listings show it (its title). The settings (`guide.yaml`: the terms' synonyms,
+/// the language) are the cache's.
+pub fn search_record_inputs(site: &crate::content::Site, p: PageId) -> [crate::deps::Input; 3] {
+    let page = site.page(p);
+    let section = &site.sections[page.section.index()].index.display_path;
+    [
+        crate::deps::Input::Meta(page.display_path.clone()),
+        crate::deps::Input::Body(page.display_path.clone()),
+        crate::deps::Input::Meta(section.clone()),
+    ]
 }
 
 fn search_record(shared: &Shared<'_>, p: PageId) -> crate::search::SearchRecord {

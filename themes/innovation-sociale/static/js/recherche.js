@@ -125,6 +125,14 @@ async function demarrer(conteneur) {
     // racine si un index la laissait de côté.
     if (typeof pagefind.options === "function") await pagefind.options({ baseUrl: "/", excerptEllipsis: "…" });
     if (typeof pagefind.init === "function") await pagefind.init();
+    // L'index d'un grand site est en parties (guide build les écrit dans part-N/ et les
+    // liste dans guide-parties.json) : chacune est fusionnée à la principale, et Pagefind
+    // trie leurs résultats ensemble et additionne leurs filtres.
+    const reponse = await fetch(BUNDLE + "guide-parties.json");
+    const parties = reponse.ok ? await reponse.json() : [];
+    await Promise.all(
+      parties.map((partie) => pagefind.mergeIndex(BUNDLE + partie, { baseUrl: "/", excerptEllipsis: "…" })),
+    );
   } catch (erreur) {
     console.error("Recherche : impossible de charger Pagefind", erreur);
     // L'aperçu (guide serve) ne construit pas l'index : le dire, plutôt que « réessayez ».
