@@ -86,7 +86,7 @@ pub(super) fn search_records(shared: &Shared<'_>, wanted: &[bool]) -> super::Rec
         .collect()
 }
 
-/// What the search record of page `p` is made from ([`search_record`]): the page as listings
+/// What the search record of page `p` is made from (`search_record`): the page as listings
 /// show it (title, address, date, weight, summary, terms with their ranks), its body, and its
 /// section as listings show it (its title). The settings (`guide.yaml`: the terms' synonyms,
 /// the language) are the cache's.
