@@ -387,16 +387,9 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     let staging = begin_staging(target, &mut diagnostics);
     // With a cache, the fingerprints of this build's state: what the last output can give.
     let hashes = (warm.as_ref()).map(|_| crate::deps::page_hashes(&site, &bodies.pages));
-    let mut fingerprints = hashes.as_ref().map(|(body, own)| {
-        crate::deps::Fingerprints::new(crate::deps::State {
-            site: &site,
-            section_bodies: &bodies.sections,
-            classification: &classification,
-            order: &order,
-            related: &related,
-            page_body_hashes: body,
-            page_own_hashes: own,
-        })
+    let mut fingerprints = hashes.as_ref().map(|hashes| {
+        let sections = bodies.sections.as_slice();
+        fingerprints_of(&site, sections, &classification, &order, &related, hashes)
     });
     // The index goes with the search page: a site without one has none.
     let indexed = options.search == SearchMode::Build && options.mode != OutputMode::CheckOnly;
@@ -551,6 +544,28 @@ fn open_cache(
     };
     notes.extend(note);
     Some(warm)
+}
+
+/// The fingerprints of a build's state ([`crate::deps`]): its site, sections' bodies and
+/// classification, each section's order, each page's related pages, and the pages' body and
+/// own hashes (`deps::page_hashes`).
+fn fingerprints_of<'a>(
+    site: &'a crate::content::Site,
+    sections: &'a [Rendered],
+    classification: &'a crate::taxonomy::Classification,
+    order: &'a [Vec<crate::ids::PageId>],
+    related: &'a [Vec<crate::ids::PageId>],
+    (body, own): &'a (Vec<u64>, Vec<u64>),
+) -> crate::deps::Fingerprints<'a> {
+    crate::deps::Fingerprints::new(crate::deps::State {
+        site,
+        section_bodies: sections,
+        classification,
+        order,
+        related,
+        page_body_hashes: body,
+        page_own_hashes: own,
+    })
 }
 
 /// Renders what the last output cannot give as it is ([`crate::warm`]), and records what the
