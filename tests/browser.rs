@@ -50,21 +50,32 @@ fn browser_tests_pass_in_headless_chromium() {
     // works with both.
     // The timeout guards against a hang: a file's tests run within it (axe-core visits 14 kinds
     // of page at two widths, about a minute on a busy two-core machine).
+    let (status, report) = run_node_tests(&files, &out, &[]);
+    assert!(
+        status.success(),
+        "the browser tests failed ({status}):\n{report}"
+    );
+    eprintln!("{report}");
+}
+
+/// Runs the test `files` with Node's test runner (and `patterns`: `--test-name-pattern`s)
+/// against the site in `public`; its status and what it printed.
+fn run_node_tests(
+    files: &[PathBuf],
+    public: &Path,
+    patterns: &[&str],
+) -> (std::process::ExitStatus, String) {
     let output = Command::new("node")
         .args(["--test", "--test-reporter=spec", "--test-timeout=240000"])
-        .args(&files)
+        .args(patterns.iter().map(|p| format!("--test-name-pattern={p}")))
+        .args(files)
         .current_dir(repo())
-        .env("GUIDE_PUBLIC", &out)
+        .env("GUIDE_PUBLIC", public)
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the browser tests failed ({}):\n{report}",
-        output.status
-    );
-    eprintln!("{report}");
+    (output.status, report)
 }
 
 /// The search page on an index in parts (`output.search_part_size`, for big sites): the
@@ -118,35 +129,23 @@ fn search_merges_the_parts_of_an_index_in_parts() {
         .filter(|f| f.to_string_lossy().contains("/recherche"))
         .collect();
     assert_eq!(files.len(), 3, "{files:?}");
-    let output = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "--test-timeout=240000"])
-        // Every test but « a cold search downloads… »: a name matching any pattern runs.
-        .args(
-            [
-                "filter counts",
-                "ticking filters",
-                "elision",
-                "hyphenated",
-                "synonyms",
-                "stop words",
-                "misspelling",
-                "single letter",
-                "accent",
-                "stemming",
-            ]
-            .map(|name| format!("--test-name-pattern={name}")),
-        )
-        .args(&files)
-        .current_dir(repo())
-        .env("GUIDE_PUBLIC", &out)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
+    // Every test but « a cold search downloads… »: a name matching any pattern runs.
+    let patterns = [
+        "filter counts",
+        "ticking filters",
+        "elision",
+        "hyphenated",
+        "synonyms",
+        "stop words",
+        "misspelling",
+        "single letter",
+        "accent",
+        "stemming",
+    ];
+    let (status, report) = run_node_tests(&files, &out, &patterns);
     assert!(
-        output.status.success(),
-        "the search tests failed on an index in parts ({}):\n{report}",
-        output.status
+        status.success(),
+        "the search tests failed on an index in parts ({status}):\n{report}"
     );
     // Node skips the tests the pattern leaves out: the others must have run.
     let passed: usize = (report.lines())

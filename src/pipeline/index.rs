@@ -39,11 +39,10 @@ impl SearchPlan {
             .output
             .search_part_size
             .unwrap_or(crate::search::PART_SIZE);
-        let paths = site.pages.iter().map(|page| {
-            let path: &[u8] = page.display_path.as_os_str().as_encoded_bytes();
-            path
-        });
-        let layout = Layout::new(paths, size);
+        let paths: Vec<String> = (site.pages.iter())
+            .map(|page| page.display_path.to_string_lossy().into_owned())
+            .collect();
+        let layout = Layout::new(paths.iter().map(|path| path.as_bytes()), size);
         let (keys, reused) = match cached {
             Some((warm, fingerprints)) => {
                 let keys: Vec<Option<u64>> = (part_keys(site, &layout, fingerprints).into_iter())
@@ -56,9 +55,6 @@ impl SearchPlan {
         };
         let wanted = (layout.of_page.iter())
             .map(|&part| reused[part as usize].is_none())
-            .collect();
-        let paths = (site.pages.iter())
-            .map(|page| page.display_path.to_string_lossy().into_owned())
             .collect();
         Self {
             layout,
