@@ -33,7 +33,7 @@ mod bodies;
 use crate::markdown::{Rendered, TocEntry};
 
 /// Changes whenever the layout of [`Stored`] does, or what one of its fingerprints covers.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 9;
 const MAGIC: &str = "guide-cache";
 /// The folder of cache files, beside the output folder.
 pub const DIR: &str = ".guide-cache";
@@ -55,11 +55,14 @@ pub fn beside(output: &Path, extension: &str) -> PathBuf {
         .join(format!("{name}.{extension}"))
 }
 
-/// A file's size and modification time: a reused file must still have both.
+/// A file's size, modification time and identity (device and inode, on Unix): a reused file
+/// must still have them all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     pub(crate) len: u64,
     pub(crate) modified_ns: u128,
+    /// Device and inode; `(0, 0)` where the system has none.
+    file: (u64, u64),
 }
 
 impl Stamp {
@@ -74,10 +77,24 @@ impl Stamp {
             .duration_since(std::time::UNIX_EPOCH)
             .ok()?
             .as_nanos();
+        #[cfg(unix)]
+        let file = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let file = (0, 0);
         Some(Self {
             len: meta.len(),
             modified_ns,
+            file,
         })
+    }
+
+    /// Whether both stamps are of one file (a hard link is the file it links to); never
+    /// where the system tells no identity.
+    pub fn same_file(&self, other: &Self) -> bool {
+        self.file == other.file && self.file != (0, 0)
     }
 }
 
@@ -113,22 +130,19 @@ pub struct StoredPart {
     pub lexicon: crate::search::Lexicon,
 }
 
+/// A part of the search index the last output can give: its files, with their stamps, and
+/// its words.
+pub type ReusablePart = (Vec<(String, Stamp)>, crate::search::Lexicon);
+
 impl StoredPart {
-    /// The part's files (relative to `output`) and words, when they were made under the same
-    /// `key` and the files are still in `output` as they were written.
-    pub fn reusable(
-        &self,
-        key: u64,
-        output: &Path,
-    ) -> Option<(Vec<String>, crate::search::Lexicon)> {
+    /// The part's files (relative to `output`, with their stamps) and words, when they were
+    /// made under the same `key` and the files are still in `output` as they were written.
+    pub fn reusable(&self, key: u64, output: &Path) -> Option<ReusablePart> {
         let intact = self
             .files
             .iter()
             .all(|(path, stamp)| Stamp::of(&output.join(path)) == Some(*stamp));
-        (self.key == key && intact).then(|| {
-            let files = self.files.iter().map(|(path, _)| path.clone()).collect();
-            (files, self.lexicon.clone())
-        })
+        (self.key == key && intact).then(|| (self.files.clone(), self.lexicon.clone()))
     }
 }
 

@@ -442,7 +442,7 @@ struct LoadedFile {
     page: Option<Page>,
     diagnostics: Vec<Diagnostic>,
     /// What to keep of it for the next build.
-    kept: Option<memo::Loaded>,
+    kept: Option<memo::Entry>,
 }
 
 /// Reads and checks every Markdown file, in parallel, each in its section.
@@ -773,7 +773,7 @@ fn load_kept(
     file: FileAt<'_>,
     config: &SiteConfig,
     memo: &LoadMemo,
-) -> (Option<Page>, Vec<Diagnostic>, Option<memo::Loaded>) {
+) -> (Option<Page>, Vec<Diagnostic>, Option<memo::Entry>) {
     let (relative, section, section_name, is_index) = file;
     let kept_or_parsed = |text: &str| {
         let key = memo::key(text, section_name, is_index);
@@ -785,7 +785,7 @@ fn load_kept(
         }
         let parsed = parse_file(content, file, config, text);
         let kept = (parsed.page.as_ref())
-            .map(|page| memo::Loaded::of(key, page, &parsed.diagnostics, parsed.image.clone()));
+            .and_then(|page| memo::Entry::of(key, page, &parsed.diagnostics, parsed.image.clone()));
         (parsed.page, parsed.diagnostics, kept)
     };
     with_text(content, relative, kept_or_parsed).unwrap_or_else(|d| (None, vec![*d], None))

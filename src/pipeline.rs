@@ -643,13 +643,15 @@ fn load_config(
             .output
             .clone()
             .unwrap_or_else(|| options.root.join("public"));
-        let fingerprint = crate::edition_pdf::inputs_fingerprint(
-            &options.root,
-            &config.theme,
-            options.base_url.as_deref(),
-            options.drafts == DraftMode::Include,
-        );
+        // Only a site with a printed edition has a published PDF (the fingerprint walks
+        // every content file).
         if let Some(print) = config.reader.print.as_mut() {
+            let fingerprint = crate::edition_pdf::inputs_fingerprint(
+                &options.root,
+                &config.theme,
+                options.base_url.as_deref(),
+                options.drafts == DraftMode::Include,
+            );
             let (published, warning) =
                 crate::edition_pdf::published(&output, &print.pdf, fingerprint);
             print.published = published;
@@ -1012,7 +1014,7 @@ fn place_index(
             return;
         }
     };
-    let paths = built.iter().map(|f| &f.path).chain(&index.reused);
+    let paths = (built.iter().map(|f| &f.path)).chain(index.reused.iter().map(|(p, _)| p));
     diagnostics.extend(index_clashes(paths, written));
     let Some(staging) = staging else {
         rendered.files.extend(built);

@@ -174,9 +174,11 @@ impl Warm {
         render
     }
 
-    /// The files taken from the last output.
-    pub fn reused(&self) -> Vec<String> {
-        self.reused.keys().cloned().collect()
+    /// The files taken from the last output, with their stamps there.
+    pub fn reused(&self) -> Vec<(String, Stamp)> {
+        (self.reused.iter())
+            .map(|(path, stamp)| (path.clone(), *stamp))
+            .collect()
     }
 
     /// How many files are taken from the last output.
@@ -201,7 +203,7 @@ impl Warm {
         &self,
         keys: &[Option<u64>],
         output: &Path,
-    ) -> Vec<Option<(Vec<String>, crate::search::Lexicon)>> {
+    ) -> Vec<Option<crate::cache::ReusablePart>> {
         use rayon::prelude::*;
         (keys.par_iter().enumerate())
             .map(|(part, key)| {

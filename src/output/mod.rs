@@ -29,6 +29,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::cache::Stamp;
 use crate::diagnostic::Diagnostic;
 use crate::render::{CopyFile, OutputFile};
 use previous::Inherited;
@@ -178,15 +179,19 @@ impl Staging {
     }
 
     /// Puts files of the current output into the new one as they are (hard links, or copies
-    /// where the system refuses links): `build` reuses those its cache proves unchanged.
-    pub fn reuse(&self, paths: Vec<String>) -> Result<(), Vec<Diagnostic>> {
+    /// where the system refuses links): `build` reuses those its cache proves unchanged, each
+    /// with its stamp in the current output.
+    pub fn reuse(&self, files: Vec<(String, Stamp)>) -> Result<(), Vec<Diagnostic>> {
         let from = self.target.path.as_path();
-        // Those the staging folder already has (it was taken from an earlier output) are left.
-        let missing: Vec<&String> = paths
+        // Those the staging folder already has (it was taken from an earlier output, and the
+        // file there is a link to the current one) are left.
+        let missing: Vec<&String> = files
             .par_iter()
-            .filter(|p| {
-                !(self.inherited.has_file(p) && same_file(&from.join(p), &self.tmp.join(p)))
+            .filter(|(p, stamp)| {
+                let linked = || Stamp::of(&self.tmp.join(p)).is_some_and(|s| s.same_file(stamp));
+                !(self.inherited.has_file(p) && linked())
             })
+            .map(|(p, _)| p)
             .collect();
         create_dirs(
             &self.tmp,
@@ -205,7 +210,7 @@ impl Staging {
             .map(fs_error)
             .collect();
         if let Ok(mut written) = self.written.lock() {
-            written.extend(paths);
+            written.extend(files.into_iter().map(|(p, _)| p));
         }
         if errors.is_empty() {
             Ok(())
@@ -466,23 +471,6 @@ fn create_dirs<'a>(
         .map_err(|e| vec![fs_error(e)])
 }
 
-/// Whether two paths name the same file (a hard link of the other).
-fn same_file(a: &Path, b: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match (std::fs::symlink_metadata(a), std::fs::symlink_metadata(b)) {
-            (Ok(a), Ok(b)) => a.is_file() && a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (a, b);
-        false
-    }
-}
-
 /// Removes a folder and everything in it, the folders of its folders in parallel (an output
 /// has thousands of page folders). Symbolic links are removed, never followed.
 fn remove_tree(dir: &Path) {
@@ -654,7 +642,10 @@ mod tests {
         files: &[(&str, &str)],
     ) -> Result<Staging, Vec<Diagnostic>> {
         let staging = begin(site, out)?;
-        staging.reuse(reused.iter().map(|p| (*p).to_string()).collect())?;
+        let reused = (reused.iter())
+            .filter_map(|p| Some(((*p).to_string(), Stamp::of(&out.join(p))?)))
+            .collect();
+        staging.reuse(reused)?;
         let files = files
             .iter()
             .map(|(p, c)| OutputFile {

@@ -10,6 +10,8 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 /// The marker file at the root of every output.
 pub const MARKER: &str = ".guide-sortie";
 
@@ -47,49 +49,56 @@ pub fn inspect(output: &Path, keep: &[String]) -> std::io::Result<Inspection> {
         return Ok(Inspection::default());
     }
     let written = read_marker(output);
-    let mut strangers = Vec::new();
-    let walker = walkdir::WalkDir::new(output)
-        .min_depth(1)
-        .sort_by_file_name()
+    let mut strangers: Vec<String> = files_under(output, "", keep)?
         .into_iter()
-        .filter_entry(|entry| !is_set_aside(output, entry.path(), keep));
-    for entry in walker {
-        let entry = entry.map_err(std::io::Error::other)?;
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let relative = relative_path(output, entry.path());
-        let ours = written.as_ref().is_some_and(|w| w.contains(&relative));
-        if !ours {
-            strangers.push(relative);
-        }
-    }
+        .filter(|relative| !written.as_ref().is_some_and(|w| w.contains(relative)))
+        .collect();
+    strangers.sort_unstable();
     Ok(Inspection {
         owned: written.is_some(),
         strangers,
     })
 }
 
-/// Whether a path of the output is out of the ownership question: kept, the marker, a hidden
-/// folder of the build, a system file.
-fn is_set_aside(output: &Path, path: &Path, keep: &[String]) -> bool {
-    let relative = relative_path(output, path);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    relative == MARKER
-        || (is_hidden_folder(&name) && !relative.contains('/'))
-        || SYSTEM_FILES.contains(&name.as_ref())
-        || keep.contains(&relative)
+/// Everything but folders under `output/prefix` (symbolic links are not followed), relative
+/// to `output` with `/` separators, except what is set aside; folders are read in parallel (an
+/// output has a folder per page).
+fn files_under(output: &Path, prefix: &str, keep: &[String]) -> std::io::Result<Vec<String>> {
+    let mut files = Vec::new();
+    let mut folders = Vec::new();
+    for entry in std::fs::read_dir(output.join(prefix))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let relative = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if is_set_aside(&relative, keep) {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            folders.push(relative);
+        } else {
+            files.push(relative);
+        }
+    }
+    let inside = folders
+        .par_iter()
+        .map(|folder| files_under(output, folder, keep))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    files.extend(inside.into_iter().flatten());
+    Ok(files)
 }
 
-/// `path` relative to `output`, with `/` separators.
-pub fn relative_path(output: &Path, path: &Path) -> String {
-    path.strip_prefix(output)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
+/// Whether a path of the output (relative, with `/` separators) is out of the ownership
+/// question: kept, the marker, a hidden folder of the build, a system file.
+fn is_set_aside(relative: &str, keep: &[String]) -> bool {
+    let name = relative.rsplit('/').next().unwrap_or(relative);
+    relative == MARKER
+        || (is_hidden_folder(name) && !relative.contains('/'))
+        || SYSTEM_FILES.contains(&name)
+        || keep.iter().any(|kept| kept == relative)
 }
 
 /// The files listed in the marker of `output`, or `None` when it has no valid marker.

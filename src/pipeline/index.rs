@@ -7,6 +7,7 @@ use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
+use crate::cache::Stamp;
 use crate::content::Site;
 use crate::files::OutputFile;
 use crate::ids::PageId;
@@ -19,7 +20,7 @@ pub(super) struct SearchPlan {
     /// What each part's records are made from, by part (without a cache: `None`).
     keys: Vec<Option<u64>>,
     /// Each part's files and words from the last output, when they can be taken as they are.
-    reused: Vec<Option<(Vec<String>, Lexicon)>>,
+    reused: Vec<Option<crate::cache::ReusablePart>>,
     /// The pages whose records the render makes: those of the other parts, by page index.
     pub(super) wanted: Vec<bool>,
     /// Each page's source path (for the lexicon: [`Lexicon::of`]).
@@ -94,7 +95,8 @@ fn part_keys(
 /// the files taken from the last output, and each part for the next build.
 pub(super) struct Index {
     pub(super) built: Result<Vec<OutputFile>, String>,
-    pub(super) reused: Vec<String>,
+    /// With their stamps in the last output.
+    pub(super) reused: Vec<(String, Stamp)>,
     pub(super) parts: Vec<(u32, WrittenPart)>,
 }
 
@@ -129,8 +131,11 @@ pub(super) fn index_records(
     let mut reused = Vec::new();
     for (part, kept) in (0..).zip(plan.reused) {
         if let Some((files, lexicon)) = kept {
-            reused.extend(files.iter().cloned());
-            parts.insert(part, (files, lexicon));
+            parts.insert(
+                part,
+                (files.iter().map(|(p, _)| p.clone()).collect(), lexicon),
+            );
+            reused.extend(files);
         }
     }
     built.push(crate::search::lexicon_file(parts.values().map(|(_, l)| l)));
