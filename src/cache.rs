@@ -21,7 +21,7 @@
 //! again.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -207,12 +207,7 @@ struct Header {
     settings: u64,
 }
 
-/// A 64-bit hash of everything `parts` feeds it.
-pub fn hash_with(parts: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    parts(&mut hasher);
-    hasher.finish()
-}
+pub use crate::fingerprint::hash_with;
 
 /// The generator (version and executable) and the settings of a build: a cache made under
 /// others is ignored.

@@ -209,11 +209,7 @@ pub struct Fingerprints<'a> {
     positions: std::sync::OnceLock<HashMap<PageId, usize>>,
 }
 
-fn hash_all(parts: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    parts(&mut hasher);
-    hasher.finish()
-}
+use crate::fingerprint::hash_with as hash_all;
 
 /// The fingerprint of a rendered body.
 pub fn body_hash(rendered: &Rendered) -> u64 {

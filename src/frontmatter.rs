@@ -71,10 +71,8 @@ impl Split<'_> {
     /// A hash of the front matter and of where the body starts: equal hashes mean only the
     /// body of the file changed (`serve` relies on it).
     pub fn front_matter_hash(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (self.yaml, self.body_line).hash(&mut hasher);
-        hasher.finish()
+        use std::hash::Hash;
+        crate::fingerprint::hash_with(|hasher| (self.yaml, self.body_line).hash(hasher))
     }
 }
 

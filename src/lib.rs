@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod edition_pdf;
 pub mod feeds;
 pub mod files;
+pub mod fingerprint;
 pub mod frontmatter;
 pub mod fs;
 pub mod highlight;

@@ -243,35 +243,58 @@ pub fn classify(
 }
 
 fn resolve_terms(site: &Site, config: &SiteConfig) -> (Classification, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
+    use rayon::prelude::*;
     let keys = page_keys(site);
+    // Each taxonomy on a core of its own: they share nothing.
+    let classified: Vec<(Taxonomy, Vec<Vec<usize>>, Vec<Diagnostic>)> = (config.taxonomies)
+        .par_iter()
+        .map(|taxonomy| classify_taxonomy(site, taxonomy, &keys))
+        .collect();
     let mut result = Classification {
         taxonomies: Vec::new(),
-        page_terms: vec![vec![Vec::new(); config.taxonomies.len()]; site.pages.len()],
+        page_terms: vec![Vec::with_capacity(config.taxonomies.len()); site.pages.len()],
     };
-    for (t, taxonomy) in config.taxonomies.iter().enumerate() {
-        let mut table = TermTable::declared(taxonomy);
-        for (p, page) in site.pages.iter().enumerate() {
-            let resolved = classify_page(page, site, taxonomy, &mut table, &mut diagnostics);
-            for &i in &resolved {
-                table.terms[i].pages.push(PageId::from(p));
-            }
-            result.page_terms[p][t] = resolved;
+    let mut diagnostics = Vec::new();
+    for (taxonomy, page_terms, found) in classified {
+        result.taxonomies.push(taxonomy);
+        for (page, terms) in result.page_terms.iter_mut().zip(page_terms) {
+            page.push(terms);
         }
-        let mut terms = table.terms;
-        for term in &mut terms {
-            term.pages
-                .sort_by(|&a, &b| keys[a.index()].cmp(&keys[b.index()]));
-        }
-        if !table.declared && !taxonomy.ordered {
-            terms = sort_terms_by_title(terms, &mut result.page_terms, t);
-        }
-        result.taxonomies.push(Taxonomy {
-            name: taxonomy.name.clone(),
-            terms,
-        });
+        diagnostics.extend(found);
     }
     (result, diagnostics)
+}
+
+/// The terms of `taxonomy` with their pages, the terms of each page (by index) and the
+/// diagnostics.
+fn classify_taxonomy(
+    site: &Site,
+    taxonomy: &TaxonomyConfig,
+    keys: &[PageKey<'_>],
+) -> (Taxonomy, Vec<Vec<usize>>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut table = TermTable::declared(taxonomy);
+    let mut page_terms = Vec::with_capacity(site.pages.len());
+    for (p, page) in site.pages.iter().enumerate() {
+        let resolved = classify_page(page, site, taxonomy, &mut table, &mut diagnostics);
+        for &i in &resolved {
+            table.terms[i].pages.push(PageId::from(p));
+        }
+        page_terms.push(resolved);
+    }
+    let mut terms = table.terms;
+    for term in &mut terms {
+        term.pages
+            .sort_by(|&a, &b| keys[a.index()].cmp(&keys[b.index()]));
+    }
+    if !table.declared && !taxonomy.ordered {
+        terms = sort_terms_by_title(terms, &mut page_terms);
+    }
+    let taxonomy = Taxonomy {
+        name: taxonomy.name.clone(),
+        terms,
+    };
+    (taxonomy, page_terms, diagnostics)
 }
 
 /// Each page's sort key: its title is made a slug once here, not at each comparison.
@@ -510,21 +533,15 @@ fn too_many_terms(
 }
 
 /// `terms` (of taxonomy `t`) ordered by title, and the pages' term indices remapped.
-fn sort_terms_by_title(
-    terms: Vec<Term>,
-    page_terms: &mut [Vec<Vec<usize>>],
-    t: usize,
-) -> Vec<Term> {
+fn sort_terms_by_title(terms: Vec<Term>, page_terms: &mut [Vec<usize>]) -> Vec<Term> {
     let mut order: Vec<usize> = (0..terms.len()).collect();
     order.sort_by(|&a, &b| slugify(&terms[a].title).cmp(&slugify(&terms[b].title)));
     let mut new_index = vec![0; terms.len()];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;
     }
-    for page in page_terms.iter_mut() {
-        for i in &mut page[t] {
-            *i = new_index[*i];
-        }
+    for i in page_terms.iter_mut().flatten() {
+        *i = new_index[*i];
     }
     let mut slots: Vec<Option<Term>> = terms.into_iter().map(Some).collect();
     order

@@ -13,7 +13,7 @@
 //! decoding them all in one thread took a tenth of a build after a one-page edit.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -53,9 +53,7 @@ pub(super) struct Loaded {
 /// What a file's loading depends on, besides the settings: its text, its section's folder
 /// and whether it is a section's `_index.md`.
 pub(super) fn key(text: &str, section_name: &str, is_index: bool) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (text, section_name, is_index).hash(&mut hasher);
-    hasher.finish()
+    crate::fingerprint::hash_with(|hasher| (text, section_name, is_index).hash(hasher))
 }
 
 impl LoadMemo {

@@ -74,9 +74,9 @@ fn part_keys(
     layout: &Layout,
     fingerprints: &mut crate::deps::Fingerprints<'_>,
 ) -> Vec<u64> {
-    let mut hashers: Vec<std::collections::hash_map::DefaultHasher> = (0..layout.count)
+    let mut hashers: Vec<crate::fingerprint::Fingerprinter> = (0..layout.count)
         .map(|part| {
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            let mut hasher = crate::fingerprint::Fingerprinter::new();
             (layout.count, layout.folder(part as u32)).hash(&mut hasher);
             hasher
         })
