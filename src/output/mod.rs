@@ -240,6 +240,19 @@ impl Staging {
         result
     }
 
+    /// Ends a build that will write nothing (its content has errors): the folder taken from
+    /// the output before the current one goes back to its place, for the next build.
+    pub fn give_back(self) {
+        let untouched = self.written.lock().is_ok_and(|w| w.is_empty())
+            && self.streamed.lock().is_ok_and(|s| s.is_empty());
+        if let (true, Some(previous)) = (untouched, self.previous.as_deref()) {
+            if !previous.exists() {
+                // Then there is nothing left for `drop` to remove.
+                let _ = std::fs::rename(&self.tmp, previous);
+            }
+        }
+    }
+
     /// Keeps `folder`, the output just replaced, for the next build to start from; removes it
     /// where it cannot be kept. (A failed build's folder is removed: it may have filled the
     /// disk.)
@@ -689,6 +702,24 @@ mod tests {
         // What the first or second build wrote and this one does not is gone.
         assert!(!out.join("gone").exists());
         assert!(!out.join("b.html").exists());
+    }
+
+    #[test]
+    fn a_staging_folder_given_back_is_kept_for_the_next_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("public"));
+        write_site(&site, &out, &[("a/index.html", "1")]).unwrap();
+        write_site(&site, &out, &[("a/index.html", "2")]).unwrap();
+        let previous = previous::folder_for(&out);
+        // A build whose content has errors takes the folder, then gives it back.
+        begin(&site, &out).unwrap().give_back();
+        assert_eq!(read(&previous.join("a/index.html")), "1");
+        assert_eq!(read(&out.join("a/index.html")), "2");
+        // One that wrote into it cannot: the folder is removed, as after any failure.
+        let staging = staged(&site, &out, &[], &[("b.html", "b")]).unwrap();
+        staging.give_back();
+        assert!(!previous.exists());
+        assert_eq!(read(&out.join("a/index.html")), "2");
     }
 
     #[test]
