@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::deps::Input;
+use crate::fingerprint::hash_with;
 pub use bodies::BodiesFile;
 
 mod bodies;
@@ -206,8 +207,6 @@ struct Header {
     /// The generator's version and settings ([`settings_key`]).
     settings: u64,
 }
-
-pub use crate::fingerprint::hash_with;
 
 /// The generator (version and executable) and the settings of a build: a cache made under
 /// others is ignored.

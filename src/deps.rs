@@ -21,6 +21,7 @@ use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 use crate::content::Site;
+use crate::fingerprint::hash_with;
 use crate::ids::{PageId, SectionId, TaxonomyId};
 use crate::markdown::Rendered;
 use crate::taxonomy::Classification;
@@ -209,11 +210,9 @@ pub struct Fingerprints<'a> {
     positions: std::sync::OnceLock<HashMap<PageId, usize>>,
 }
 
-use crate::fingerprint::hash_with as hash_all;
-
 /// The fingerprint of a rendered body.
 pub fn body_hash(rendered: &Rendered) -> u64 {
-    hash_all(|h| {
+    hash_with(|h| {
         rendered.html.as_str().hash(h);
         rendered.summary.hash(h);
         rendered.word_count.hash(h);
@@ -239,7 +238,7 @@ pub fn page_hashes(site: &Site, bodies: &[Rendered]) -> (Vec<u64>, Vec<u64>) {
 /// What a page's listing facets hold besides its terms: its front matter, address, section and
 /// the summary taken from its body.
 pub fn own_hash(page: &crate::content::Page, rendered: &Rendered) -> u64 {
-    hash_all(|h| {
+    hash_with(|h| {
         page.front_matter_hash.hash(h);
         page.path.hash(h);
         page.section.hash(h);
@@ -288,7 +287,7 @@ impl<'a> Fingerprints<'a> {
         let state = self.state;
         match input {
             Input::Common => self.common(),
-            Input::Counts => hash_all(|h| {
+            Input::Counts => hash_with(|h| {
                 for taxonomy in &state.classification.taxonomies {
                     taxonomy.terms.len().hash(h);
                     taxonomy
@@ -312,14 +311,14 @@ impl<'a> Fingerprints<'a> {
                 }
             }
             Input::Order(s) => state.order.get(s.index()).map_or(GONE, |order| {
-                hash_all(|h| order.iter().for_each(|&p| self.source(p).hash(h)))
+                hash_with(|h| order.iter().for_each(|&p| self.source(p).hash(h)))
             }),
             Input::Neighbours(path) => self
                 .pages
                 .get(bytes(path))
                 .map_or(GONE, |&p| self.neighbours(p)),
             Input::Related(path) => self.pages.get(bytes(path)).map_or(GONE, |&p| {
-                hash_all(|h| {
+                hash_with(|h| {
                     state.related[p.index()]
                         .iter()
                         .for_each(|&q| self.source(q).hash(h))
@@ -331,9 +330,9 @@ impl<'a> Fingerprints<'a> {
                 .get(t.index())
                 .and_then(|taxonomy| taxonomy.terms.iter().find(|term| term.slug == *slug))
                 .map_or(GONE, |term| {
-                    hash_all(|h| (term.pages.iter()).for_each(|&p| self.source(p).hash(h)))
+                    hash_with(|h| (term.pages.iter()).for_each(|&p| self.source(p).hash(h)))
                 }),
-            Input::Pages => hash_all(|h| {
+            Input::Pages => hash_with(|h| {
                 state.site.page_ids().for_each(|p| self.source(p).hash(h));
             }),
         }
@@ -344,7 +343,7 @@ impl<'a> Fingerprints<'a> {
         let state = self.state;
         let order = &state.order[state.site.page(p).section.index()];
         let position = self.positions().get(&p).copied();
-        hash_all(|h| {
+        hash_with(|h| {
             if let Some(i) = position {
                 let before = i.checked_sub(1).map(|j| self.source(order[j]));
                 let after = order.get(i + 1).map(|&q| self.source(q));
@@ -373,7 +372,7 @@ impl<'a> Fingerprints<'a> {
     /// ranks and the size of their taxonomies).
     fn page_meta(&self, p: PageId) -> u64 {
         let classification = self.state.classification;
-        hash_all(|h| {
+        hash_with(|h| {
             self.state.page_own_hashes[p.index()].hash(h);
             for (t, terms) in classification.page_terms[p.index()].iter().enumerate() {
                 let taxonomy = &classification.taxonomies[t];
@@ -387,7 +386,7 @@ impl<'a> Fingerprints<'a> {
 
     fn section_meta(&self, s: SectionId) -> u64 {
         let section = self.state.site.section(s);
-        hash_all(|h| {
+        hash_with(|h| {
             section.index.front_matter_hash.hash(h);
             section.index.path.hash(h);
             section.parent.hash(h);
@@ -397,7 +396,7 @@ impl<'a> Fingerprints<'a> {
     /// The menu (the home's pages) and every term (its page count is [`Input::Counts`]).
     fn common(&self) -> u64 {
         let state = self.state;
-        hash_all(|h| {
+        hash_with(|h| {
             for &p in state.order.first().into_iter().flatten() {
                 let page = &state.site.pages[p.index()];
                 (&page.meta.title, &page.path, page.meta.weight).hash(h);

@@ -61,7 +61,7 @@ pub fn inputs_fingerprint(root: &Path, theme: &str, base_url: Option<&str>, draf
         }
     }
     let config = std::fs::read(root.join(crate::config::CONFIG_FILE)).unwrap_or_default();
-    crate::cache::hash_with(|h| {
+    crate::fingerprint::hash_with(|h| {
         use std::hash::Hash;
         files.hash(h);
         config.hash(h);

@@ -504,25 +504,8 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
                 .extend(warm.save(&report.output, bodies.take_current(&site)));
         }
     }
-    drop(fingerprints);
-    free_later((
-        site,
-        bodies,
-        links,
-        rendered,
-        classification,
-        plan,
-        named_terms,
-    ));
     report.elapsed = started.elapsed();
     report
-}
-
-/// Frees `value` on a thread of its own: the state of a 10 000-page build takes a tenth of a
-/// second to free, which the build need not wait for (a process that exits first leaves it to
-/// the system).
-fn free_later<T: Send + 'static>(value: T) {
-    std::thread::spawn(move || drop(value));
 }
 
 /// Swaps the new output in, unless the build failed: then the new output is removed and the

@@ -269,7 +269,7 @@ impl Warm {
 /// terms' counts when the card's template may show them (`counts`, of [`Input::Counts`]) and
 /// the theme (`outputs_key`, [`crate::cache::outputs_key`]).
 pub fn card_key(meta: u64, common: u64, counts: Option<u64>, outputs_key: u64) -> u64 {
-    crate::cache::hash_with(|h| {
+    crate::fingerprint::hash_with(|h| {
         use std::hash::Hash;
         (meta, common, counts, outputs_key).hash(h);
     })

@@ -192,7 +192,7 @@ fn append_to(path: &Path, used: usize, added: &[u8]) -> std::io::Result<()> {
 /// Writes a new bodies file holding `text` at `path` (through a temporary file); returns its
 /// id.
 fn write_new(path: &Path, text: &[u8]) -> std::io::Result<u64> {
-    let id = super::hash_with(|h| {
+    let id = crate::fingerprint::hash_with(|h| {
         use std::hash::Hash;
         std::time::SystemTime::now().hash(h);
         std::process::id().hash(h);
