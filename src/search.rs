@@ -10,7 +10,8 @@
 
 mod parts;
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use crate::files::OutputFile;
@@ -92,18 +93,17 @@ impl Lexicon {
     /// more but the stop words; names are the other names of terms (synonyms, slugs) and their
     /// titles as written.
     pub fn of<'a>(records: impl IntoIterator<Item = (&'a str, &'a SearchRecord)>) -> Self {
-        let mut lexicon = Self::default();
-        for (page, record) in records {
-            let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-            let mut text = record.content.clone();
+        let mut names: BTreeMap<String, (String, u32)> = BTreeMap::new();
+        let mut words = Words::default();
+        for (number, (page, record)) in (1..).zip(records) {
             let mut place = 0;
+            let mut named = Vec::new();
             for (key, value) in &record.meta {
                 if key == OTHER_NAMES_META || key.starts_with("tax_") {
-                    text.push(' ');
-                    text.push_str(value);
+                    named.push(value.as_str());
                     for name in value.split(" · ") {
                         let here = (page, place);
-                        let first = (lexicon.names.entry(name.to_string()))
+                        let first = (names.entry(name.to_string()))
                             .or_insert_with(|| (page.to_string(), place));
                         if (first.0.as_str(), first.1) > here {
                             *first = (page.to_string(), place);
@@ -112,28 +112,15 @@ impl Lexicon {
                     }
                 }
             }
-            for raw in text.split_whitespace() {
-                if raw.contains('\u{2060}') {
-                    continue;
-                }
-                let word = raw
-                    .trim_matches(|c: char| !c.is_alphanumeric())
-                    .to_lowercase();
-                if word.chars().count() < 3
-                    || !word.chars().all(|c| c.is_alphabetic() || c == '-')
-                    || STOP_WORDS.contains(&word.as_str())
-                {
-                    continue;
-                }
-                let key = fold(&word);
-                let entry = lexicon.words.entry(key.clone()).or_default();
-                *entry.1.entry(word).or_default() += 1;
-                if seen.insert(key) {
-                    entry.0 += 1;
-                }
+            let text = std::iter::once(record.content.as_str()).chain(named);
+            for raw in text.flat_map(str::split_whitespace) {
+                words.add(raw, number);
             }
         }
-        lexicon
+        Self {
+            words: words.into_sorted(),
+            names,
+        }
     }
 
     /// Adds the words of `other`.
@@ -154,6 +141,59 @@ impl Lexicon {
                 *entry = first.clone();
             }
         }
+    }
+}
+
+/// The words of [`Lexicon::of`] while they are counted: by folded word, the number of pages
+/// that have it, the last page counted (numbered from 1) and each spelling's count (a word has
+/// one or two). A hash map: a part of the index holds half a million words.
+#[derive(Default)]
+struct Words(
+    HashMap<String, (u32, u32, Vec<(String, u32)>), xxhash_rust::xxh3::Xxh3DefaultBuilder>,
+);
+
+impl Words {
+    /// Counts `raw` (a piece of text between spaces) for page `number`, unless it is not a
+    /// word the lexicon keeps.
+    fn add(&mut self, raw: &str, number: u32) {
+        if raw.contains('\u{2060}') {
+            // An elided article (`l’`, `d’`…): see [`ELISION_MARK`].
+            return;
+        }
+        let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        let word: Cow<str> = if word
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            Cow::Owned(word.to_lowercase())
+        } else {
+            Cow::Borrowed(word)
+        };
+        if word.chars().nth(2).is_none()
+            || !word.chars().all(|c| c.is_alphabetic() || c == '-')
+            || STOP_WORDS.contains(&&*word)
+        {
+            return;
+        }
+        let key = fold(&word);
+        let entry = match self.0.get_mut(&*key) {
+            Some(entry) => entry,
+            None => self.0.entry(key.into_owned()).or_default(),
+        };
+        if entry.1 != number {
+            entry.0 += 1;
+            entry.1 = number;
+        }
+        match entry.2.iter_mut().find(|(spelling, _)| *spelling == *word) {
+            Some((_, count)) => *count += 1,
+            None => entry.2.push((word.into_owned(), 1)),
+        }
+    }
+
+    fn into_sorted(self) -> BTreeMap<String, (u32, BTreeMap<String, u32>)> {
+        (self.0.into_iter())
+            .map(|(key, (pages, _, spellings))| (key, (pages, spellings.into_iter().collect())))
+            .collect()
     }
 }
 
@@ -189,19 +229,24 @@ pub fn lexicon_file<'a>(parts: impl IntoIterator<Item = &'a Lexicon>) -> OutputF
 }
 
 /// Lowercase without diacritics, as Pagefind folds words (for the lexicon's keys).
-fn fold(word: &str) -> String {
-    word.chars()
-        .map(|c| match c {
-            'à' | 'â' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' => 'i',
-            'ô' | 'ö' => 'o',
-            'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            'ÿ' => 'y',
-            c => c,
-        })
-        .collect()
+fn fold(word: &str) -> Cow<'_, str> {
+    if word.is_ascii() {
+        return Cow::Borrowed(word);
+    }
+    Cow::Owned(
+        word.chars()
+            .map(|c| match c {
+                'à' | 'â' | 'ä' => 'a',
+                'é' | 'è' | 'ê' | 'ë' => 'e',
+                'î' | 'ï' => 'i',
+                'ô' | 'ö' => 'o',
+                'ù' | 'û' | 'ü' => 'u',
+                'ç' => 'c',
+                'ÿ' => 'y',
+                c => c,
+            })
+            .collect(),
+    )
 }
 
 /// One searchable page.

@@ -179,20 +179,27 @@ fn build_parts(
         .collect()
 }
 
-/// One part of the index: its files and words.
+/// One part of the index: its files and words, the words counted while Pagefind works.
 fn build_part(
     plan: &SearchPlan,
     part: u32,
     records: Vec<(PageId, crate::search::SearchRecord)>,
     language: &str,
 ) -> BuiltPart {
-    let lexicon =
-        Lexicon::of((records.iter()).map(|(p, record)| (plan.paths[p.index()].as_str(), record)));
     let layout = &plan.layout;
-    let records = records.into_iter().map(|(_, record)| record).collect();
     let main = layout.main == Some(part);
-    let files = crate::search::build_part(records, language, &layout.folder(part), main)?;
-    Ok((files, lexicon))
+    let (lexicon, files) = rayon::join(
+        || {
+            Lexicon::of(
+                (records.iter()).map(|(p, record)| (plan.paths[p.index()].as_str(), record)),
+            )
+        },
+        || {
+            let records = records.iter().map(|(_, record)| record.clone()).collect();
+            crate::search::build_part(records, language, &layout.folder(part), main)
+        },
+    );
+    Ok((files?, lexicon))
 }
 
 /// Notes in the cache the parts a build writes (built or reused).
