@@ -14,6 +14,7 @@
 //!    structure and states the licence.
 
 use indexmap::IndexMap;
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -40,45 +41,65 @@ pub struct DataPage {
     pub fields: Map<String, Value>,
 }
 
-/// The JSON document, with the licence of the data.
+/// The JSON document, with the licence of the data: what `serde_json::to_string_pretty`
+/// writes for `{"licence": …, "projets": […], "nombre": n}`, each page's object written on its
+/// own core (an export of 10 000 pages is 24 MB).
 pub fn to_json(pages: &[DataPage], licence: &LicenceConfig) -> String {
-    let items: Vec<Value> = pages
-        .iter()
-        .map(|p| {
-            let taxonomies: Map<String, Value> = p
-                .taxonomies
-                .iter()
-                .map(|(name, terms)| {
-                    (
-                        name.clone(),
-                        Value::Array(
-                            terms
-                                .iter()
-                                .map(|(slug, title)| json!({"slug": slug, "titre": title}))
-                                .collect(),
-                        ),
-                    )
-                })
-                .collect();
-            json!({
-                "url": p.url,
-                "titre": p.title,
-                "resume": p.summary,
-                "date": p.date,
-                "mise_a_jour": p.updated,
-                "edition": p.edition,
-                "taxonomies": taxonomies,
-                "champs": p.fields,
-            })
-        })
+    let items: Vec<String> = pages
+        .par_iter()
+        .map(|page| pretty_at(&JsonPage(page), "    "))
         .collect();
-    serde_json::to_string_pretty(&json!({
-        "licence": { "nom": licence.name, "url": licence.url, "id": licence.id },
-        "projets": items,
-        "nombre": pages.len(),
-    }))
-    .unwrap_or_default()
-        + "\n"
+    let licence = json!({ "nom": licence.name, "url": licence.url, "id": licence.id });
+    let projects = if items.is_empty() {
+        "[]".to_string()
+    } else {
+        format!("[\n    {}\n  ]", items.join(",\n    "))
+    };
+    format!(
+        "{{\n  \"licence\": {},\n  \"projets\": {projects},\n  \"nombre\": {}\n}}\n",
+        pretty_at(&licence, "  "),
+        pages.len()
+    )
+}
+
+/// Pretty JSON of `value` nested at the depth whose lines start with `indent`: every literal
+/// line break of pretty JSON is indentation (a string escapes its own), so the lines after
+/// the first go deeper.
+fn pretty_at(value: &impl Serialize, indent: &str) -> String {
+    (serde_json::to_string_pretty(value).unwrap_or_default()).replace('\n', &format!("\n{indent}"))
+}
+
+/// A page as [`to_json`] writes it.
+struct JsonPage<'a>(&'a DataPage);
+
+impl Serialize for JsonPage<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let page = self.0;
+        let taxonomies = Taxonomies(&page.taxonomies);
+        let mut map = serializer.serialize_map(Some(8))?;
+        map.serialize_entry("url", &page.url)?;
+        map.serialize_entry("titre", &page.title)?;
+        map.serialize_entry("resume", &page.summary)?;
+        map.serialize_entry("date", &page.date)?;
+        map.serialize_entry("mise_a_jour", &page.updated)?;
+        map.serialize_entry("edition", &page.edition)?;
+        map.serialize_entry("taxonomies", &taxonomies)?;
+        map.serialize_entry("champs", &page.fields)?;
+        map.end()
+    }
+}
+
+/// A page's terms by taxonomy: `{"themes": [{"slug": …, "titre": …}…]…}`.
+struct Taxonomies<'a>(&'a [(String, Vec<(String, String)>)]);
+
+impl Serialize for Taxonomies<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let term = |(slug, title): &(String, String)| json!({"slug": slug, "titre": title});
+        serializer.collect_map(
+            (self.0.iter()).map(|(name, terms)| (name, terms.iter().map(term).collect::<Vec<_>>())),
+        )
+    }
 }
 
 /// The Table Schema type of a column.
@@ -377,7 +398,7 @@ pub fn quote(field: &str, separator: char) -> String {
     }
 }
 
-/// The CSV document of `columns` in `dialect`.
+/// The CSV document of `columns` in `dialect`, each page's row made on its own core.
 pub fn to_csv(pages: &[DataPage], columns: &[Column], dialect: Dialect) -> String {
     let separator = dialect.separator();
     let join = |cells: Vec<String>| {
@@ -393,37 +414,43 @@ pub fn to_csv(pages: &[DataPage], columns: &[Column], dialect: Dialect) -> Strin
         out.push('\u{FEFF}');
     }
     out.push_str(&join(columns.iter().map(|c| c.name.clone()).collect()));
-    for page in pages {
-        let text = |s: &Option<String>| s.clone().unwrap_or_default();
-        let row = columns
-            .iter()
-            .map(|column| match &column.source {
-                Source::Url => page.url.clone(),
-                Source::Title => page.title.clone(),
-                Source::Summary => page.summary.clone(),
-                Source::Date => text(&page.date),
-                Source::Updated => text(&page.updated),
-                Source::Edition => text(&page.edition),
-                Source::Taxonomy(name) => page
-                    .taxonomies
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, terms)| {
-                        terms
-                            .iter()
-                            .map(|(_, title)| title.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" ; ")
-                    })
-                    .unwrap_or_default(),
-                Source::Field(steps) => lookup(&page.fields, steps)
-                    .map(|v| cell(v, dialect))
-                    .unwrap_or_default(),
-            })
-            .collect();
-        out.push_str(&join(row));
-    }
+    let rows: Vec<String> = pages
+        .par_iter()
+        .map(|page| join(row(page, columns, dialect)))
+        .collect();
+    out.extend(rows);
     out
+}
+
+/// The cells of `page` under `columns`.
+fn row(page: &DataPage, columns: &[Column], dialect: Dialect) -> Vec<String> {
+    let text = |s: &Option<String>| s.clone().unwrap_or_default();
+    columns
+        .iter()
+        .map(|column| match &column.source {
+            Source::Url => page.url.clone(),
+            Source::Title => page.title.clone(),
+            Source::Summary => page.summary.clone(),
+            Source::Date => text(&page.date),
+            Source::Updated => text(&page.updated),
+            Source::Edition => text(&page.edition),
+            Source::Taxonomy(name) => page
+                .taxonomies
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, terms)| {
+                    terms
+                        .iter()
+                        .map(|(_, title)| title.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ; ")
+                })
+                .unwrap_or_default(),
+            Source::Field(steps) => lookup(&page.fields, steps)
+                .map(|v| cell(v, dialect))
+                .unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// The Table Schema (frictionless) of the standard CSV.
@@ -592,6 +619,45 @@ indicateurs:
         assert!(csv.starts_with("\u{FEFF}url;titre;"));
         let row = csv.split("\r\n").nth(1).unwrap();
         assert_eq!(row, "https://x.org/projets/a/;A;Résumé;2024-01-02;;Automne 2017;\"QVCT ; Participation\";A, SARL;12;\"=\"\"07\"\"\";\"direction ; CSE\";Absences;4,5;Départs;3");
+    }
+
+    /// The export as `serde_json` writes it in one piece: what [`to_json`] must equal.
+    fn json_in_one_piece(pages: &[DataPage], licence: &LicenceConfig) -> String {
+        let items: Vec<Value> = (pages.iter())
+            .map(|p| {
+                let taxonomies: Map<String, Value> = (p.taxonomies.iter())
+                    .map(|(name, terms)| {
+                        let terms = terms
+                            .iter()
+                            .map(|(slug, title)| json!({"slug": slug, "titre": title}));
+                        (name.clone(), Value::Array(terms.collect()))
+                    })
+                    .collect();
+                json!({
+                    "url": p.url, "titre": p.title, "resume": p.summary, "date": p.date,
+                    "mise_a_jour": p.updated, "edition": p.edition, "taxonomies": taxonomies,
+                    "champs": p.fields,
+                })
+            })
+            .collect();
+        let licence = json!({ "nom": licence.name, "url": licence.url, "id": licence.id });
+        let whole = json!({ "licence": licence, "projets": items, "nombre": pages.len() });
+        serde_json::to_string_pretty(&whole).unwrap() + "\n"
+    }
+
+    #[test]
+    fn the_json_export_is_what_serde_json_writes_in_one_piece() {
+        let licence = LicenceConfig::default();
+        let mut other = page();
+        other.title = "B \"deux\"\nlignes".into();
+        other.taxonomies.clear();
+        other.fields = Map::new();
+        for pages in [vec![], vec![page()], vec![page(), other]] {
+            assert_eq!(
+                to_json(&pages, &licence),
+                json_in_one_piece(&pages, &licence)
+            );
+        }
     }
 
     #[test]

@@ -145,18 +145,16 @@ struct SectionContext<'a> {
     summary: String,
     toc: &'a [TocEntry],
     extra: &'a Map<String, Value>,
-    pages: Vec<&'a PageSummary<'a>>,
-    subsections: Vec<SubsectionContext<'a>>,
+    subsections: Vec<SubsectionContext>,
 }
 
-/// A subsection as its parent's page shows it: with its pages, so that the home can show the
-/// first case studies.
+/// A subsection as its parent's page shows it: with its pages (added to its value, as those of
+/// a section: `Shared::listed`), so that the home can show the first case studies.
 #[derive(Debug, Serialize)]
-struct SubsectionContext<'a> {
+struct SubsectionContext {
     title: String,
     url: String,
     name: String,
-    pages: Vec<&'a PageSummary<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -167,8 +165,6 @@ struct TermContext<'a> {
     url: String,
     rank: usize,
     count: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pages: Option<Vec<&'a PageSummary<'a>>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -144,13 +144,21 @@ impl Lexicon {
     }
 }
 
-/// The words of [`Lexicon::of`] while they are counted: by folded word, the number of pages
-/// that have it, the last page counted (numbered from 1) and each spelling's count (a word has
-/// one or two). A hash map: a part of the index holds half a million words.
+/// The words of [`Lexicon::of`] while they are counted, by folded word. A hash map: a part
+/// of the index holds half a million words.
 #[derive(Default)]
-struct Words(
-    HashMap<String, (u32, u32, Vec<(String, u32)>), xxhash_rust::xxh3::Xxh3DefaultBuilder>,
-);
+struct Words(HashMap<String, Counted, xxhash_rust::xxh3::Xxh3DefaultBuilder>);
+
+/// A folded word of [`Words`].
+#[derive(Default)]
+struct Counted {
+    /// How many pages have it.
+    pages: u32,
+    /// The last page that had it (numbered from 1), not to count a page twice.
+    last_page: u32,
+    /// Each spelling and how often it is written (a word has one or two).
+    spellings: Vec<(String, u32)>,
+}
 
 impl Words {
     /// Counts `raw` (a piece of text between spaces) for page `number`, unless it is not a
@@ -180,19 +188,24 @@ impl Words {
             Some(entry) => entry,
             None => self.0.entry(key.into_owned()).or_default(),
         };
-        if entry.1 != number {
-            entry.0 += 1;
-            entry.1 = number;
+        if entry.last_page != number {
+            entry.pages += 1;
+            entry.last_page = number;
         }
-        match entry.2.iter_mut().find(|(spelling, _)| *spelling == *word) {
+        match (entry.spellings.iter_mut()).find(|(spelling, _)| *spelling == *word) {
             Some((_, count)) => *count += 1,
-            None => entry.2.push((word.into_owned(), 1)),
+            None => entry.spellings.push((word.into_owned(), 1)),
         }
     }
 
     fn into_sorted(self) -> BTreeMap<String, (u32, BTreeMap<String, u32>)> {
         (self.0.into_iter())
-            .map(|(key, (pages, _, spellings))| (key, (pages, spellings.into_iter().collect())))
+            .map(|(key, counted)| {
+                (
+                    key,
+                    (counted.pages, counted.spellings.into_iter().collect()),
+                )
+            })
             .collect()
     }
 }

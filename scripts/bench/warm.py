@@ -9,7 +9,9 @@ same folder after editing one case study (the edits of reload.py: `body` appends
 `title` changes the title, `terms` adds or removes a theme, `date` changes the date, `new` adds a
 case study, `delete` deletes one; `none` changes nothing). The edit is undone after each run
 (undoing is not timed). Once per kind, the warm output is compared with a cold build of the same
-content (`diff -r`, the `.guide-sortie` marker aside): the script fails if they differ.
+content (`diff -r`, the `.guide-sortie` marker aside): the script fails if they differ. A last
+row times a `body` edit built right after a cold build into the same folder (what follows a
+`--no-cache` build or a new version of guide).
 
 Wall time: time.perf_counter() around the process, median of the runs (min-max). Writes the
 table into BENCHMARKS.md between `<!-- warm:start -->` and `<!-- warm:end -->` (after the
@@ -102,7 +104,26 @@ def run_mode(binary, site, work, extra, kinds, runs):
         reused = said.strip().splitlines()[-1] if said.strip() else ""
         rows.append((f"after `{kind}`", cell(samples, cold), reused))
         log(f"  {' '.join(extra) or 'build'} {kind}: {cell(samples, cold)}")
+    rows.append(after_cold(binary, site, out, extra, page, original, runs, cold))
     return rows
+
+
+def after_cold(binary, site, out, extra, page, original, runs, cold):
+    """The row of a `body` edit built right after a cold build into the same folder (the
+    kept output before the current one then holds none of the current one's files)."""
+    samples, said = [], ""
+    for run in range(runs):
+        build(binary, site, out, extra + ["--no-cache"])
+        edit("body", page, original, 2 * run + 1)
+        try:
+            wall, said = build(binary, site, out, extra)
+            samples.append(wall)
+        finally:
+            page.write_text(original, encoding="utf-8")
+    build(binary, site, out, extra)
+    reused = said.strip().splitlines()[-1] if said.strip() else ""
+    log(f"  {' '.join(extra) or 'build'} body after cold: {cell(samples, cold)}")
+    return ("after `body`, right after a cold build into the same folder", cell(samples, cold), reused)
 
 
 def section(binary, site, tables, argv):

@@ -33,6 +33,9 @@ pub(super) struct Shared<'a> {
     origin: String,
     /// Each page's summary (blank for pages a partial render does not show).
     pub(super) summaries: Vec<PageSummary<'a>>,
+    /// Each page's summary as a template value, made the first time a listing shows it
+    /// ([`Shared::listed`]).
+    summary_values: Vec<std::sync::OnceLock<serde_json::Value>>,
     /// The taxonomies, as templates see them.
     pub(super) taxonomies: Vec<TaxonomyContext<'a>>,
     /// The variables every template has.
@@ -74,6 +77,7 @@ impl<'a> Shared<'a> {
             base: config.base_path(),
             origin: config.origin(),
             summaries: Vec::new(),
+            summary_values: Vec::new(),
             taxonomies: Vec::new(),
             common: tera::Context::new(),
             count_readers: crate::theme::counts::CountReaders::of(tera),
@@ -88,7 +92,24 @@ impl<'a> Shared<'a> {
             shared.cards_show_counts = shared.count_readers.may_read(CARD_TEMPLATE);
             shared.add_cards(shown)?;
         }
+        shared.summary_values = (shared.summaries.iter())
+            .map(|_| Default::default())
+            .collect();
         Ok(shared)
+    }
+
+    /// `pages` as a listing gives them to its template: a list of their summaries, each made a
+    /// template value once per build and copied for every listing that shows it (a site of
+    /// 10 000 pages lists each page in several listings).
+    pub(super) fn listed(&self, pages: impl Iterator<Item = PageId>) -> serde_json::Value {
+        let value = |p: PageId| {
+            self.summary_values[p.index()]
+                .get_or_init(|| {
+                    serde_json::to_value(&self.summaries[p.index()]).unwrap_or_default()
+                })
+                .clone()
+        };
+        serde_json::Value::Array(pages.map(value).collect())
     }
 
     /// The URL path of an output path relative to the site (`projets/a/` → `/guide/projets/a/`).
@@ -179,7 +200,6 @@ impl<'a> Shared<'a> {
                         url: self.url(&format!("{}/{}/", tc.name, term.slug)),
                         rank: i + 1,
                         count: term.pages.len(),
-                        pages: None,
                     })
                     .collect(),
             })

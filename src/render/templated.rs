@@ -224,20 +224,14 @@ fn page(shared: &Shared<'_>, context: &mut tera::Context, p: PageId) -> Target {
 fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Target {
     let input = shared.input;
     let section = input.site.section(s);
-    let listed = |s: SectionId| -> Vec<_> {
-        input.order[s.index()]
-            .iter()
-            .map(|&p| &shared.summaries[p.index()])
-            .collect()
-    };
-    let subsections: Vec<SubsectionContext<'_>> = (input.site.subsections(s))
+    let listed = |s: SectionId| shared.listed(input.order[s.index()].iter().copied());
+    let subsections: Vec<SubsectionContext> = (input.site.subsections(s))
         .map(|i| {
             let r = shared.section_ref(i);
             SubsectionContext {
                 title: r.title,
                 url: r.url,
                 name: r.name,
-                pages: listed(i),
             }
         })
         .collect();
@@ -251,10 +245,15 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
         summary: summary_html(&section.index, rendered, &input.config.language),
         toc: &rendered.toc,
         extra: &section.index.meta.extra,
-        pages: listed(s),
         subsections,
     };
-    context.insert("section", &ctx);
+    // The pages go in as values already made (see `Shared::listed`).
+    let mut value = serde_json::to_value(&ctx).unwrap_or_default();
+    value["pages"] = listed(s);
+    for (n, i) in (0..).zip(input.site.subsections(s)) {
+        value["subsections"][n]["pages"] = listed(i);
+    }
+    insert_value(context, "section", value);
     context.insert(
         "highlighted_code",
         &crate::highlight::is_highlighted(&rendered.html),
@@ -289,6 +288,14 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
     }
 }
 
+/// Puts `value` in `context` as `key` as it is (`Context::insert` would copy it whole).
+fn insert_value(context: &mut tera::Context, key: &str, value: serde_json::Value) {
+    let entry = serde_json::Map::from_iter([(key.to_string(), value)]);
+    if let Ok(entry) = tera::Context::from_value(serde_json::Value::Object(entry)) {
+        context.extend(entry);
+    }
+}
+
 fn taxonomy_list(shared: &Shared<'_>, context: &mut tera::Context, t: TaxonomyId) -> Target {
     let path = format!("{}/", shared.taxonomies[t.index()].name);
     shared.locate(
@@ -310,15 +317,12 @@ fn taxonomy_list(shared: &Shared<'_>, context: &mut tera::Context, t: TaxonomyId
 fn term_page(shared: &Shared<'_>, context: &mut tera::Context, id: TermId) -> Target {
     let (t, i) = (id.taxonomy.index(), id.index as usize);
     let taxonomy = &shared.taxonomies[t];
-    let mut term = taxonomy.terms[i].clone();
+    let term = &taxonomy.terms[i];
     let pages = &shared.input.classification.taxonomies[t].terms[i].pages;
-    term.pages = Some(
-        pages
-            .iter()
-            .map(|&p| &shared.summaries[p.index()])
-            .collect(),
-    );
-    context.insert("term", &term);
+    // Its pages go in as values already made (see `Shared::listed`).
+    let mut value = serde_json::to_value(term).unwrap_or_default();
+    value["pages"] = shared.listed(pages.iter().copied());
+    insert_value(context, "term", value);
     let mut trail = shared.breadcrumbs(SectionId::HOME);
     trail.push(Link {
         title: taxonomy.title.to_string(),
