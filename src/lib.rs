@@ -37,6 +37,7 @@ pub mod serve;
 pub mod slug;
 pub mod taxonomy;
 pub mod theme;
+pub mod timings;
 pub mod typography;
 pub mod warm;
 pub mod yaml;

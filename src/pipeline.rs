@@ -326,6 +326,8 @@ pub fn run(options: &BuildOptions) -> BuildReport {
 /// Runs the pipeline, reusing rendered bodies from `cache` when they cannot have changed.
 pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> BuildReport {
     let started = Instant::now();
+
+    crate::timings::mark("start");
     let mut report = BuildReport {
         output: options
             .output
@@ -340,10 +342,12 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         return report;
     };
     let target = prepare_target(options, &config, &report.output, &mut diagnostics);
+    crate::timings::mark("config and target");
     let mut warm = open_cache(options, &target, &report.output, &mut report.notes);
     let stored_bodies = warm
         .as_mut()
         .map(|w| MarkdownCache::from_entries(w.take_bodies()));
+    crate::timings::mark("cache loaded");
     let cache = cache.or(stored_bodies.as_ref());
     // The staging folder is taken and the templates parsed while the content loads.
     let (begun, templates, (site, named_terms, plan)) = std::thread::scope(|scope| {
@@ -352,6 +356,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         let content = load_content(options, &config, warm.as_mut(), &mut diagnostics);
         (joined(begun), joined(templates), content)
     });
+    crate::timings::mark("content loaded, staging begun");
     // `check` sees drafts but refuses links to them, as the build without --drafts will.
     let draft_links =
         if options.mode == OutputMode::CheckOnly || options.drafts == DraftMode::Exclude {
@@ -360,8 +365,10 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             crate::markdown::DraftLinks::Accept
         };
     let links = Links::new(&options.root, &site, &config, &plan, draft_links);
+    crate::timings::mark("links");
     let progress = Progress::new((site.pages.len() + site.sections.len()) as u64);
     let bodies = render_bodies(&site, &links, cache, &progress);
+    crate::timings::mark("bodies");
     for rendered in bodies.pages.iter().chain(&bodies.sections) {
         diagnostics.extend(rendered.diagnostics.iter().cloned());
     }
@@ -372,6 +379,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         &config,
         &classification,
     ));
+    crate::timings::mark("classified, page warnings");
     report.pages = site.pages.len();
     report.sections = site.sections.len();
     report.terms = classification
@@ -392,6 +400,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         let sections = bodies.sections.as_slice();
         fingerprints_of(&site, sections, &classification, &order, &related, hashes)
     });
+    crate::timings::mark("fingerprints");
     // The index goes with the search page: a site without one has none.
     let indexed = options.search == SearchMode::Build && options.mode != OutputMode::CheckOnly;
     let search = (indexed && config.reader.search.is_some()).then(|| {
@@ -399,6 +408,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         index::SearchPlan::new(&site, &config, cached, &report.output)
     });
     let wanted = search.as_ref().map(|plan| plan.wanted.clone());
+    crate::timings::mark("search plan");
     // A build that writes indexes the records while the pages render (see [`index::Indexer`]).
     let overlap = options.mode == OutputMode::Write && search.is_some();
     let staging = std::thread::scope(|scope| {
@@ -443,6 +453,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
         }
         // Records not sent by now never will be: the indexer stops waiting.
         drop(records_to);
+        crate::timings::mark("rendered");
         report.files_reused = warm.as_ref().map_or(0, |w| w.reused_count());
         if options.mode == OutputMode::Write && !diagnostics.has_errors() {
             // The team's web form (admin/), when guide.yaml names a Git host.
@@ -460,6 +471,7 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
             &mut report,
         )
     });
+    crate::timings::mark("written and indexed");
     progress.bar.finish_and_clear();
     add_source_lines(&options.root, diagnostics.as_mut_slice());
     report.diagnostics = diagnostics.into_sorted();
@@ -498,10 +510,12 @@ pub fn run_cached(options: &BuildOptions, cache: Option<&MarkdownCache>) -> Buil
     }
     if let Some(staging) = staging {
         commit(staging, &mut report);
+        crate::timings::mark("committed");
         if let (Some(warm), Some(bodies)) = (warm.filter(|_| !report.has_errors()), stored_bodies) {
             report
                 .notes
                 .extend(warm.save(&report.output, bodies.take_current(&site)));
+            crate::timings::mark("cache saved");
         }
     }
     report.elapsed = started.elapsed();
@@ -595,6 +609,7 @@ fn render_warm(
         published_pdf,
     );
     let ids = warm.to_render(outputs_key, &plan, fingerprints, output);
+    crate::timings::mark("warm: to render");
     // Cards are kept when every page shows: the key of each page's card costs a fingerprint
     // of every page, more than the few cards a page shows.
     let card_keys: Vec<u64> = if crate::render::shows_every_page(&ids) {
@@ -612,6 +627,7 @@ fn render_warm(
         Vec::new()
     };
     let known = warm.known_cards(input.site, &card_keys);
+    crate::timings::mark("warm: card keys");
     let mut rendered = render_all(
         tera,
         &crate::render::RenderInput {
@@ -622,6 +638,7 @@ fn render_warm(
         diagnostics,
     );
     warm.record(fingerprints, &rendered.reads);
+    crate::timings::mark("warm: rendered and recorded");
     let shown = std::mem::take(&mut rendered.cards);
     warm.keep_cards(input.site, &card_keys, known, shown);
     rendered
@@ -1039,11 +1056,12 @@ fn place_index(
         return;
     }
     let (count, reused) = (built.len(), index.reused.len());
-    let placed = (staging.write(built, Vec::new())).and_then(|()| staging.reuse(index.reused));
+    let placed =
+        (staging.write_changed(built)).and_then(|same| staging.reuse(index.reused).map(|()| same));
     match placed {
-        Ok(()) => {
+        Ok(same) => {
             report.files += count + reused;
-            report.files_reused += reused;
+            report.files_reused += reused + same;
         }
         Err(errors) => diagnostics.extend(errors),
     }

@@ -455,7 +455,7 @@ pub fn render_site(
     let ids = select(&plan, input);
     let shown = shown_pages(input, &ids);
     let mut output = RenderOutput::default();
-    let shared = match shared::Shared::new(tera, input, shown.as_ref()) {
+    let mut shared = match shared::Shared::new(tera, input, shown.as_ref()) {
         Ok(shared) => shared,
         Err(problems) => {
             diagnostics.extend(problems);
@@ -467,6 +467,7 @@ pub fn render_site(
         diagnostics.extend(problems);
         return output;
     }
+    shared.prepare_listings(&ids);
     output.cards = shared.cards();
     if let Some(wanted) = input.search_records {
         let records = reader::search_records(&shared, wanted);

@@ -37,5 +37,7 @@ pub fn run(options: &BuildOptions, format: Format) -> i32 {
         ),
         OutputMode::CheckOnly | OutputMode::Memory => eprintln!("Aucune erreur : {summary}."),
     }
+    drop(report);
+    crate::timings::mark("report freed");
     0
 }

@@ -22,6 +22,7 @@ use super::{
 use crate::deps::Input;
 use crate::diagnostic::Diagnostic;
 use crate::ids::{PageId, SectionId};
+use crate::plan::OutputId;
 
 /// What every renderer reads.
 pub(super) struct Shared<'a> {
@@ -33,9 +34,9 @@ pub(super) struct Shared<'a> {
     origin: String,
     /// Each page's summary (blank for pages a partial render does not show).
     pub(super) summaries: Vec<PageSummary<'a>>,
-    /// Each page's summary as a template value, made the first time a listing shows it
-    /// ([`Shared::listed`]).
-    summary_values: Vec<std::sync::OnceLock<serde_json::Value>>,
+    /// Each page's summary as a template value and how many listings of the render have yet
+    /// to show it ([`Shared::listed`]).
+    summary_values: Vec<std::sync::Mutex<Listed>>,
     /// The taxonomies, as templates see them.
     pub(super) taxonomies: Vec<TaxonomyContext<'a>>,
     /// The variables every template has.
@@ -49,6 +50,14 @@ pub(super) struct Shared<'a> {
     pub(super) templates_dir: PathBuf,
     /// Each page's position in its section's order, for its neighbours.
     pub(super) positions: Vec<usize>,
+}
+
+/// A page's summary as a template value, while listings still show it.
+#[derive(Debug, Default)]
+pub(super) struct Listed {
+    value: Option<serde_json::Value>,
+    /// How many listings of the render have yet to show it.
+    uses: u32,
 }
 
 /// Each page's position in its section's order, computed once rather than searched per page
@@ -98,16 +107,54 @@ impl<'a> Shared<'a> {
         Ok(shared)
     }
 
+    /// Makes, on every core, the template value of each page the listings among `ids` show,
+    /// and counts how many of them show it (see [`Shared::listed`]).
+    pub(super) fn prepare_listings(&mut self, ids: &[OutputId]) {
+        let site = self.input.site;
+        let mut uses = vec![0u32; self.summaries.len()];
+        let mut count = |pages: &[PageId]| pages.iter().for_each(|p| uses[p.index()] += 1);
+        for &id in ids {
+            match id {
+                OutputId::Section(s) => {
+                    for listed in std::iter::once(s).chain(site.subsections(s)) {
+                        count(&self.input.order[listed.index()]);
+                    }
+                }
+                OutputId::Term(term) => {
+                    let taxonomy = &self.input.classification.taxonomies[term.taxonomy.index()];
+                    count(&taxonomy.terms[term.index as usize].pages);
+                }
+                _ => {}
+            }
+        }
+        let summaries = &self.summaries;
+        self.summary_values = (uses.into_par_iter().enumerate())
+            .map(|(p, uses)| {
+                let value =
+                    (uses > 0).then(|| serde_json::to_value(&summaries[p]).unwrap_or_default());
+                std::sync::Mutex::new(Listed { value, uses })
+            })
+            .collect();
+    }
+
     /// `pages` as a listing gives them to its template: a list of their summaries, each made a
-    /// template value once per build and copied for every listing that shows it (a site of
-    /// 10 000 pages lists each page in several listings).
+    /// template value once per render ([`Shared::prepare_listings`]) and copied for every
+    /// listing that shows it but the last, which takes it (a site of 10 000 pages lists each
+    /// page in several listings; copying those values was most of a listing's cost).
     pub(super) fn listed(&self, pages: impl Iterator<Item = PageId>) -> serde_json::Value {
         let value = |p: PageId| {
-            self.summary_values[p.index()]
-                .get_or_init(|| {
-                    serde_json::to_value(&self.summaries[p.index()]).unwrap_or_default()
-                })
-                .clone()
+            let mut listed =
+                (self.summary_values[p.index()].lock()).unwrap_or_else(|e| e.into_inner());
+            listed.uses = listed.uses.saturating_sub(1);
+            let kept = if listed.uses == 0 {
+                listed.value.take()
+            } else {
+                listed.value.clone()
+            };
+            // A listing not counted (none is) has its value made here.
+            kept.unwrap_or_else(|| {
+                serde_json::to_value(&self.summaries[p.index()]).unwrap_or_default()
+            })
         };
         serde_json::Value::Array(pages.map(value).collect())
     }
