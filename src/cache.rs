@@ -269,6 +269,28 @@ pub fn outputs_key(
 /// Reads the cache at `path` made under `settings`. `Err` holds the note to show when a cache
 /// exists but cannot be used; a missing cache is `Ok(None)`.
 pub fn load(path: &Path, settings: u64) -> Result<Option<Stored>, String> {
+    // The bodies file (the larger) is read while the cache is decoded.
+    let (stored, unchecked) = std::thread::scope(|scope| {
+        let bodies = scope.spawn(|| bodies::read(path));
+        let stored = decode(path, settings);
+        (stored, bodies.join().ok().flatten())
+    });
+    let Some(mut stored) = stored? else {
+        return Ok(None);
+    };
+    if !stored.bodies.bodies.is_empty() || !stored.bodies.cards.is_empty() {
+        let text = unchecked
+            .and_then(|unchecked| unchecked.text(stored.bodies.file))
+            .filter(|text| (stored.bodies.bodies.values()).all(|(_, body)| body.within(text)))
+            .filter(|text| (stored.bodies.cards.values()).all(|card| card.card(text).is_some()))
+            .ok_or("cache abîmé : construction complète")?;
+        stored.bodies_text = Some(text);
+    }
+    Ok(Some(stored))
+}
+
+/// The cache at `path`, decoded, without its bodies' text; `Ok(None)` when there is none.
+fn decode(path: &Path, settings: u64) -> Result<Option<Stored>, String> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -285,15 +307,8 @@ pub fn load(path: &Path, settings: u64) -> Result<Option<Stored>, String> {
                 .into(),
         );
     }
-    let mut stored: Stored =
+    let stored: Stored =
         postcard::from_bytes(rest).map_err(|_| "cache abîmé : construction complète")?;
-    if !stored.bodies.bodies.is_empty() || !stored.bodies.cards.is_empty() {
-        let text = bodies::read(path, stored.bodies.file)
-            .filter(|text| (stored.bodies.bodies.values()).all(|(_, body)| body.within(text)))
-            .filter(|text| (stored.bodies.cards.values()).all(|card| card.card(text).is_some()))
-            .ok_or("cache abîmé : construction complète")?;
-        stored.bodies_text = Some(text);
-    }
     Ok(Some(stored))
 }
 

@@ -1056,12 +1056,13 @@ fn place_index(
         return;
     }
     let (count, reused) = (built.len(), index.reused.len());
-    let placed =
-        (staging.write_changed(built)).and_then(|same| staging.reuse(index.reused).map(|()| same));
+    // Its files an earlier output has as they are built are kept, not counted as reused:
+    // the cache did not prove them unchanged.
+    let placed = (staging.write_changed(built)).and_then(|_| staging.reuse(index.reused));
     match placed {
-        Ok(same) => {
+        Ok(()) => {
             report.files += count + reused;
-            report.files_reused += reused + same;
+            report.files_reused += reused;
         }
         Err(errors) => diagnostics.extend(errors),
     }

@@ -35,27 +35,44 @@ fn path_of(cache: &Path) -> PathBuf {
     cache.with_extension("bodies")
 }
 
-/// The text of the bodies file `file` of the cache at `cache`; `None` when it is missing, is
-/// another file or is shorter than the cache says.
-pub(super) fn read(cache: &Path, file: BodiesFile) -> Option<Arc<String>> {
+/// The bodies file of the cache at `cache` as it was read, before the cache says which file
+/// and which length it uses ([`Unchecked::text`]): read while the cache is decoded.
+pub(super) struct Unchecked {
+    header: [u8; HEADER],
+    bytes: Vec<u8>,
+}
+
+/// Reads the bodies file of the cache at `cache`; `None` when it is missing or too short.
+pub(super) fn read(cache: &Path) -> Option<Unchecked> {
     use std::io::Read;
     let mut reader = std::fs::File::open(path_of(cache)).ok()?;
     let mut header = [0u8; HEADER];
     reader.read_exact(&mut header).ok()?;
-    if header[..MAGIC.len()] != *MAGIC || header[MAGIC.len()..] != file.id.to_le_bytes() {
-        return None;
-    }
     // Read in place: the text is tens of megabytes on a large site.
-    let len = usize::try_from(file.len).ok()?;
-    let mut bytes = Vec::with_capacity(len);
-    reader.take(file.len).read_to_end(&mut bytes).ok()?;
-    if bytes.len() < len {
-        return None;
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).ok()?;
+    Some(Unchecked { header, bytes })
+}
+
+impl Unchecked {
+    /// The text of the bodies file `file`; `None` when this is another file or is shorter
+    /// than the cache says.
+    pub(super) fn text(self, file: BodiesFile) -> Option<Arc<String>> {
+        let Self { header, mut bytes } = self;
+        if header[..MAGIC.len()] != *MAGIC || header[MAGIC.len()..] != file.id.to_le_bytes() {
+            return None;
+        }
+        let len = usize::try_from(file.len).ok()?;
+        if bytes.len() < len {
+            return None;
+        }
+        // Bytes beyond are those of a build stopped before it wrote the cache.
+        bytes.truncate(len);
+        simdutf8::basic::from_utf8(&bytes).ok()?;
+        // SAFETY: simdutf8 has just checked that `bytes` are UTF-8 (the standard library's
+        // check took half as long as reading the file).
+        Some(Arc::new(unsafe { String::from_utf8_unchecked(bytes) }))
     }
-    simdutf8::basic::from_utf8(&bytes).ok()?;
-    // SAFETY: simdutf8 has just checked that `bytes` are UTF-8 (the standard library's check
-    // took half as long as reading the file).
-    Some(Arc::new(unsafe { String::from_utf8_unchecked(bytes) }))
 }
 
 /// The body `stored` with its HTML taken from `text`; `None` when its range is not in it.
@@ -230,7 +247,9 @@ mod tests {
 
     /// The bodies as the next build reads them.
     fn reread(cache: &Path, stored: StoredBodies) -> (Arc<String>, HashMap<PathBuf, Rendered>) {
-        let text = read(cache, stored.file).expect("the bodies file is readable");
+        let text = read(cache)
+            .and_then(|unchecked| unchecked.text(stored.file))
+            .expect("the bodies file is readable");
         let bodies = stored
             .bodies
             .into_iter()
@@ -269,7 +288,9 @@ mod tests {
         let second = stored.file;
         assert_eq!(file_len(&cache), len + "<p>B modifié</p>".len());
         // The cache of the previous build still reads its bodies.
-        assert!(read(&cache, first).is_some());
+        assert!(read(&cache)
+            .and_then(|unchecked| unchecked.text(first))
+            .is_some());
 
         // A build stopped after appending leaves bytes the cache does not use.
         std::fs::OpenOptions::new()
@@ -320,7 +341,9 @@ mod tests {
         assert_ne!(second, first);
         assert_eq!(file_len(&cache), HEADER + "<p>B</p>".len());
         assert!(
-            read(&cache, first).is_none(),
+            read(&cache)
+                .and_then(|unchecked| unchecked.text(first))
+                .is_none(),
             "the old cache names another file"
         );
         let (_, read_back) = reread(&cache, stored);
@@ -329,6 +352,8 @@ mod tests {
         // Cut short: refused.
         let bytes = std::fs::read(path_of(&cache)).unwrap();
         std::fs::write(path_of(&cache), &bytes[..bytes.len() - 1]).unwrap();
-        assert!(read(&cache, second).is_none());
+        assert!(read(&cache)
+            .and_then(|unchecked| unchecked.text(second))
+            .is_none());
     }
 }
