@@ -234,8 +234,9 @@ pub fn outputs_key(
     let mut files = Vec::new();
     // The published PDF's size is in every page's footer.
     if let Some(pdf) = published_pdf {
+        // Its stamp alone: its path depends on how the output folder is named.
         let stamp = Stamp::of(pdf);
-        files.push((pdf.to_path_buf(), stamp.map(|s| (s.len, s.modified_ns))));
+        files.push((PathBuf::new(), stamp.map(|s| (s.len, s.modified_ns))));
     }
     for dir in [root.join("themes").join(theme), root.join("static")] {
         for entry in walkdir::WalkDir::new(&dir)
@@ -244,8 +245,10 @@ pub fn outputs_key(
             .into_iter()
             .flatten()
         {
-            let stamp = Stamp::of(entry.path());
-            files.push((entry.into_path(), stamp.map(|s| (s.len, s.modified_ns))));
+            let stamp = Stamp::of(entry.path()).map(|s| (s.len, s.modified_ns));
+            // Relative to the site: `--root .` and `--root /chemin/du/site` are one site.
+            let path = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            files.push((path.to_path_buf(), stamp));
         }
     }
     hash_with(|h| {

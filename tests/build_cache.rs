@@ -338,3 +338,38 @@ fn a_warm_build_repeats_the_warnings_of_unchanged_pages_and_checks_their_images_
         "{said}"
     );
 }
+
+#[test]
+fn the_site_folder_named_another_way_reuses_what_an_unchanged_build_reuses() {
+    let site = TestSite::new("incremental");
+    let mut rng = Rng::new(DEFAULT_SEED);
+    Model::new(&mut rng, &site);
+    let outside = tempfile::tempdir().unwrap();
+    let out = outside.path().join("public");
+    build(&site, &out, &[]);
+    // What a build with nothing changed reuses (static files are copied again).
+    let expected = reuse_counts(&build(&site, &out, &[]));
+    // The same site, from inside its folder (`--root .`, the README's way).
+    let output = Command::new(env!("CARGO_BIN_EXE_guide"))
+        .args(["build", "--root", ".", "--output"])
+        .arg(&out)
+        .current_dir(site.root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert_eq!(reuse_counts(&said), expected, "{said}");
+}
+
+/// The « N fichiers sur M repris tels quels » of a build's last line.
+fn reuse_counts(said: &str) -> (usize, usize) {
+    let numbers: Vec<usize> = (said.rsplit_once('(').map_or("", |(_, rest)| rest))
+        .split_whitespace()
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    match numbers[..] {
+        [reused, files, ..] => (reused, files),
+        _ => panic!("no reuse count in: {said}"),
+    }
+}
