@@ -138,25 +138,38 @@ impl<'a> Shared<'a> {
     }
 
     /// `pages` as a listing gives them to its template: a list of their summaries, each made a
-    /// template value once per render ([`Shared::prepare_listings`]) and copied for every
-    /// listing that shows it but the last, which takes it (a site of 10 000 pages lists each
-    /// page in several listings; copying those values was most of a listing's cost).
+    /// template value once per render ([`Shared::prepare_listings`]) and taken by the listing
+    /// that shows it, which gives it back once rendered ([`Shared::give_back`]) for the next
+    /// one; a listing that finds it taken (by a listing rendering on another core) makes its
+    /// own. (A site of 10 000 pages lists each page in several listings: copying those values
+    /// was most of a listing's cost.)
     pub(super) fn listed(&self, pages: impl Iterator<Item = PageId>) -> serde_json::Value {
         let value = |p: PageId| {
             let mut listed =
                 (self.summary_values[p.index()].lock()).unwrap_or_else(|e| e.into_inner());
             listed.uses = listed.uses.saturating_sub(1);
-            let kept = if listed.uses == 0 {
-                listed.value.take()
-            } else {
-                listed.value.clone()
-            };
-            // A listing not counted (none is) has its value made here.
-            kept.unwrap_or_else(|| {
+            let taken = listed.value.take();
+            drop(listed);
+            taken.unwrap_or_else(|| {
                 serde_json::to_value(&self.summaries[p.index()]).unwrap_or_default()
             })
         };
         serde_json::Value::Array(pages.map(value).collect())
+    }
+
+    /// Gives back the values of `pages` a listing has shown (`list`, as [`Shared::listed`]
+    /// made it: templates do not change their context), for the listings yet to show them.
+    pub(super) fn give_back(&self, pages: &[PageId], list: serde_json::Value) {
+        let serde_json::Value::Array(values) = list else {
+            return;
+        };
+        for (p, value) in pages.iter().zip(values) {
+            let mut listed =
+                (self.summary_values[p.index()].lock()).unwrap_or_else(|e| e.into_inner());
+            if listed.uses > 0 && listed.value.is_none() {
+                listed.value = Some(value);
+            }
+        }
     }
 
     /// The URL path of an output path relative to the site (`projets/a/` → `/guide/projets/a/`).

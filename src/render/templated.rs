@@ -90,6 +90,7 @@ pub(super) fn render(
                     *shown_taxonomy = taxonomy;
                 }
                 let result = render_one(shared, context, id);
+                give_back(shared, context, id);
                 for key in KEYS {
                     context.remove(key);
                 }
@@ -285,6 +286,41 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
         path: crate::plan::html_path(&section.index.path),
         origin: section.index.display_path.clone(),
         reads,
+    }
+}
+
+/// Gives the summaries a listing has shown back to [`Shared::listed`].
+fn give_back(shared: &Shared<'_>, context: &mut tera::Context, id: OutputId) {
+    let input = shared.input;
+    let list = |value: Option<&mut serde_json::Value>, pages: &[PageId]| {
+        if let Some(value) = value {
+            shared.give_back(pages, value.take());
+        }
+    };
+    match id {
+        OutputId::Section(s) => {
+            let Some(mut section) = context.remove("section") else {
+                return;
+            };
+            list(section.get_mut("pages"), &input.order[s.index()]);
+            for (n, i) in (0..).zip(input.site.subsections(s)) {
+                let pages = (section.get_mut("subsections"))
+                    .and_then(|subsections| subsections.get_mut(n))
+                    .and_then(|subsection| subsection.get_mut("pages"));
+                list(pages, &input.order[i.index()]);
+            }
+        }
+        OutputId::Term(term) => {
+            let Some(mut value) = context.remove("term") else {
+                return;
+            };
+            let taxonomy = &input.classification.taxonomies[term.taxonomy.index()];
+            list(
+                value.get_mut("pages"),
+                &taxonomy.terms[term.index as usize].pages,
+            );
+        }
+        _ => {}
     }
 }
 
