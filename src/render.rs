@@ -467,8 +467,7 @@ pub fn render_site(
         diagnostics.extend(problems);
         return output;
     }
-    shared.prepare_listings(&ids);
-    output.cards = shared.cards();
+    // The records first: the index is what a build after a one-page edit waits for last.
     if let Some(wanted) = input.search_records {
         let records = reader::search_records(&shared, wanted);
         match input.records_to {
@@ -477,6 +476,8 @@ pub fn render_site(
             None => output.search_records = records,
         }
     }
+    shared.prepare_listings(&ids);
+    output.cards = shared.cards();
     // The rest (open data, feeds…) beside the templated outputs: a few large listings leave
     // a core idle, which the open data files fill.
     let (templated, (rest, problems)) = rayon::join(
