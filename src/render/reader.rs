@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
+
 use super::shared::Shared;
 use super::{date_fr, summary_html, tera_message, OutputFile, PageContext};
 use crate::diagnostic::Diagnostic;
@@ -327,11 +329,12 @@ pub(super) fn open_data(
     let Some(open) = &config.reader.open_data else {
         return Vec::new();
     };
-    let pages: Vec<opendata::DataPage> = site
+    let ids: Vec<PageId> = site
         .page_ids()
         .filter(|&p| site.section(site.page(p).section).name == open.section)
-        .map(|p| data_page(shared, p))
         .collect();
+    let pages: Vec<opendata::DataPage> =
+        ids.into_par_iter().map(|p| data_page(shared, p)).collect();
     let schema = config
         .section(&open.section)
         .map(|s| s.schema.clone())
