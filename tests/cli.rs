@@ -143,3 +143,34 @@ fn no_command_in_a_site_starts_the_preview_and_opens_the_browser() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("<html"), "{response}");
 }
+
+/// `GUIDE_TIMINGS` (for measuring) prints each phase of a build; without it, nothing.
+#[test]
+fn build_phases_are_timed_only_when_asked() {
+    let site = common::TestSite::new("basic");
+    let build = |timed: bool| {
+        let mut command = Command::cargo_bin("guide").unwrap();
+        command.arg("build").arg("--root").arg(site.root());
+        command.env_remove("GUIDE_TIMINGS");
+        if timed {
+            command.env("GUIDE_TIMINGS", "1");
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let quiet = build(false);
+    assert!(!quiet.contains("[timings]"), "{quiet}");
+    let timed = build(true);
+    for phase in [
+        "content loaded, staging begun",
+        "written and indexed",
+        "committed",
+        "cache saved",
+    ] {
+        assert!(
+            timed.contains(&format!("[timings] {phase}: ")),
+            "{phase}: {timed}"
+        );
+    }
+}
