@@ -34,7 +34,7 @@ mod bodies;
 use crate::markdown::{Rendered, TocEntry};
 
 /// Changes whenever the layout of [`Stored`] does, or what one of its fingerprints covers.
-const FORMAT: u32 = 9;
+const FORMAT: u32 = 10;
 const MAGIC: &str = "guide-cache";
 /// The folder of cache files, beside the output folder.
 pub const DIR: &str = ".guide-cache";

@@ -441,6 +441,8 @@ struct LoadedFile {
     relative: PathBuf,
     page: Option<Page>,
     diagnostics: Vec<Diagnostic>,
+    /// The page's own warnings, reported when the site publishes it.
+    own: Vec<Diagnostic>,
     /// What to keep of it for the next build.
     kept: Option<memo::Entry>,
 }
@@ -472,11 +474,12 @@ fn load_files(
                 section_name.as_str(),
                 is_index,
             );
-            let (page, diagnostics, kept) = load_kept(content, file, config, memo);
+            let (page, diagnostics, own, kept) = load_kept(content, file, config, memo);
             LoadedFile {
                 relative: relative.clone(),
                 page,
                 diagnostics,
+                own,
                 kept,
             }
         })
@@ -497,6 +500,7 @@ fn sort_loaded(
         relative,
         page,
         diagnostics: mut diags,
+        own,
         ..
     } in loaded
     {
@@ -518,6 +522,7 @@ fn sort_loaded(
             site.drafts_left_out
                 .push(crate::markdown::link_key(&page.source));
         } else {
+            diagnostics.extend(own);
             site.pages.push(page);
         }
     }
@@ -768,27 +773,84 @@ fn load_file(
 
 /// [`load_file`], with what `memo` kept of the file when it has not changed; and what to
 /// keep of it for the next build.
-fn load_kept(
-    content: &Path,
-    file: FileAt<'_>,
-    config: &SiteConfig,
-    memo: &LoadMemo,
-) -> (Option<Page>, Vec<Diagnostic>, Option<memo::Entry>) {
+fn load_kept(content: &Path, file: FileAt<'_>, config: &SiteConfig, memo: &LoadMemo) -> Loaded {
     let (relative, section, section_name, is_index) = file;
     let kept_or_parsed = |text: &str| {
         let key = memo::key(text, section_name, is_index);
         let body = frontmatter::split(text).map(|split| split.body);
         if let (Some(kept), Ok(body)) = (memo.get(relative), body) {
-            if let Some((page, diagnostics)) = kept.page(key, content, relative, section, body) {
-                return (Some(page), diagnostics, Some(kept.clone()));
+            if let Some((page, diagnostics, own)) = kept.page(key, content, relative, section, body)
+            {
+                return (Some(page), diagnostics, own, Some(kept.clone()));
             }
         }
         let parsed = parse_file(content, file, config, text);
-        let kept = (parsed.page.as_ref())
-            .and_then(|page| memo::Entry::of(key, page, &parsed.diagnostics, parsed.image.clone()));
-        (parsed.page, parsed.diagnostics, kept)
+        let own = (parsed.page.as_ref())
+            .filter(|_| !is_index)
+            .map(|page| own_warnings(page, section_name, config))
+            .unwrap_or_default();
+        let kept = (parsed.page.as_ref()).and_then(|page| {
+            let found = (parsed.diagnostics.as_slice(), own.as_slice());
+            memo::Entry::of(key, page, found, parsed.image.clone())
+        });
+        (parsed.page, parsed.diagnostics, own, kept)
     };
-    with_text(content, relative, kept_or_parsed).unwrap_or_else(|d| (None, vec![*d], None))
+    (with_text(content, relative, kept_or_parsed))
+        .unwrap_or_else(|d| (None, vec![*d], Vec::new(), None))
+}
+
+/// What [`load_kept`] found: the page, the file's diagnostics, the page's own warnings
+/// ([`own_warnings`]) and what to keep of it for the next build.
+type Loaded = (
+    Option<Page>,
+    Vec<Diagnostic>,
+    Vec<Diagnostic>,
+    Option<memo::Entry>,
+);
+
+/// The warnings about a page's own text: a case study without summary, a very long title,
+/// its headings. Kept with what loading the file found ([`memo`]); reported for the pages
+/// the site publishes.
+fn own_warnings(page: &Page, section_name: &str, config: &SiteConfig) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let section_config = config.section(section_name);
+    let has_schema = section_config.is_some_and(|s| !s.schema.is_empty());
+    if has_schema
+        && page.meta.summary.is_none()
+        && !page.body.contains(crate::markdown::MORE_MARKER)
+    {
+        out.push(
+            Diagnostic::warning(
+                "fiche sans résumé : les listes et la recherche n'afficheront que son titre",
+            )
+            .in_file(&page.display_path)
+            .at(1, 1, 3)
+            .with_hint(
+                "ajoutez « summary: » avec une ou deux phrases qui disent l'essentiel du projet",
+            ),
+        );
+    }
+    let length = page.meta.title.chars().count();
+    if length > crate::lint::MAX_TITLE_CHARS {
+        out.push(
+            Diagnostic::warning(format!("titre très long ({length} caractères)"))
+                .in_file(&page.display_path)
+                .at(2, 1, 5)
+                .with_hint(format!(
+                    "visez moins de {} caractères ; les détails iront dans le résumé",
+                    crate::lint::MAX_TITLE_CHARS
+                )),
+        );
+    }
+    if let Some(section_config) = section_config {
+        out.extend(crate::lint::check_headings(
+            &page.body,
+            page.body_line,
+            &page.display_path,
+            &section_config.headings,
+        ));
+    }
+    out
 }
 
 /// What `then` gives of the text of the Markdown file at `relative`; the error when it cannot

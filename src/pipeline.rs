@@ -1125,67 +1125,16 @@ fn site_paths(
     paths
 }
 
-/// The warnings about one page's own text: no summary, a long title, its headings.
-fn own_warnings(
-    page: &crate::content::Page,
-    site: &crate::content::Site,
-    config: &crate::config::SiteConfig,
-) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let section = &site.sections[page.section.index()].name;
-    let section_config = config.section(section);
-    let has_schema = section_config.is_some_and(|s| !s.schema.is_empty());
-    if has_schema
-        && page.meta.summary.is_none()
-        && !page.body.contains(crate::markdown::MORE_MARKER)
-    {
-        out.push(
-            Diagnostic::warning(
-                "fiche sans résumé : les listes et la recherche n'afficheront que son titre",
-            )
-            .in_file(&page.display_path)
-            .at(1, 1, 3)
-            .with_hint(
-                "ajoutez « summary: » avec une ou deux phrases qui disent l'essentiel du projet",
-            ),
-        );
-    }
-    let length = page.meta.title.chars().count();
-    if length > crate::lint::MAX_TITLE_CHARS {
-        out.push(
-            Diagnostic::warning(format!("titre très long ({length} caractères)"))
-                .in_file(&page.display_path)
-                .at(2, 1, 5)
-                .with_hint(format!(
-                    "visez moins de {} caractères ; les détails iront dans le résumé",
-                    crate::lint::MAX_TITLE_CHARS
-                )),
-        );
-    }
-    if let Some(section_config) = section_config {
-        out.extend(crate::lint::check_headings(
-            &page.body,
-            page.body_line,
-            &page.display_path,
-            &section_config.headings,
-        ));
-    }
-    out
-}
-
-/// Warnings about whole pages: a case study without summary, a very long title, an image
-/// over 1 MB, a declared term with no page.
+/// Warnings about whole pages: two with one title, an image over 1 MB, a declared term with
+/// no page.
 fn page_warnings(
     root: &Path,
     site: &crate::content::Site,
     config: &crate::config::SiteConfig,
     classification: &crate::taxonomy::Classification,
 ) -> Vec<Diagnostic> {
-    use rayon::prelude::*;
-    let mut out: Vec<Diagnostic> = (site.pages.par_iter())
-        .flat_map_iter(|page| own_warnings(page, site, config))
-        .collect();
-    out.extend(same_titles(root, site));
+    // Each page's own warnings come with its loading (`content::own_warnings`).
+    let mut out = same_titles(root, site);
     const IMAGE_EXTENSIONS: [&str; 7] = ["jpg", "jpeg", "png", "gif", "webp", "svg", "avif"];
     for asset in &site.assets {
         let is_image = asset.source.extension().is_some_and(|e| {

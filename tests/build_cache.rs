@@ -315,6 +315,8 @@ fn a_warm_build_repeats_the_warnings_of_unchanged_pages_and_checks_their_images_
     let out = outside.path().join("public");
     let cold = build(&site, &out, &["--no-search"]);
     assert!(cold.contains("« updated » (2024-01-01) précède"), "{cold}");
+    // A warning about the page's own text, kept with what loading it found.
+    assert!(cold.contains("fiche sans résumé"), "{cold}");
 
     // Nothing changed: every page is taken from the cache, and says what it said.
     let warm = build(&site, &out, &["--no-search"]);

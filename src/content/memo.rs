@@ -46,6 +46,8 @@ pub(super) struct Loaded {
     front_matter_hash: u64,
     unread_keys: Vec<String>,
     diagnostics: Vec<Kept>,
+    /// The page's own warnings (`content::own_warnings`).
+    own: Vec<Kept>,
     /// The local image of the front matter, and whether it was found.
     image: Option<(PathBuf, bool)>,
 }
@@ -79,12 +81,13 @@ impl LoadMemo {
 }
 
 impl Entry {
-    /// What loading gave: `page` and the file's own `diagnostics`, from text with `key`;
+    /// What loading gave: `page`, the file's `diagnostics` and the page's `own` warnings, from
+    /// text with `key`;
     /// `image` as [`Loaded::image`]. `None` if it cannot be encoded.
     pub(super) fn of(
         key: u64,
         page: &Page,
-        diagnostics: &[Diagnostic],
+        (diagnostics, own): (&[Diagnostic], &[Diagnostic]),
         image: Option<(PathBuf, bool)>,
     ) -> Option<Self> {
         let loaded = Loaded {
@@ -94,6 +97,7 @@ impl Entry {
             front_matter_hash: page.front_matter_hash,
             unread_keys: page.unread_keys.clone(),
             diagnostics: diagnostics.iter().cloned().map(Kept::from).collect(),
+            own: own.iter().cloned().map(Kept::from).collect(),
             image,
         };
         let loaded = postcard::to_stdvec(&loaded).ok()?;
@@ -109,7 +113,7 @@ impl Entry {
         relative: &Path,
         section: SectionId,
         body: &str,
-    ) -> Option<(Page, Vec<Diagnostic>)> {
+    ) -> Option<(Page, Vec<Diagnostic>, Vec<Diagnostic>)> {
         if self.key != key {
             return None;
         }
@@ -137,6 +141,7 @@ impl Entry {
             .into_iter()
             .map(Diagnostic::from)
             .collect();
-        Some((page, diagnostics))
+        let own = loaded.own.into_iter().map(Diagnostic::from).collect();
+        Some((page, diagnostics, own))
     }
 }
