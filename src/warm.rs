@@ -239,8 +239,13 @@ impl Warm {
         };
         let index = (self.index.into_iter())
             .map(|(part, written)| {
+                // A reused part's files keep the stamps checked before they were taken (a
+                // copy's new stamp differs: the next build builds the part again).
                 let files = (written.files.into_iter())
-                    .filter_map(|path| Some((path.clone(), stamp(&path)?)))
+                    .filter_map(|(path, kept)| {
+                        let stamp = kept.or_else(|| stamp(&path))?;
+                        Some((path, stamp))
+                    })
                     .collect();
                 let stored = StoredPart {
                     key: written.key,
@@ -275,13 +280,18 @@ pub fn card_key(meta: u64, common: u64, counts: Option<u64>, outputs_key: u64) -
     })
 }
 
+/// The files of a part of the search index, relative to the output, each with its stamp in
+/// the last output when the part is reused from it.
+pub type PartFiles = Vec<(String, Option<Stamp>)>;
+
 /// A part of the search index as this build writes it, for the next build.
 #[derive(Debug)]
 pub struct WrittenPart {
     /// What its records are made from.
     pub key: u64,
-    /// Its files, relative to the output.
-    pub files: Vec<String>,
+    /// Its files, relative to the output, with their stamps in the last output when the part
+    /// is reused from it.
+    pub files: PartFiles,
     /// The words of its records.
     pub lexicon: crate::search::Lexicon,
 }

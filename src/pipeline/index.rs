@@ -12,7 +12,7 @@ use crate::content::Site;
 use crate::files::OutputFile;
 use crate::ids::PageId;
 use crate::search::{Layout, Lexicon};
-use crate::warm::{Warm, WrittenPart};
+use crate::warm::{PartFiles, Warm, WrittenPart};
 
 /// What a build does with each part of the search index.
 pub(super) struct SearchPlan {
@@ -113,7 +113,7 @@ pub(super) fn index_records(
 ) -> Option<Index> {
     plan.layout.main?;
     // Each part's files (relative to the output) and words, in the order of the parts.
-    let mut parts: BTreeMap<u32, (Vec<String>, Lexicon)> = BTreeMap::new();
+    let mut parts: BTreeMap<u32, (PartFiles, Lexicon)> = BTreeMap::new();
     let mut built = Vec::new();
     let mut failed = None;
     for (part, result) in build_parts(&plan, records, language) {
@@ -121,7 +121,10 @@ pub(super) fn index_records(
             Ok((files, lexicon)) => {
                 parts.insert(
                     part,
-                    (files.iter().map(|f| f.path.clone()).collect(), lexicon),
+                    (
+                        files.iter().map(|f| (f.path.clone(), None)).collect(),
+                        lexicon,
+                    ),
                 );
                 built.extend(files);
             }
@@ -133,7 +136,10 @@ pub(super) fn index_records(
         if let Some((files, lexicon)) = kept {
             parts.insert(
                 part,
-                (files.iter().map(|(p, _)| p.clone()).collect(), lexicon),
+                (
+                    files.iter().map(|(p, s)| (p.clone(), Some(*s))).collect(),
+                    lexicon,
+                ),
             );
             reused.extend(files);
         }
