@@ -215,11 +215,17 @@ fn a_term_edit_reaches_the_pages_whose_cards_show_counts() {
     }
 }
 
-#[test]
-fn a_cache_that_cannot_be_trusted_is_ignored_and_a_file_edited_in_the_output_is_rewritten() {
+/// The incremental fixture with the pages of the model's first state.
+fn modelled_site() -> TestSite {
     let site = TestSite::new("incremental");
     let mut rng = Rng::new(DEFAULT_SEED);
     Model::new(&mut rng, &site);
+    site
+}
+
+#[test]
+fn a_cache_that_cannot_be_trusted_is_ignored_and_a_file_edited_in_the_output_is_rewritten() {
+    let site = modelled_site();
     let outside = tempfile::tempdir().unwrap();
     let out = outside.path().join("public");
     let cache = outside.path().join(".guide-cache/public.bin");
@@ -343,9 +349,7 @@ fn a_warm_build_repeats_the_warnings_of_unchanged_pages_and_checks_their_images_
 
 #[test]
 fn the_site_folder_named_another_way_reuses_what_an_unchanged_build_reuses() {
-    let site = TestSite::new("incremental");
-    let mut rng = Rng::new(DEFAULT_SEED);
-    Model::new(&mut rng, &site);
+    let site = modelled_site();
     let outside = tempfile::tempdir().unwrap();
     let out = outside.path().join("public");
     build(&site, &out, &[]);

@@ -659,6 +659,15 @@ mod tests {
         Staging::begin(target)
     }
 
+    /// A file of the render, with its bytes.
+    fn file(path: &str, contents: &str) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            contents: contents.as_bytes().to_vec(),
+            origin: PathBuf::new(),
+        }
+    }
+
     fn write_site(site: &Path, out: &Path, files: &[(&str, &str)]) -> Result<(), Vec<Diagnostic>> {
         staged(site, out, &[], files)?.commit()
     }
@@ -673,14 +682,9 @@ mod tests {
             .put("projets/fiche/index.html", b"<p>rendue</p>")
             .unwrap();
         // The render's list still names the page, without its bytes (they are on disk).
-        let entry = |path: &str, contents: &str| OutputFile {
-            path: path.into(),
-            contents: contents.as_bytes().to_vec(),
-            origin: PathBuf::new(),
-        };
         let batch = vec![
-            entry("projets/fiche/index.html", ""),
-            entry("sitemap.xml", "<urlset/>"),
+            file("projets/fiche/index.html", ""),
+            file("sitemap.xml", "<urlset/>"),
         ];
         staging.write(batch, Vec::new()).unwrap();
         staging.commit().unwrap();
@@ -750,14 +754,7 @@ mod tests {
             .filter_map(|p| Some(((*p).to_string(), Stamp::of(&out.join(p))?)))
             .collect();
         staging.reuse(reused)?;
-        let files = files
-            .iter()
-            .map(|(p, c)| OutputFile {
-                path: (*p).into(),
-                contents: c.as_bytes().to_vec(),
-                origin: PathBuf::new(),
-            })
-            .collect();
+        let files = files.iter().map(|(p, c)| file(p, c)).collect();
         staging.write(files, Vec::new())?;
         Ok(staging)
     }
@@ -812,15 +809,10 @@ mod tests {
             inode(&out.join("f/live.pf")),
         );
         let staging = begin(&site, &out).unwrap();
-        let entry = |path: &str, contents: &str| OutputFile {
-            path: path.into(),
-            contents: contents.as_bytes().to_vec(),
-            origin: PathBuf::new(),
-        };
         let batch = vec![
-            entry("f/same.pf", "A"),
-            entry("f/live.pf", "L"),
-            entry("f/new.pf", "M"),
+            file("f/same.pf", "A"),
+            file("f/live.pf", "L"),
+            file("f/new.pf", "M"),
         ];
         assert_eq!(staging.write_changed(batch).unwrap(), 2);
         staging.commit().unwrap();

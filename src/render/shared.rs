@@ -110,22 +110,9 @@ impl<'a> Shared<'a> {
     /// Makes, on every core, the template value of each page the listings among `ids` show,
     /// and counts how many of them show it (see [`Shared::listed`]).
     pub(super) fn prepare_listings(&mut self, ids: &[OutputId]) {
-        let site = self.input.site;
         let mut uses = vec![0u32; self.summaries.len()];
-        let mut count = |pages: &[PageId]| pages.iter().for_each(|p| uses[p.index()] += 1);
-        for &id in ids {
-            match id {
-                OutputId::Section(s) => {
-                    for listed in std::iter::once(s).chain(site.subsections(s)) {
-                        count(&self.input.order[listed.index()]);
-                    }
-                }
-                OutputId::Term(term) => {
-                    let taxonomy = &self.input.classification.taxonomies[term.taxonomy.index()];
-                    count(&taxonomy.terms[term.index as usize].pages);
-                }
-                _ => {}
-            }
+        for pages in ids.iter().flat_map(|&id| self.listings_of(id)) {
+            pages.iter().for_each(|p| uses[p.index()] += 1);
         }
         let summaries = &self.summaries;
         self.summary_values = (uses.into_par_iter().enumerate())
@@ -135,6 +122,23 @@ impl<'a> Shared<'a> {
                 std::sync::Mutex::new(Listed { value, uses })
             })
             .collect();
+    }
+
+    /// The lists of pages the listing `id` shows, as its renderer lists them: a section's own
+    /// pages then each subsection's, a term's pages; none for other outputs.
+    pub(super) fn listings_of(&self, id: OutputId) -> Vec<&'a [PageId]> {
+        let input = self.input;
+        match id {
+            OutputId::Section(s) => std::iter::once(s)
+                .chain(input.site.subsections(s))
+                .map(|listed| input.order[listed.index()].as_slice())
+                .collect(),
+            OutputId::Term(term) => {
+                let taxonomy = &input.classification.taxonomies[term.taxonomy.index()];
+                vec![taxonomy.terms[term.index as usize].pages.as_slice()]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// `pages` as a listing gives them to its template: a list of their summaries, each made a

@@ -291,36 +291,25 @@ fn section(shared: &Shared<'_>, context: &mut tera::Context, s: SectionId) -> Ta
 
 /// Gives the summaries a listing has shown back to [`Shared::listed`].
 fn give_back(shared: &Shared<'_>, context: &mut tera::Context, id: OutputId) {
-    let input = shared.input;
-    let list = |value: Option<&mut serde_json::Value>, pages: &[PageId]| {
-        if let Some(value) = value {
-            shared.give_back(pages, value.take());
-        }
+    let key = match id {
+        OutputId::Section(_) => "section",
+        OutputId::Term(_) => "term",
+        _ => return,
     };
-    match id {
-        OutputId::Section(s) => {
-            let Some(mut section) = context.remove("section") else {
-                return;
-            };
-            list(section.get_mut("pages"), &input.order[s.index()]);
-            for (n, i) in (0..).zip(input.site.subsections(s)) {
-                let pages = (section.get_mut("subsections"))
-                    .and_then(|subsections| subsections.get_mut(n))
-                    .and_then(|subsection| subsection.get_mut("pages"));
-                list(pages, &input.order[i.index()]);
-            }
+    let Some(mut value) = context.remove(key) else {
+        return;
+    };
+    // The first list is the value's `pages`, the others its subsections' (`section`).
+    for (n, pages) in shared.listings_of(id).into_iter().enumerate() {
+        let list = match n.checked_sub(1) {
+            None => value.get_mut("pages"),
+            Some(i) => (value.get_mut("subsections"))
+                .and_then(|subsections| subsections.get_mut(i))
+                .and_then(|subsection| subsection.get_mut("pages")),
+        };
+        if let Some(list) = list {
+            shared.give_back(pages, list.take());
         }
-        OutputId::Term(term) => {
-            let Some(mut value) = context.remove("term") else {
-                return;
-            };
-            let taxonomy = &input.classification.taxonomies[term.taxonomy.index()];
-            list(
-                value.get_mut("pages"),
-                &taxonomy.terms[term.index as usize].pages,
-            );
-        }
-        _ => {}
     }
 }
 
