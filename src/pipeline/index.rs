@@ -180,9 +180,26 @@ fn build_parts(
         .filter(|&part| plan.reused[part as usize].is_none())
         .map(|part| (part, std::mem::take(&mut by_part[part as usize])))
         .collect();
-    (jobs.into_par_iter())
-        .map(|(part, records)| (part, build_part(plan, part, records, language)))
-        .collect()
+    let build = || {
+        (jobs.into_par_iter())
+            .map(|(part, records)| (part, build_part(plan, part, records, language)))
+            .collect()
+    };
+    match index_pool() {
+        Some(pool) => pool.install(build),
+        None => build(),
+    }
+}
+
+/// The threads the parts are built on, apart from the render's: Pagefind blocks the thread
+/// that builds a part while its own thread reads the records, and on rayon's global pool that
+/// thread is one the render needs (a build after an edit rendered its pages only once the part
+/// was built). `None` if the threads cannot be started: the global pool then builds them.
+fn index_pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("guide-index-{i}"))
+        .build()
+        .ok()
 }
 
 /// One part of the index: its files and words, the words counted while Pagefind works.
@@ -233,6 +250,8 @@ pub(super) fn start_indexer<'scope>(
 ) -> Indexer<'scope> {
     scope.spawn(move || {
         let records = records.recv().ok()?;
-        index_records(plan, records, &language)
+        let index = index_records(plan, records, &language);
+        crate::timings::mark("search index built (beside the render)");
+        index
     })
 }
