@@ -161,7 +161,8 @@ function countOf(statut) {
 function partOf(urlPath) {
   const i = urlPath.indexOf("/pagefind/");
   if (i < 0) return "site";
-  const rel = urlPath.slice(i + "/pagefind/".length);
+  // The parts of a large site's index (part-N/, see guide-parties.json) hold the same kinds.
+  const rel = urlPath.slice(i + "/pagefind/".length).replace(/^part-\d+\//, "");
   if (rel.startsWith("index/")) return "index";
   if (rel.startsWith("fragment/")) return "fragment";
   if (rel.startsWith("filter/")) return "filter";
@@ -280,6 +281,8 @@ function walk(dir, base = dir, out = []) {
 
 function kindOf(rel) {
   const parts = rel.split(path.sep);
+  // A part of the index (part-N/) counts with the main part's files of the same kind.
+  if (/^part-\d+$/.test(parts[0]) && parts.length > 1) return kindOf(parts.slice(1).join(path.sep));
   if (parts.length > 1) return `${parts[0]}/ (*${path.extname(rel)})`;
   const name = parts[0];
   if (name.startsWith("wasm.")) return "wasm.*.pagefind";
