@@ -100,12 +100,10 @@ fn is_sign(c: char) -> bool {
     )
 }
 
-/// Whether typesetting may change anything in a run: a sign (rules 1 to 3), a digit or a
+/// Whether typesetting may change anything in a run that holds `c`: a sign (rules 1 to 3), a digit or a
 /// currency (rule 4). Most runs of a page (menu items, card titles, short labels) have none.
-fn may_change(glyphs: &[Glyph]) -> bool {
-    glyphs
-        .iter()
-        .any(|g| is_sign(g.c) || g.c.is_ascii_digit() || matches!(g.c, '€' | '$' | '£'))
+fn may_change(c: char) -> bool {
+    is_sign(c) || c.is_ascii_digit() || matches!(c, '€' | '$' | '£')
 }
 
 /// Marks as not editable the tokens of a run that are not prose: URLs, e-mail addresses,
@@ -369,8 +367,21 @@ fn find_end_tag(text: &str, name: &str) -> Option<usize> {
 /// so typesetting it is writing that source with the edits spliced in.
 #[derive(Default)]
 struct Run {
-    glyphs: Vec<Glyph>,
+    /// What the run holds besides markup, in order. Its characters are made glyphs only when
+    /// one of them may change ([`may_change`]): most runs cannot.
+    pieces: Vec<Piece>,
     span: Option<Range<usize>>,
+    may_change: bool,
+    /// The glyphs of the run being typeset (kept for the next run, to allocate once).
+    glyphs: Vec<Glyph>,
+}
+
+/// A piece of a run: text without markup nor reference (by its place in the source), or the
+/// character of a reference.
+#[derive(Debug)]
+enum Piece {
+    Text { range: Range<usize>, editable: bool },
+    Char(Glyph),
 }
 
 impl Edit {
@@ -386,7 +397,23 @@ impl Run {
         };
         // Most runs of a page (menu items, card titles, short labels) cannot change.
         let mut from = span.start;
-        if may_change(&self.glyphs) {
+        if self.may_change {
+            self.glyphs.clear();
+            for piece in self.pieces.drain(..) {
+                match piece {
+                    Piece::Text { range, editable } => {
+                        let start = range.start;
+                        let text = &html[range];
+                        self.glyphs.extend(text.char_indices().map(|(at, c)| Glyph {
+                            c,
+                            start: start + at,
+                            len: c.len_utf8() as u8,
+                            editable,
+                        }));
+                    }
+                    Piece::Char(glyph) => self.glyphs.push(glyph),
+                }
+            }
             let edits = plan(&mut self.glyphs);
             for (g, edit) in self.glyphs.iter().zip(&edits) {
                 if edit.changes() {
@@ -397,7 +424,8 @@ impl Run {
             }
         }
         out.push_str(&html[from..span.end]);
-        self.glyphs.clear();
+        self.pieces.clear();
+        self.may_change = false;
     }
 
     /// Extends the run's span to `range`, which follows what the run holds.
@@ -413,24 +441,24 @@ impl Run {
 
     fn push_char(&mut self, c: char, start: usize, len: usize, editable: bool) {
         self.cover(start..start + len);
-        self.glyphs.push(Glyph {
+        self.may_change = self.may_change || may_change(c);
+        self.pieces.push(Piece::Char(Glyph {
             c,
             start,
             // A reference longer than 255 bytes is not read as one (see `read_reference`).
             len: len as u8,
             editable,
-        });
+        }));
     }
 
-    /// Text without markup nor reference: each of its characters.
+    /// Text without markup nor reference.
     fn push_text(&mut self, text: &str, start: usize, editable: bool) {
         self.cover(start..start + text.len());
-        self.glyphs.extend(text.char_indices().map(|(at, c)| Glyph {
-            c,
-            start: start + at,
-            len: c.len_utf8() as u8,
+        self.may_change = self.may_change || text.chars().any(may_change);
+        self.pieces.push(Piece::Text {
+            range: start..start + text.len(),
             editable,
-        }));
+        });
     }
 }
 
