@@ -608,11 +608,46 @@ fn render_warm(
         input.build_date,
         published_pdf,
     );
-    let ids = warm.to_render(outputs_key, &plan, fingerprints, output);
-    crate::timings::mark("warm: to render");
+    // The records of the index parts built again are made beside the rest of the render:
+    // those parts are what this build waits for last.
+    let early = input.records_to.filter(|_| input.search_records.is_some());
+    std::thread::scope(|scope| {
+        if let Some(to) = early {
+            // A closed channel means the build no longer wants an index.
+            scope.spawn(move || drop(to.send(crate::render::search_records(tera, input))));
+        }
+        let ids = warm.to_render(outputs_key, &plan, fingerprints, output);
+        crate::timings::mark("warm: to render");
+        let input = crate::render::RenderInput {
+            search_records: input.search_records.filter(|_| early.is_none()),
+            records_to: input.records_to.filter(|_| early.is_none()),
+            ..*input
+        };
+        render_again(
+            tera,
+            &input,
+            warm,
+            fingerprints,
+            (&ids, outputs_key),
+            diagnostics,
+        )
+    })
+}
+
+/// Renders `ids`, what the last output cannot give (`outputs_key`: [`crate::cache::outputs_key`]),
+/// with the cards an earlier build rendered that are still right, and records what the
+/// rendered files read.
+fn render_again(
+    tera: &tera::Tera,
+    input: &crate::render::RenderInput<'_>,
+    warm: &mut crate::warm::Warm,
+    fingerprints: &mut crate::deps::Fingerprints<'_>,
+    (ids, outputs_key): (&[crate::plan::OutputId], u64),
+    diagnostics: &mut Diagnostics,
+) -> RenderedSite {
     // Cards are kept when every page shows: the key of each page's card costs a fingerprint
     // of every page, more than the few cards a page shows.
-    let card_keys: Vec<u64> = if crate::render::shows_every_page(&ids) {
+    let card_keys: Vec<u64> = if crate::render::shows_every_page(ids) {
         let common = fingerprints.of(&crate::deps::Input::Common);
         let readers = crate::theme::counts::CountReaders::of(tera);
         let counts = (readers.may_read(crate::render::CARD_TEMPLATE))
@@ -631,7 +666,7 @@ fn render_warm(
     let mut rendered = render_all(
         tera,
         &crate::render::RenderInput {
-            scope: crate::render::Scope::Warm(&ids),
+            scope: crate::render::Scope::Warm(ids),
             known_cards: (!card_keys.is_empty()).then_some(known.as_slice()),
             ..*input
         },

@@ -443,6 +443,21 @@ fn check_template(tera: &Tera, name: &str, origin: &Path, diagnostics: &mut Vec<
     }
 }
 
+/// The search records of the pages `input.search_records` names, made apart from the render
+/// of the pages (`build` with its cache makes them while it finds what to render again, so
+/// that the index parts they are for, what such a build waits for last, start sooner).
+pub fn search_records(tera: &Tera, input: &RenderInput<'_>) -> Records {
+    let Some(wanted) = input.search_records else {
+        return Vec::new();
+    };
+    let pages: BTreeSet<PageId> = (wanted.iter().enumerate())
+        .filter(|(_, &wanted)| wanted)
+        .map(|(p, _)| PageId::from(p))
+        .collect();
+    let shared = shared::Shared::for_records(tera, input, &pages);
+    reader::search_records(&shared, wanted)
+}
+
 /// Renders what `input.scope` asks for: builds the plan of the site's outputs, selects the
 /// scope's items, builds the shared context once, then runs one renderer per kind of output.
 /// Problems go to `diagnostics`.

@@ -595,3 +595,54 @@ fn the_pdf_of_guide_pdf_is_published_by_later_builds_until_the_content_changes()
         .unwrap()
         .contains("guide-innovation-sociale.pdf"));
 }
+
+/// The fragments of the search index (Pagefind's compressed JSON, one per page), by the
+/// address a result links to.
+fn index_fragments(site: &TestSite) -> std::collections::BTreeMap<String, serde_json::Value> {
+    use std::io::Read;
+    let mut fragments = std::collections::BTreeMap::new();
+    for file in site.output_files() {
+        if !file.ends_with(".pf_fragment") {
+            continue;
+        }
+        let bytes = std::fs::read(site.path("public").join(&file)).unwrap();
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .expect("a Pagefind fragment is gzip");
+        let json = text
+            .strip_prefix("pagefind_dcd")
+            .expect("Pagefind signature");
+        let fragment: serde_json::Value = serde_json::from_str(json).unwrap();
+        let url = fragment["url"].as_str().unwrap_or_default().to_string();
+        fragments.insert(url, fragment);
+    }
+    fragments
+}
+
+#[test]
+fn each_page_of_the_search_index_has_its_address_title_and_summary() {
+    let site = TestSite::new("basic");
+    site.build();
+    let fragments = index_fragments(&site);
+    let urls: Vec<&String> = fragments.keys().collect();
+    assert_eq!(
+        urls,
+        [
+            "/essai/a-propos/",
+            "/essai/projets/fiche-a/",
+            "/essai/projets/fiche-b/",
+            "/essai/projets/fiche-bundle/",
+        ],
+        "one fragment per page, at its address"
+    );
+    let bundle = &fragments["/essai/projets/fiche-bundle/"];
+    assert_eq!(bundle["meta"]["title"], "Fiche en dossier");
+    assert_eq!(bundle["meta"]["section"], "Projets");
+    // The summary as plain text: the Markdown's emphasis gone, the tags the editor wrote kept
+    // as the text they are on the page (the search page shows them escaped).
+    assert_eq!(
+        fragments["/essai/projets/fiche-a/"]["meta"]["summary"],
+        "Un résumé avec du gras & des <b>chevrons</b>."
+    );
+}

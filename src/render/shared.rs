@@ -79,8 +79,37 @@ impl<'a> Shared<'a> {
         input: &'a RenderInput<'a>,
         shown: Option<&BTreeSet<PageId>>,
     ) -> Result<Self, Vec<Diagnostic>> {
+        let mut shared = Self::bare(tera, input);
+        shared.summaries = shared.page_summaries(shown);
+        shared.taxonomies = shared.taxonomy_contexts();
+        shared.common = shared.common_context();
+        if tera.get_template(CARD_TEMPLATE).is_ok() {
+            shared.cards_show_counts = shared.count_readers.may_read(CARD_TEMPLATE);
+            shared.add_cards(shown)?;
+        }
+        shared.summary_values = (shared.summaries.iter())
+            .map(|_| Default::default())
+            .collect();
+        Ok(shared)
+    }
+
+    /// The shared context of the search records of the pages `wanted` names: their summaries
+    /// only, without cards, taxonomies nor common variables (`build` with its cache makes the
+    /// records before the rest of its render: [`crate::render::search_records`]).
+    pub(super) fn for_records(
+        tera: &'a Tera,
+        input: &'a RenderInput<'a>,
+        wanted: &BTreeSet<PageId>,
+    ) -> Self {
+        let mut shared = Self::bare(tera, input);
+        shared.summaries = shared.page_summaries(Some(wanted));
+        shared
+    }
+
+    /// The context before any summary, taxonomy, common variable or card is made.
+    fn bare(tera: &'a Tera, input: &'a RenderInput<'a>) -> Self {
         let config = input.config;
-        let mut shared = Self {
+        Self {
             tera,
             input,
             base: config.base_path(),
@@ -93,18 +122,7 @@ impl<'a> Shared<'a> {
             cards_show_counts: false,
             templates_dir: Path::new("themes").join(&config.theme).join("templates"),
             positions: positions_in_sections(input),
-        };
-        shared.summaries = shared.page_summaries(shown);
-        shared.taxonomies = shared.taxonomy_contexts();
-        shared.common = shared.common_context();
-        if tera.get_template(CARD_TEMPLATE).is_ok() {
-            shared.cards_show_counts = shared.count_readers.may_read(CARD_TEMPLATE);
-            shared.add_cards(shown)?;
         }
-        shared.summary_values = (shared.summaries.iter())
-            .map(|_| Default::default())
-            .collect();
-        Ok(shared)
     }
 
     /// Makes, on every core, the template value of each page the listings among `ids` show,
