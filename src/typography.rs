@@ -100,8 +100,9 @@ fn is_sign(c: char) -> bool {
     )
 }
 
-/// Whether typesetting may change anything in a run that holds `c`: a sign (rules 1 to 3), a digit or a
-/// currency (rule 4). Most runs of a page (menu items, card titles, short labels) have none.
+/// Whether typesetting may change anything in a run that holds `c`: a sign (rules 1 to 3), a
+/// digit or a currency (rule 4). Most runs of a page (menu items, card titles, short labels)
+/// have none.
 fn may_change(c: char) -> bool {
     is_sign(c) || c.is_ascii_digit() || matches!(c, '€' | '$' | '£')
 }
@@ -398,22 +399,7 @@ impl Run {
         // Most runs of a page (menu items, card titles, short labels) cannot change.
         let mut from = span.start;
         if self.may_change {
-            self.glyphs.clear();
-            for piece in self.pieces.drain(..) {
-                match piece {
-                    Piece::Text { range, editable } => {
-                        let start = range.start;
-                        let text = &html[range];
-                        self.glyphs.extend(text.char_indices().map(|(at, c)| Glyph {
-                            c,
-                            start: start + at,
-                            len: c.len_utf8() as u8,
-                            editable,
-                        }));
-                    }
-                    Piece::Char(glyph) => self.glyphs.push(glyph),
-                }
-            }
+            self.make_glyphs(html);
             let edits = plan(&mut self.glyphs);
             for (g, edit) in self.glyphs.iter().zip(&edits) {
                 if edit.changes() {
@@ -426,6 +412,26 @@ impl Run {
         out.push_str(&html[from..span.end]);
         self.pieces.clear();
         self.may_change = false;
+    }
+
+    /// Makes the glyphs of the run's pieces, in order (`html`: the source they are in).
+    fn make_glyphs(&mut self, html: &str) {
+        self.glyphs.clear();
+        for piece in self.pieces.drain(..) {
+            match piece {
+                Piece::Text { range, editable } => {
+                    let start = range.start;
+                    self.glyphs
+                        .extend(html[range].char_indices().map(|(at, c)| Glyph {
+                            c,
+                            start: start + at,
+                            len: c.len_utf8() as u8,
+                            editable,
+                        }));
+                }
+                Piece::Char(glyph) => self.glyphs.push(glyph),
+            }
+        }
     }
 
     /// Extends the run's span to `range`, which follows what the run holds.
