@@ -609,8 +609,10 @@ fn render_warm(
         published_pdf,
     );
     // The records of the index parts built again are made beside the rest of the render:
-    // those parts are what this build waits for last.
-    let early = input.records_to.filter(|_| input.search_records.is_some());
+    // those parts are what this build waits for last. Not when a template is missing: the
+    // render reports it and the build fails, with no index to wait for.
+    let early = (input.records_to)
+        .filter(|_| input.search_records.is_some() && crate::render::templates_exist(tera, input));
     std::thread::scope(|scope| {
         if let Some(to) = early {
             // A closed channel means the build no longer wants an index.

@@ -443,6 +443,15 @@ fn check_template(tera: &Tera, name: &str, origin: &Path, diagnostics: &mut Vec<
     }
 }
 
+/// Whether the template of every page and section exists (a render reports those missing
+/// among what it renders, and then renders nothing).
+pub fn templates_exist(tera: &Tera, input: &RenderInput<'_>) -> bool {
+    let ids: Vec<OutputId> = (input.site.page_ids().map(OutputId::Page))
+        .chain(input.site.section_ids().map(OutputId::Section))
+        .collect();
+    templated::check_templates(tera, input, &ids).is_empty()
+}
+
 /// The search records of the pages `input.search_records` names, made apart from the render
 /// of the pages (`build` with its cache makes them while it finds what to render again, so
 /// that the index parts they are for, what such a build waits for last, start sooner).
@@ -477,7 +486,7 @@ pub fn render_site(
             return output;
         }
     };
-    let problems = templated::check_templates(&shared, &ids);
+    let problems = templated::check_templates(tera, input, &ids);
     if !problems.is_empty() {
         diagnostics.extend(problems);
         return output;

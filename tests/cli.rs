@@ -174,3 +174,36 @@ fn build_phases_are_timed_only_when_asked() {
         );
     }
 }
+
+/// A page naming a template the theme lacks fails the build at once: the search index is not
+/// built for a build that will not be written (it was, after the records were made before the
+/// render: seconds of work on a large site before the error showed).
+#[test]
+fn a_missing_template_fails_the_build_before_the_search_index_is_built() {
+    let site = common::TestSite::new("basic");
+    let page = std::fs::read_to_string(site.path("content/projets/fiche-b.md")).unwrap();
+    site.write(
+        "content/projets/fiche-b.md",
+        &page.replacen(
+            "title: Fiche B\n",
+            "title: Fiche B\ntemplate: absent.html\n",
+            1,
+        ),
+    );
+    let output = Command::cargo_bin("guide")
+        .unwrap()
+        .arg("build")
+        .arg("--root")
+        .arg(site.root())
+        .env("GUIDE_TIMINGS", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("gabarit introuvable : « absent.html »"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[timings] rendered: "), "{stderr}");
+    assert!(!stderr.contains("[timings] search index built"), "{stderr}");
+}

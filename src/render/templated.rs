@@ -39,22 +39,26 @@ const KEYS: [&str; 7] = [
 ];
 
 /// Checks that the templates the selected pages and sections name exist.
-pub(super) fn check_templates(shared: &Shared<'_>, ids: &[OutputId]) -> Vec<Diagnostic> {
-    let (site, config) = (shared.input.site, shared.input.config);
+pub(super) fn check_templates(
+    tera: &tera::Tera,
+    input: &super::RenderInput<'_>,
+    ids: &[OutputId],
+) -> Vec<Diagnostic> {
+    let (site, config) = (input.site, input.config);
     let mut diagnostics = Vec::new();
     for &id in ids {
         match id {
             OutputId::Page(p) => {
                 let page = &site.pages[p.index()];
                 if let Some(name) = page_template(page, site, config) {
-                    super::check_template(shared.tera, &name, &page.display_path, &mut diagnostics);
+                    super::check_template(tera, &name, &page.display_path, &mut diagnostics);
                 }
             }
             OutputId::Section(s) => {
                 let section = &site.sections[s.index()];
                 if let Some(name) = section_template(section, config) {
                     let origin = &section.index.display_path;
-                    super::check_template(shared.tera, &name, origin, &mut diagnostics);
+                    super::check_template(tera, &name, origin, &mut diagnostics);
                 }
             }
             _ => {}
