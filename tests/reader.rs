@@ -599,21 +599,13 @@ fn the_pdf_of_guide_pdf_is_published_by_later_builds_until_the_content_changes()
 /// The fragments of the search index (Pagefind's compressed JSON, one per page), by the
 /// address a result links to.
 fn index_fragments(site: &TestSite) -> std::collections::BTreeMap<String, serde_json::Value> {
-    use std::io::Read;
     let mut fragments = std::collections::BTreeMap::new();
     for file in site.output_files() {
         if !file.ends_with(".pf_fragment") {
             continue;
         }
         let bytes = std::fs::read(site.path("public").join(&file)).unwrap();
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut text)
-            .expect("a Pagefind fragment is gzip");
-        let json = text
-            .strip_prefix("pagefind_dcd")
-            .expect("Pagefind signature");
-        let fragment: serde_json::Value = serde_json::from_str(json).unwrap();
+        let fragment = common::pagefind_fragment(&bytes);
         let url = fragment["url"].as_str().unwrap_or_default().to_string();
         fragments.insert(url, fragment);
     }

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::io::Read;
-
 use common::TestSite;
 
 /// The front matter of a valid case study of the `basic` fixture (9 lines, then `---`).
@@ -196,15 +194,7 @@ fn views(site: &TestSite, file: &str) -> Vec<String> {
     let bytes = std::fs::read(site.path("public").join(file)).unwrap();
     let mut views = Vec::new();
     if file.ends_with(".pf_fragment") {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut text)
-            .expect("a Pagefind fragment is gzip");
-        let json = text
-            .strip_prefix("pagefind_dcd")
-            .expect("Pagefind signature");
-        let value: serde_json::Value = serde_json::from_str(json).unwrap();
-        json_strings(&value, &mut views);
+        json_strings(&common::pagefind_fragment(&bytes), &mut views);
         return views;
     }
     let Ok(text) = String::from_utf8(bytes) else {

@@ -148,6 +148,20 @@ pub fn main_of(html: &str) -> &str {
     &html[start..end]
 }
 
+/// A Pagefind fragment (a page of the search index: gzip, then Pagefind's signature, then
+/// JSON) as the JSON value it holds.
+pub fn pagefind_fragment(bytes: &[u8]) -> serde_json::Value {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .expect("a Pagefind fragment is gzip");
+    let json = text
+        .strip_prefix("pagefind_dcd")
+        .expect("Pagefind signature");
+    serde_json::from_str(json).unwrap()
+}
+
 /// A tool a test needs is missing: in CI (`GUIDE_REQUIRE_TOOLS` set by `.ci/run`) the test
 /// fails; elsewhere it says why it is skipped. Call it, then return.
 pub fn missing_tool(message: &str) {
